@@ -1,0 +1,303 @@
+package io.leakdetector;
+
+import io.leakdetector.internal.session.DefaultLeakSession;
+import io.leakdetector.spi.SnapshotExporter;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * The configuration of a leak-tracing session, made with {@link #builder()}; {@link #open()}
+ * attaches and returns the {@link LeakSession}.
+ *
+ * <pre>{@code
+ * LeakDetector detector = LeakDetector.builder()
+ *     .pid(4242)
+ *     .interval(Duration.ofSeconds(10))
+ *     .topN(5)
+ *     .exporter(snapshot -> System.out.println(snapshot.totals()))
+ *     .build();
+ * try (LeakSession session = detector.open()) {
+ *   session.start();
+ *   session.awaitTermination();
+ * }
+ * }</pre>
+ */
+public final class LeakDetector {
+
+  private final long pid;
+  private final String processName;
+  private final List<String> command;
+  private final Duration interval;
+  private final int reportCount;
+  private final int topN;
+  private final long minOutstanding;
+  private final SortOrder sortOrder;
+  private final long minSize;
+  private final long maxSize;
+  private final Duration olderThan;
+  private final boolean includeKernelFrames;
+  private final String sourceName;
+  private final Map<String, String> sourceOptions;
+  private final List<SnapshotExporter> exporters;
+
+  private LeakDetector(Builder b) {
+    this.pid = b.pid;
+    this.processName = b.processName;
+    this.command = List.copyOf(b.command);
+    this.interval = b.interval;
+    this.reportCount = b.reportCount;
+    this.topN = b.topN;
+    this.minOutstanding = b.minOutstanding;
+    this.sortOrder = b.sortOrder;
+    this.minSize = b.minSize;
+    this.maxSize = b.maxSize;
+    this.olderThan = b.olderThan;
+    this.includeKernelFrames = b.includeKernelFrames;
+    this.sourceName = b.sourceName;
+    this.sourceOptions = Map.copyOf(b.sourceOptions);
+    this.exporters = List.copyOf(b.exporters);
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * Finds the source, attaches to the process (or launches the command, held before its first
+   * instruction) and opens the symbol resolver. Tracing starts with {@link LeakSession#start()}.
+   *
+   * @throws LeakDetectorException with one sentence for the user: no such process, not permitted,
+   *     no source available here, launch failed
+   */
+  public LeakSession open() throws LeakDetectorException {
+    return DefaultLeakSession.open(this);
+  }
+
+  /** The process id to attach to, or 0 when a name or a command is given. */
+  public long pid() {
+    return pid;
+  }
+
+  /** The executable name to look for, or {@code null}. */
+  public String processName() {
+    return processName;
+  }
+
+  /** The command to launch, or an empty list. */
+  public List<String> command() {
+    return command;
+  }
+
+  /** Time between periodic snapshots; {@link Duration#ZERO} for none (on demand and final). */
+  public Duration interval() {
+    return interval;
+  }
+
+  /** Periodic snapshots after which the session ends; 0 for no limit. */
+  public int reportCount() {
+    return reportCount;
+  }
+
+  /** Stacks per snapshot at most; 0 for all. */
+  public int topN() {
+    return topN;
+  }
+
+  public long minOutstanding() {
+    return minOutstanding;
+  }
+
+  public SortOrder sortOrder() {
+    return sortOrder;
+  }
+
+  public long minSize() {
+    return minSize;
+  }
+
+  public long maxSize() {
+    return maxSize;
+  }
+
+  /** Only allocations at least this old are reported as outstanding; zero for all. */
+  public Duration olderThan() {
+    return olderThan;
+  }
+
+  public boolean includeKernelFrames() {
+    return includeKernelFrames;
+  }
+
+  /** The source to use by name, or {@code null} for the first one available here. */
+  public String sourceName() {
+    return sourceName;
+  }
+
+  public Map<String, String> sourceOptions() {
+    return sourceOptions;
+  }
+
+  public List<SnapshotExporter> exporters() {
+    return exporters;
+  }
+
+  /** Builds a {@link LeakDetector}. Every setter checks its value at once. */
+  public static final class Builder {
+    private long pid;
+    private String processName;
+    private List<String> command = List.of();
+    private Duration interval = Duration.ZERO;
+    private int reportCount;
+    private int topN = 10;
+    private long minOutstanding = 1;
+    private SortOrder sortOrder = SortOrder.COUNT;
+    private long minSize;
+    private long maxSize = Long.MAX_VALUE;
+    private Duration olderThan = Duration.ZERO;
+    private boolean includeKernelFrames;
+    private String sourceName;
+    private final Map<String, String> sourceOptions = new LinkedHashMap<>();
+    private final List<SnapshotExporter> exporters = new ArrayList<>();
+
+    private Builder() {}
+
+    /** Traces the running process with this id. */
+    public Builder pid(long pid) {
+      if (pid <= 0) {
+        throw new IllegalArgumentException("pid must be positive: " + pid);
+      }
+      this.pid = pid;
+      return this;
+    }
+
+    /** Traces the one running process whose executable has this name. */
+    public Builder processName(String name) {
+      if (name == null || name.isBlank()) {
+        throw new IllegalArgumentException("process name is empty");
+      }
+      this.processName = name;
+      return this;
+    }
+
+    /** Launches this command and traces it from its first instruction. */
+    public Builder command(List<String> command) {
+      if (command == null || command.isEmpty()) {
+        throw new IllegalArgumentException("command is empty");
+      }
+      this.command = List.copyOf(command);
+      return this;
+    }
+
+    /** Time between periodic snapshots; zero for none. */
+    public Builder interval(Duration interval) {
+      if (interval == null || interval.isNegative()) {
+        throw new IllegalArgumentException("interval must not be negative");
+      }
+      this.interval = interval;
+      return this;
+    }
+
+    /** Periodic snapshots after which the session ends; 0 for no limit. */
+    public Builder reportCount(int count) {
+      if (count < 0) {
+        throw new IllegalArgumentException("report count must not be negative: " + count);
+      }
+      this.reportCount = count;
+      return this;
+    }
+
+    /** Stacks per snapshot at most; 0 for all. Default 10. */
+    public Builder topN(int topN) {
+      if (topN < 0) {
+        throw new IllegalArgumentException("top N must not be negative: " + topN);
+      }
+      this.topN = topN;
+      return this;
+    }
+
+    /** Only stacks with at least this many outstanding allocations. Default 1. */
+    public Builder minOutstanding(long min) {
+      if (min < 0) {
+        throw new IllegalArgumentException("minimum count must not be negative: " + min);
+      }
+      this.minOutstanding = min;
+      return this;
+    }
+
+    public Builder sortOrder(SortOrder order) {
+      this.sortOrder = Objects.requireNonNull(order, "order");
+      return this;
+    }
+
+    /** Ignores allocations smaller than this many bytes. */
+    public Builder minSize(long bytes) {
+      if (bytes < 0) {
+        throw new IllegalArgumentException("minimum size must not be negative: " + bytes);
+      }
+      this.minSize = bytes;
+      return this;
+    }
+
+    /** Ignores allocations larger than this many bytes. */
+    public Builder maxSize(long bytes) {
+      if (bytes < 0) {
+        throw new IllegalArgumentException("maximum size must not be negative: " + bytes);
+      }
+      this.maxSize = bytes;
+      return this;
+    }
+
+    /** Reports only allocations at least this old. */
+    public Builder olderThan(Duration age) {
+      if (age == null || age.isNegative()) {
+        throw new IllegalArgumentException("age must not be negative");
+      }
+      this.olderThan = age;
+      return this;
+    }
+
+    public Builder includeKernelFrames(boolean include) {
+      this.includeKernelFrames = include;
+      return this;
+    }
+
+    /** Uses the source of this name instead of the first one available. */
+    public Builder source(String name) {
+      this.sourceName = name;
+      return this;
+    }
+
+    /** A source-specific setting, for example {@code uprobes.ring-kib}. */
+    public Builder sourceOption(String name, String value) {
+      sourceOptions.put(Objects.requireNonNull(name), Objects.requireNonNull(value));
+      return this;
+    }
+
+    /** Adds an exporter; it gets every snapshot and is closed with the session. */
+    public Builder exporter(SnapshotExporter exporter) {
+      exporters.add(Objects.requireNonNull(exporter, "exporter"));
+      return this;
+    }
+
+    /**
+     * @throws IllegalArgumentException unless exactly one of pid, process name and command is set,
+     *     or when the minimum size exceeds the maximum
+     */
+    public LeakDetector build() {
+      int targets = (pid > 0 ? 1 : 0) + (processName != null ? 1 : 0) + (command.isEmpty() ? 0 : 1);
+      if (targets != 1) {
+        throw new IllegalArgumentException(
+            "give exactly one of a pid, a process name and a command to launch");
+      }
+      if (minSize > maxSize) {
+        throw new IllegalArgumentException(
+            "minimum size " + minSize + " exceeds maximum size " + maxSize);
+      }
+      return new LeakDetector(this);
+    }
+  }
+}

@@ -1,0 +1,19 @@
+package io.leakdetector.spi;
+
+/**
+ * Whether a provider can work on this machine now, and if not, one sentence saying why.
+ *
+ * @param available whether it can
+ * @param reason why it cannot ({@code ""} when it can)
+ */
+public record Availability(boolean available, String reason) {
+  public static final Availability AVAILABLE = new Availability(true, "");
+
+  public Availability {
+    reason = reason == null ? "" : reason;
+  }
+
+  public static Availability unavailable(String reason) {
+    return new Availability(false, reason);
+  }
+}

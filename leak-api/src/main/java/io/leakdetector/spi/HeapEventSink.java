@@ -1,0 +1,65 @@
+package io.leakdetector.spi;
+
+/**
+ * Where a source delivers decoded heap events.
+ *
+ * <p>Times are nanoseconds on the clock of {@link System#nanoTime()} (on Linux {@code
+ * CLOCK_MONOTONIC}; a source whose events carry another clock converts). {@code heap} is the heap
+ * handle on platforms that have one (Windows) and 0 elsewhere; a block is keyed by (heap, address).
+ *
+ * <p>Except where a method says otherwise, calls come from one thread at a time, in the order the
+ * events happened in the target. A source that delivers events in bursts may bracket each burst
+ * with {@link #beginBatch()} and {@link #endBatch()}, so that the sink takes its lock once per
+ * burst; a burst should stay short (a few thousand events) so that snapshots are not held up.
+ */
+public interface HeapEventSink {
+
+  /**
+   * Interns a call stack and returns its id. Equal frame sequences get the same id.
+   *
+   * @param frames return addresses, innermost first
+   * @param offset where the stack starts in {@code frames}
+   * @param length how many frames it has (0 for an unknown stack)
+   */
+  int internStack(long[] frames, int offset, int length);
+
+  /** A block of {@code size} bytes was allocated at {@code address} on stack {@code stackId}. */
+  void onAlloc(long timeNanos, long heap, long address, long size, int stackId);
+
+  /** The block at {@code address} was freed. An unknown address is counted, never an error. */
+  void onFree(long timeNanos, long heap, long address);
+
+  /**
+   * A block was resized: a free of {@code oldAddress} and an allocation of {@code newSize} bytes at
+   * {@code newAddress} on stack {@code stackId}. Both addresses are equal when it was resized in
+   * place.
+   */
+  void onRealloc(
+      long timeNanos, long heap, long oldAddress, long newAddress, long newSize, int stackId);
+
+  /** A heap was destroyed: every block still live on it is freed. */
+  void onHeapDestroy(long timeNanos, long heap);
+
+  /** The operating system dropped {@code count} events. May be called from any thread. */
+  void onLost(long count);
+
+  /**
+   * The traced process exited; no further events will come. May be called from any thread.
+   *
+   * @param exitCode its exit status, or -1 when unknown
+   */
+  void onTargetExit(int exitCode);
+
+  /**
+   * The source failed and stopped delivering events. May be called from any thread.
+   *
+   * @param message one sentence for the user
+   */
+  void onSourceFailure(String message);
+
+  /** Starts a burst of calls; see the class description. */
+  default void beginBatch() {}
+
+  /** Ends a burst of calls started by {@link #beginBatch()}. */
+  default void endBatch() {}
+}

@@ -1,0 +1,40 @@
+package io.leakdetector.spi;
+
+import io.leakdetector.LeakDetectorException;
+import io.leakdetector.TargetProcess;
+import java.util.Map;
+
+/**
+ * A live stream of one process's heap events. Opening it attaches (or launches the command, held
+ * before its first instruction); {@link #start} turns the stream on; {@link #close} turns it off
+ * and leaves nothing behind on the system.
+ */
+public interface HeapEventSource extends AutoCloseable {
+
+  /** The traced process. Known once the source is open. */
+  TargetProcess target();
+
+  /**
+   * Starts delivering events on the source's own thread, and returns once tracing is on. A launched
+   * command starts running here.
+   *
+   * @param sink where heap events go
+   * @param modules told of every module the target maps from now on
+   */
+  void start(HeapEventSink sink, ModuleListener modules) throws LeakDetectorException;
+
+  /**
+   * Called once per interval from the session's thread, before a snapshot is taken: a source may
+   * poll the operating system here (lost-event counters, whether the target still lives).
+   */
+  default void poll() {}
+
+  /** Counters of the source's own (decode failures, unpaired stacks, …), by name. */
+  default Map<String, Long> counters() {
+    return Map.of();
+  }
+
+  /** Stops tracing, joins the source's threads and releases every system resource. Idempotent. */
+  @Override
+  void close();
+}

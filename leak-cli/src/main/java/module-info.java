@@ -1,0 +1,5 @@
+/** The leakdetector command. */
+module io.leakdetector.cli {
+  requires io.leakdetector.api;
+  requires info.picocli;
+}
