@@ -6,8 +6,8 @@ import io.leakdetector.spi.SymbolResolver;
 
 /**
  * Used when no symbol resolver works here: frames print as {@code [unknown]!0xADDR}. Kernel
- * addresses (the upper half of a 64-bit address space) are still marked as such, so that they
- * are dropped unless asked for.
+ * addresses (the upper half of a 64-bit address space) are still marked as such, so that they are
+ * dropped unless asked for.
  */
 final class AddressOnlyResolver implements SymbolResolver {
   @Override

@@ -55,6 +55,7 @@ public final class DefaultLeakSession implements LeakSession {
   private final ScheduledExecutorService reporter;
   private final AtomicLong sequence = new AtomicLong();
   private final CountDownLatch terminated = new CountDownLatch(1);
+
   /** Serializes snapshot delivery, symbolization and the end of the session. */
   private final ReentrantLock reportLock = new ReentrantLock();
 
@@ -91,14 +92,25 @@ public final class DefaultLeakSession implements LeakSession {
 
   /** Finds a source, attaches (or launches) and opens the symbol resolver. */
   public static LeakSession open(LeakDetector config) throws LeakDetectorException {
-    HeapEventSourceProvider provider = Providers.source(config.sourceName());
+    return open(config, Providers.source(config.sourceName()), Providers.resolver().orElse(null));
+  }
+
+  /** Opens with the given providers; {@code resolverProvider} may be null (addresses only). */
+  static DefaultLeakSession open(
+      LeakDetector config,
+      HeapEventSourceProvider provider,
+      SymbolResolverProvider resolverProvider)
+      throws LeakDetectorException {
     TargetSpec target = target(config, provider);
     HeapEventSource source =
         provider.open(
             new SourceRequest(target, config.includeKernelFrames(), config.sourceOptions()));
     SymbolResolver resolver;
     try {
-      resolver = openResolver(source.target(), config.includeKernelFrames());
+      resolver =
+          resolverProvider == null
+              ? new AddressOnlyResolver()
+              : resolverProvider.open(source.target(), config.includeKernelFrames());
     } catch (LeakDetectorException | RuntimeException e) {
       source.close();
       throw e;
@@ -139,12 +151,6 @@ public final class DefaultLeakSession implements LeakSession {
           Kind.NO_SUCH_PROCESS, "No process with pid " + config.pid() + " is running.");
     }
     return new TargetSpec.Pid(config.pid());
-  }
-
-  private static SymbolResolver openResolver(TargetProcess target, boolean kernel)
-      throws LeakDetectorException {
-    SymbolResolverProvider provider = Providers.resolver().orElse(null);
-    return provider == null ? new AddressOnlyResolver() : provider.open(target, kernel);
   }
 
   @Override
@@ -268,8 +274,8 @@ public final class DefaultLeakSession implements LeakSession {
 
   /**
    * Ends the session once: stops tracing (so what the source still held is drained into the
-   * engine), delivers a final report when asked and closes the exporters. The resolver stays
-   * open until {@link #close()}, so that {@link #snapshot()} still names frames afterwards.
+   * engine), delivers a final report when asked and closes the exporters. The resolver stays open
+   * until {@link #close()}, so that {@link #snapshot()} still names frames afterwards.
    */
   private void end(String reason, boolean finalReport) {
     reportLock.lock();

@@ -4,8 +4,8 @@ import io.leakdetector.internal.engine.HeapEngine;
 import io.leakdetector.spi.HeapEventSink;
 
 /**
- * The sink a source feeds: heap events go straight to the engine, the end of the stream goes to
- * the session.
+ * The sink a source feeds: heap events go straight to the engine, the end of the stream goes to the
+ * session.
  */
 final class SessionSink implements HeapEventSink {
   /** What the session does when the stream ends. */

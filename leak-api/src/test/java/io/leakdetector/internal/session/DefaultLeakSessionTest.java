@@ -1,0 +1,261 @@
+package io.leakdetector.internal.session;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.leakdetector.Frame;
+import io.leakdetector.LeakDetector;
+import io.leakdetector.LeakDetectorException;
+import io.leakdetector.LeakSnapshot;
+import io.leakdetector.SortOrder;
+import io.leakdetector.StackReport;
+import io.leakdetector.TargetProcess;
+import io.leakdetector.spi.SnapshotExporter;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.Test;
+
+class DefaultLeakSessionTest {
+  private static final long SELF = ProcessHandle.current().pid();
+  private final List<LeakSnapshot> delivered = new CopyOnWriteArrayList<>();
+
+  private DefaultLeakSession open(LeakDetector.Builder builder, ScriptedSource source)
+      throws LeakDetectorException {
+    return DefaultLeakSession.open(
+        builder.build(),
+        ScriptedSource.provider(source, List.of()),
+        ScriptedSource.namingResolver());
+  }
+
+  private static ScriptedSource threeStacks() {
+    return new ScriptedSource(new TargetProcess(SELF, "leaky"), ScriptedSource::threeStacks);
+  }
+
+  @Test
+  void periodicReportsStopAtTheCountAndTheLastIsFinal() throws Exception {
+    ScriptedSource source = threeStacks();
+    DefaultLeakSession session =
+        open(
+            LeakDetector.builder().pid(SELF).interval(Duration.ofMillis(30)).reportCount(3),
+            source);
+    session.subscribe(delivered::add);
+    session.start();
+    assertThat(session.awaitTermination(Duration.ofSeconds(10))).isTrue();
+
+    assertThat(delivered).hasSize(3);
+    assertThat(delivered).extracting(LeakSnapshot::sequence).containsExactly(1L, 2L, 3L);
+    assertThat(delivered).extracting(LeakSnapshot::last).containsExactly(false, false, true);
+    assertThat(session.endReason()).isEqualTo("report count reached");
+    assertThat(session.failure()).isNull();
+    assertThat(source.closes.get()).isEqualTo(1);
+    assertThat(source.polls.get()).isEqualTo(3);
+  }
+
+  @Test
+  void stopDeliversAFinalReportWithEverythingFedAndClosesExporters() throws Exception {
+    ScriptedSource source = threeStacks();
+    AtomicBoolean exporterClosed = new AtomicBoolean();
+    SnapshotExporter exporter =
+        new SnapshotExporter() {
+          @Override
+          public void export(LeakSnapshot snapshot) {
+            delivered.add(snapshot);
+          }
+
+          @Override
+          public void close() {
+            exporterClosed.set(true);
+          }
+        };
+    DefaultLeakSession session = open(LeakDetector.builder().pid(SELF).exporter(exporter), source);
+    session.start();
+    assertThat(source.fed.await(5, TimeUnit.SECONDS)).isTrue();
+    session.stop();
+    session.stop();
+
+    assertThat(delivered).hasSize(1);
+    LeakSnapshot last = delivered.get(0);
+    assertThat(last.last()).isTrue();
+    assertThat(last.endReason()).isEqualTo("stopped");
+    assertThat(last.source()).isEqualTo("scripted");
+    assertThat(last.target()).isEqualTo(new TargetProcess(SELF, "leaky"));
+    assertThat(last.totals().outstandingCount()).isEqualTo(34);
+    assertThat(last.totals().outstandingBytes()).isEqualTo(30 * 168 + 4 * 200);
+    assertThat(last.totals().stacks()).isEqualTo(2);
+    assertThat(last.counts().unmatchedFrees()).isEqualTo(1);
+    assertThat(last.sourceCounters()).containsEntry("scripted", 1L);
+    assertThat(exporterClosed).isTrue();
+    assertThat(source.closes.get()).isEqualTo(1);
+    assertThat(session.awaitTermination(Duration.ZERO)).isTrue();
+  }
+
+  @Test
+  void framesAreNamedInnermostFirstAndKernelFramesDroppedUnlessAsked() throws Exception {
+    for (boolean kernel : new boolean[] {false, true}) {
+      ScriptedSource source = threeStacks();
+      DefaultLeakSession session =
+          open(
+              LeakDetector.builder()
+                  .pid(SELF)
+                  .includeKernelFrames(kernel)
+                  .sortOrder(SortOrder.BYTES)
+                  .minOutstanding(0)
+                  .topN(0),
+              source);
+      session.start();
+      assertThat(source.fed.await(5, TimeUnit.SECONDS)).isTrue();
+      LeakSnapshot snapshot = session.snapshot();
+      session.close();
+
+      assertThat(snapshot.stacks()).hasSize(3);
+      StackReport top = snapshot.stacks().get(0);
+      assertThat(top.outstandingBytes()).isEqualTo(30 * 168);
+      assertThat(top.frames())
+          .extracting(Frame::text)
+          .containsExactly("leaky!fn_1010+0x4", "leaky!fn_1100+0x4", "leaky!fn_1200+0x4");
+      StackReport kernelTopped = snapshot.stacks().get(1);
+      assertThat(kernelTopped.frames())
+          .extracting(Frame::text)
+          .containsExactly(
+              kernel
+                  ? new String[] {"[kernel]!do_syscall_64+0x10", "leaky!fn_1010+0x4"}
+                  : new String[] {"leaky!fn_1010+0x4"});
+      assertThat(snapshot.stacks().get(2).outstandingCount()).isZero();
+      assertThat(snapshot.last()).isFalse();
+    }
+  }
+
+  @Test
+  void targetExitEndsTheSessionWithAFinalReportAndTheExitCode() throws Exception {
+    ScriptedSource source =
+        new ScriptedSource(
+            new TargetProcess(SELF, "leaky"),
+            sink -> {
+              ScriptedSource.threeStacks(sink);
+              sink.onTargetExit(7);
+            });
+    DefaultLeakSession session = open(LeakDetector.builder().pid(SELF), source);
+    session.subscribe(delivered::add);
+    session.start();
+    assertThat(session.awaitTermination(Duration.ofSeconds(10))).isTrue();
+
+    assertThat(delivered).hasSize(1);
+    assertThat(delivered.get(0).endReason()).isEqualTo("target exited");
+    assertThat(delivered.get(0).totals().outstandingCount()).isEqualTo(34);
+    assertThat(session.targetExitCode()).isEqualTo(7);
+    assertThat(session.failure()).isNull();
+  }
+
+  @Test
+  void aSourceFailureStillDeliversWhatWasGathered() throws Exception {
+    ScriptedSource source =
+        new ScriptedSource(
+            new TargetProcess(SELF, "leaky"),
+            sink -> {
+              ScriptedSource.threeStacks(sink);
+              sink.onSourceFailure("The ring buffer could not be read.");
+            });
+    DefaultLeakSession session = open(LeakDetector.builder().pid(SELF), source);
+    session.subscribe(delivered::add);
+    session.start();
+    assertThat(session.awaitTermination(Duration.ofSeconds(10))).isTrue();
+
+    assertThat(session.failure()).isNotNull();
+    assertThat(session.failure().kind()).isEqualTo(LeakDetectorException.Kind.SOURCE_FAILED);
+    assertThat(session.failure().getMessage()).isEqualTo("The ring buffer could not be read.");
+    assertThat(delivered).singleElement().satisfies(s -> assertThat(s.last()).isTrue());
+    assertThat(delivered.get(0).totals().outstandingCount()).isEqualTo(34);
+  }
+
+  @Test
+  void aThrowingSubscriberDoesNotStopTheOthers() throws Exception {
+    ScriptedSource source = threeStacks();
+    DefaultLeakSession session = open(LeakDetector.builder().pid(SELF), source);
+    session.subscribe(
+        s -> {
+          throw new IllegalStateException("broken subscriber");
+        });
+    session.subscribe(delivered::add);
+    session.start();
+    session.stop();
+    assertThat(delivered).hasSize(1);
+  }
+
+  @Test
+  void processNamesMustMatchExactlyOneProcess() {
+    ScriptedSource source = threeStacks();
+    List<TargetProcess> processes =
+        List.of(new TargetProcess(11, "twin"), new TargetProcess(12, "twin"));
+    assertThatThrownBy(
+            () ->
+                DefaultLeakSession.open(
+                    LeakDetector.builder().processName("twin").build(),
+                    ScriptedSource.provider(source, processes),
+                    null))
+        .isInstanceOf(LeakDetectorException.class)
+        .hasMessage("2 processes are named 'twin' (pids 11, 12); choose one with -p.")
+        .extracting(e -> ((LeakDetectorException) e).kind())
+        .isEqualTo(LeakDetectorException.Kind.NO_SUCH_PROCESS);
+    assertThatThrownBy(
+            () ->
+                DefaultLeakSession.open(
+                    LeakDetector.builder().processName("nobody").build(),
+                    ScriptedSource.provider(source, processes),
+                    null))
+        .hasMessage("No running process is named 'nobody'.");
+  }
+
+  @Test
+  void aPidThatDoesNotExistIsOneSentence() {
+    long gone =
+        ProcessHandle.allProcesses().mapToLong(ProcessHandle::pid).max().orElse(1) + 100_000;
+    assertThatThrownBy(
+            () ->
+                DefaultLeakSession.open(
+                    LeakDetector.builder().pid(gone).build(),
+                    ScriptedSource.provider(threeStacks(), List.of()),
+                    null))
+        .isInstanceOf(LeakDetectorException.class)
+        .hasMessage("No process with pid " + gone + " is running.");
+  }
+
+  @Test
+  void withoutAResolverFramesAreAddresses() throws Exception {
+    ScriptedSource source = threeStacks();
+    DefaultLeakSession session =
+        DefaultLeakSession.open(
+            LeakDetector.builder().pid(SELF).build(),
+            ScriptedSource.provider(source, List.of()),
+            null);
+    session.start();
+    assertThat(source.fed.await(5, TimeUnit.SECONDS)).isTrue();
+    LeakSnapshot snapshot = session.snapshot();
+    session.close();
+    assertThat(snapshot.stacks().get(0).frames())
+        .extracting(Frame::text)
+        .containsExactly("[unknown]!0x1010", "[unknown]!0x1100", "[unknown]!0x1200");
+  }
+
+  @Test
+  void onDemandSnapshotsDoNotCountAsReports() throws Exception {
+    ScriptedSource source = threeStacks();
+    DefaultLeakSession session =
+        open(
+            LeakDetector.builder().pid(SELF).interval(Duration.ofMillis(200)).reportCount(1),
+            source);
+    session.subscribe(delivered::add);
+    session.start();
+    assertThat(source.fed.await(5, TimeUnit.SECONDS)).isTrue();
+    LeakSnapshot first = session.snapshot();
+    LeakSnapshot second = session.snapshot();
+    assertThat(first.stacks().get(0).growthCount()).isEqualTo(30);
+    assertThat(second.stacks().get(0).growthCount()).isEqualTo(30);
+    assertThat(session.awaitTermination(Duration.ofSeconds(10))).isTrue();
+    assertThat(delivered).hasSize(1);
+    assertThat(delivered.get(0).last()).isTrue();
+    assertThat(delivered.get(0).sequence()).isEqualTo(3);
+  }
+}
