@@ -1,6 +1,6 @@
 /**
- * The console report (the original tool's format, plus one line of totals) and collapsed stacks
- * for flame graphs. {@link io.leakdetector.export.text.TextReport} and {@link
+ * The console report (the original tool's format, plus one line of totals) and collapsed stacks for
+ * flame graphs. {@link io.leakdetector.export.text.TextReport} and {@link
  * io.leakdetector.export.text.CollapsedStacks} format a snapshot without ServiceLoader; the
  * exporters {@code text} and {@code collapsed} are found by {@link java.util.ServiceLoader}.
  */

@@ -1,0 +1,75 @@
+package io.leakdetector.export.text;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.leakdetector.Frame;
+import io.leakdetector.LeakSnapshot;
+import io.leakdetector.StackReport;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class CollapsedStacksTest {
+
+  @Test
+  void formatsKnownSnapshotByteForByte() {
+    assertThat(CollapsedStacks.format(Snapshots.known()))
+        .isEqualTo(
+            "Demo.exe!+0x11F0D;ntdll.dll!NtTraceEvent+0xC 5040\n"
+                + "[unknown]!0xDEADBEEF;demo!main+0x3A;demo!leak_b+0x14;libc.so.6!malloc+0x25 3072\n");
+  }
+
+  @Test
+  void emptySnapshotWritesNothing() {
+    assertThat(CollapsedStacks.format(Snapshots.empty())).isEmpty();
+  }
+
+  @Test
+  void semicolonsAndControlCharactersInNamesAreReplaced() {
+    StackReport stack =
+        new StackReport(
+            1,
+            1,
+            0,
+            10,
+            0,
+            1,
+            10,
+            1,
+            10,
+            List.of(
+                new Frame(0x10, "lib;x.so", "f;g", 1, false),
+                new Frame(0x20, "app", "operator new(unsigned long)\n", 2, false)));
+    StringBuilder out = new StringBuilder();
+    CollapsedStacks.appendLine(out, stack);
+    assertThat(out).hasToString("app!operator new(unsigned long)_+0x2;lib_x.so!f_g+0x1 10\n");
+  }
+
+  @Test
+  void stackWithoutFramesGetsAPlaceholderFrame() {
+    StringBuilder out = new StringBuilder();
+    CollapsedStacks.appendLine(out, new StackReport(1, 1, 0, 8, 0, 1, 8, 1, 8, List.of()));
+    assertThat(out).hasToString("[no frames] 8\n");
+  }
+
+  @Test
+  void stacksWithoutOutstandingBytesAreLeftOut() {
+    StackReport freed =
+        new StackReport(9, 5, 5, 80, 80, 0, 0, -5, -80, List.of(Snapshots.SECOND.frames().get(0)));
+    LeakSnapshot known = Snapshots.known();
+    LeakSnapshot snapshot =
+        new LeakSnapshot(
+            known.sequence(),
+            known.time(),
+            known.target(),
+            known.source(),
+            known.interval(),
+            known.totals(),
+            known.counts(),
+            known.sourceCounters(),
+            false,
+            "",
+            List.of(freed, Snapshots.ORIGINAL));
+    assertThat(CollapsedStacks.format(snapshot))
+        .isEqualTo("Demo.exe!+0x11F0D;ntdll.dll!NtTraceEvent+0xC 5040\n");
+  }
+}
