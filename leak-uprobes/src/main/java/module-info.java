@@ -1,4 +1,8 @@
-/** The Linux heap event source: uprobe PMU probes on the target's allocator, perf rings. */
+/**
+ * The Linux heap event source: uprobe PMU probes on the target's allocator, read through
+ * perf_event_open ring buffers. Provides the {@code uprobes} {@link
+ * io.leakdetector.spi.HeapEventSourceProvider}.
+ */
 module io.leakdetector.uprobes {
   requires io.leakdetector.api;
   requires io.leakdetector.symbols;
