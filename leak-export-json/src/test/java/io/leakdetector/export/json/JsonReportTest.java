@@ -1,0 +1,152 @@
+package io.leakdetector.export.json;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.leakdetector.EventCounts;
+import io.leakdetector.Frame;
+import io.leakdetector.HeapTotals;
+import io.leakdetector.LeakSnapshot;
+import io.leakdetector.StackReport;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class JsonReportTest {
+  private static final ObjectMapper MAPPER = new ObjectMapper();
+
+  @Test
+  void formatsKnownSnapshotByteForByte() {
+    assertThat(JsonReport.format(Snapshots.known()))
+        .isEqualTo(
+            "{\"time\":\"2026-11-26T18:26:32.250Z\",\"sequence\":3,\"pid\":4242,"
+                + "\"processName\":\"Demo.exe\",\"source\":\"etw\",\"intervalSeconds\":5,"
+                + "\"final\":false,\"endReason\":\"\",\"exact\":true,"
+                + "\"totals\":{\"allocCount\":42,\"freeCount\":4,\"allocBytes\":9136,"
+                + "\"freeBytes\":1024,\"outstandingCount\":38,\"outstandingBytes\":8112,"
+                + "\"stacks\":2},"
+                + "\"lostEvents\":0,\"lostEventsInInterval\":0,\"unmatchedFrees\":17,"
+                + "\"impliedFrees\":2,\"droppedAllocations\":0,"
+                + "\"sourceCounters\":{\"decodeFailures\":1,\"unpairedStacks\":5},"
+                + "\"stacks\":["
+                + "{\"id\":7,\"allocCount\":30,\"freeCount\":0,\"allocBytes\":5040,"
+                + "\"freeBytes\":0,\"outstandingCount\":30,\"outstandingBytes\":5040,"
+                + "\"growthCount\":30,\"growthBytes\":5040,\"frames\":["
+                + "{\"address\":\"0x7ffe1234000c\",\"module\":\"ntdll.dll\","
+                + "\"symbol\":\"NtTraceEvent\",\"offset\":12,"
+                + "\"text\":\"ntdll.dll!NtTraceEvent+0xC\",\"kernel\":false},"
+                + "{\"address\":\"0x140011f0d\",\"module\":\"Demo.exe\",\"symbol\":null,"
+                + "\"offset\":73485,\"text\":\"Demo.exe!+0x11F0D\",\"kernel\":false}]},"
+                + "{\"id\":3,\"allocCount\":12,\"freeCount\":4,\"allocBytes\":4096,"
+                + "\"freeBytes\":1024,\"outstandingCount\":8,\"outstandingBytes\":3072,"
+                + "\"growthCount\":-2,\"growthBytes\":-512,\"frames\":["
+                + "{\"address\":\"0xffffffff81000010\",\"module\":\"[kernel]\","
+                + "\"symbol\":\"do_syscall_64\",\"offset\":16,"
+                + "\"text\":\"[kernel]!do_syscall_64+0x10\",\"kernel\":true},"
+                + "{\"address\":\"0x7f0000012345\",\"module\":\"libc.so.6\","
+                + "\"symbol\":\"malloc\",\"offset\":37,\"text\":\"libc.so.6!malloc+0x25\","
+                + "\"kernel\":false},"
+                + "{\"address\":\"0x401234\",\"module\":\"demo\",\"symbol\":\"leak_b\","
+                + "\"offset\":20,\"text\":\"demo!leak_b+0x14\",\"kernel\":false},"
+                + "{\"address\":\"0xdeadbeef\",\"module\":null,\"symbol\":null,\"offset\":0,"
+                + "\"text\":\"[unknown]!0xDEADBEEF\",\"kernel\":false}]}]}");
+  }
+
+  @Test
+  void inexactSnapshotHasFractionalIntervalAndExactFalse() throws Exception {
+    JsonNode json = MAPPER.readTree(JsonReport.format(Snapshots.inexact()));
+    assertThat(json.get("intervalSeconds").isIntegralNumber()).isFalse();
+    assertThat(json.get("intervalSeconds").decimalValue()).isEqualByComparingTo("2.5");
+    assertThat(json.get("exact").booleanValue()).isFalse();
+    assertThat(json.get("lostEvents").longValue()).isEqualTo(120);
+    assertThat(json.get("lostEventsInInterval").longValue()).isEqualTo(20);
+    assertThat(json.get("droppedAllocations").longValue()).isEqualTo(3);
+    assertThat(json.get("sourceCounters").get("lostRecords").longValue()).isEqualTo(120);
+  }
+
+  @Test
+  void finalSnapshotCarriesItsEndReason() throws Exception {
+    JsonNode json = MAPPER.readTree(JsonReport.format(Snapshots.last("target exited")));
+    assertThat(json.get("final").booleanValue()).isTrue();
+    assertThat(json.get("endReason").textValue()).isEqualTo("target exited");
+  }
+
+  @Test
+  void emptySnapshotHasEmptyStacksAndZeroTotals() {
+    assertThat(JsonReport.format(Snapshots.empty()))
+        .isEqualTo(
+            "{\"time\":\"2026-11-26T18:26:32.250Z\",\"sequence\":1,\"pid\":1,"
+                + "\"processName\":\"\",\"source\":\"uprobes\",\"intervalSeconds\":0,"
+                + "\"final\":false,\"endReason\":\"\",\"exact\":true,"
+                + "\"totals\":{\"allocCount\":0,\"freeCount\":0,\"allocBytes\":0,"
+                + "\"freeBytes\":0,\"outstandingCount\":0,\"outstandingBytes\":0,"
+                + "\"stacks\":0},"
+                + "\"lostEvents\":0,\"lostEventsInInterval\":0,\"unmatchedFrees\":0,"
+                + "\"impliedFrees\":0,\"droppedAllocations\":0,\"sourceCounters\":{},"
+                + "\"stacks\":[]}");
+  }
+
+  @Test
+  void escapesNamesAndWritesUtf8() throws Exception {
+    Frame frame = new Frame(0x10, "lib \"x\".so", "Größe\n\\日本", 1, false);
+    LeakSnapshot snapshot =
+        new LeakSnapshot(
+            2,
+            Snapshots.TIME,
+            Snapshots.TARGET,
+            "uprobes",
+            Duration.ofSeconds(1),
+            HeapTotals.EMPTY,
+            EventCounts.NONE,
+            Map.of(),
+            false,
+            "",
+            List.of(new StackReport(1, 1, 0, 8, 0, 1, 8, 1, 8, List.of(frame))));
+    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+    JsonReport.write(snapshot, bytes);
+    String text = bytes.toString(StandardCharsets.UTF_8);
+    assertThat(text).doesNotContain("\n").contains("Größe\\n\\\\日本");
+    JsonNode parsed = MAPPER.readTree(bytes.toByteArray());
+    JsonNode json = parsed.get("stacks").get(0).get("frames").get(0);
+    assertThat(json.get("module").textValue()).isEqualTo("lib \"x\".so");
+    assertThat(json.get("symbol").textValue()).isEqualTo("Größe\n\\日本");
+    assertThat(json.get("text").textValue()).isEqualTo(frame.text());
+  }
+
+  @Test
+  void emptyModuleOrSymbolNamesAreWrittenAsNull() throws Exception {
+    LeakSnapshot known = Snapshots.known();
+    LeakSnapshot snapshot =
+        new LeakSnapshot(
+            1,
+            known.time(),
+            known.target(),
+            known.source(),
+            known.interval(),
+            known.totals(),
+            known.counts(),
+            Map.of(),
+            false,
+            "",
+            List.of(
+                new StackReport(
+                    1, 1, 0, 8, 0, 1, 8, 1, 8, List.of(new Frame(0x20, "", "", 4, false)))));
+    JsonNode json = MAPPER.readTree(JsonReport.format(snapshot));
+    JsonNode frame = json.get("stacks").get(0).get("frames").get(0);
+    assertThat(frame.get("module").isNull()).isTrue();
+    assertThat(frame.get("symbol").isNull()).isTrue();
+  }
+
+  @Test
+  void schemaIsReadableFromTheModule() throws Exception {
+    try (var in = JsonReport.openSchema()) {
+      JsonNode schema = MAPPER.readTree(in);
+      assertThat(schema.get("$schema").textValue())
+          .isEqualTo("https://json-schema.org/draft/2020-12/schema");
+      assertThat(schema.get("additionalProperties").booleanValue()).isFalse();
+    }
+  }
+}
