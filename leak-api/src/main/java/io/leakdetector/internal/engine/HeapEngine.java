@@ -1,96 +1,106 @@
 package io.leakdetector.internal.engine;
 
-import io.leakdetector.EventCounts;
-import io.leakdetector.HeapTotals;
-import io.leakdetector.SortOrder;
 import io.leakdetector.spi.HeapEventSink;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.Comparator;
-import java.util.HashMap;
-import java.util.Iterator;
-import java.util.List;
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * The aggregation engine: keeps every outstanding allocation and per-stack totals, and hands out
- * consistent snapshots from any thread.
+ * The aggregation engine: keeps every outstanding allocation and, per call stack, counters kept up
+ * to date as events arrive, and hands out consistent snapshots to any thread.
  *
- * <p>First, simple version (collections based); the primitive-array version replaces it.
+ * <p>Parts: a {@link StackTable} interns stacks to dense ids; an {@link AllocationTable} holds the
+ * outstanding blocks by (heap, address); {@link StackCounters} hold, per stack id, allocations,
+ * frees and their bytes; a {@link Snapshotter} turns a copy of those counters into a snapshot.
+ * Nothing is allocated per event except when a table grows.
+ *
+ * <p>Semantics:
+ *
+ * <ul>
+ *   <li>A free of an unknown address counts as an unmatched free, never an error.
+ *   <li>An allocation at an address that is still live is an implied free of the old block
+ *       (counted, and counted as a free of the old block's stack).
+ *   <li>A realloc frees the old block (an unknown one is an unmatched free; old address 0 is a
+ *       plain allocation) and allocates the new one on the realloc's stack, in place when the
+ *       address is kept. A new address of 0 with a new size of 0 is a plain free; with a non-zero
+ *       size it is a failed realloc and the old block stays.
+ *   <li>An allocation at address 0 (a failed allocation) and a free of address 0 are ignored.
+ *   <li>A heap destroy frees every block of that heap.
+ *   <li>Blocks outside the configured size range are tracked, so that their frees match, but are
+ *       not counted anywhere.
+ *   <li>When memory runs short (an array cannot grow) the allocation is not recorded and counts as
+ *       dropped; a stack that cannot be interned gets id -1, and an allocation on stack -1 counts
+ *       as dropped too.
+ *   <li>{@link #onTargetExit} and {@link #onSourceFailure} record nothing: the session wraps the
+ *       sink and observes the end of the stream itself.
+ * </ul>
+ *
+ * <p>Threads: events come from one thread at a time; they take a fair lock per event, or once per
+ * burst between {@link #beginBatch()} and {@link #endBatch()}. {@link #snapshot} takes the same
+ * lock only to copy the per-stack counters (O(stacks); O(blocks) with an age filter) and selects
+ * the stacks after releasing it, so a snapshot never sees a half-applied event and its totals
+ * always equal the sum over all stacks. {@link #onLost} may come from any thread.
+ *
+ * <p>Allocation times are kept in ticks of 2<sup>23</sup> ns (about 8 ms), rounded up, relative to
+ * the engine's creation (a range of ±200 days), so the age filter never counts a block as older
+ * than it is.
  */
 public final class HeapEngine implements HeapEventSink {
-  private record Key(long heap, long address) {}
+  private static final int TICK_SHIFT = 23;
+  private static final long MAX_TICK_DELTA = (long) Integer.MAX_VALUE << TICK_SHIFT;
+  private static final long MIN_TICK_DELTA = (long) Integer.MIN_VALUE << TICK_SHIFT;
+  private static final int INITIAL_BLOCKS = 1 << 12;
 
-  private record Block(long size, int stackId, long timeNanos) {}
-
-  private final EngineConfig config;
-  private final Object lock = new Object();
-  private final Map<List<Long>, Integer> stackIds = new HashMap<>();
-  private final List<long[]> stacks = new ArrayList<>();
-  private final Map<Key, Block> blocks = new HashMap<>();
-  private long[] counters = new long[64];
-  private long[] baselineCount = new long[0];
-  private long[] baselineBytes = new long[0];
+  private final long minSize;
+  private final long maxSize;
+  private final long origin;
+  private final ReentrantLock lock = new ReentrantLock(true);
+  private final ReentrantLock snapshotLock = new ReentrantLock();
+  private final StackTable stacks = new StackTable();
+  private final StackCounters counters = new StackCounters();
+  private final AllocationTable blocks;
+  private final HeapIndex heaps = new HeapIndex();
+  private final Snapshotter snapshotter = new Snapshotter();
+  private final AllocationTable.DroppedBlock destroyed = this::countFree;
+  private final AtomicLong lost = new AtomicLong();
   private long unmatched;
   private long implied;
-  private final AtomicLong lost = new AtomicLong();
-  private long lostMark;
+  private long dropped;
+  private int batchDepth;
 
   public HeapEngine(EngineConfig config) {
-    this.config = config;
+    this(config, INITIAL_BLOCKS, AllocationTable.MAX_CAPACITY);
+  }
+
+  /** An engine whose allocation table starts and stays within the given numbers of slots. */
+  HeapEngine(EngineConfig config, int initialBlockCapacity, int maxBlockCapacity) {
+    this.minSize = config.minSize();
+    this.maxSize = config.maxSize();
+    this.origin = System.nanoTime();
+    this.blocks = new AllocationTable(initialBlockCapacity, maxBlockCapacity);
   }
 
   @Override
   public int internStack(long[] frames, int offset, int length) {
-    List<Long> key = new ArrayList<>(length);
-    for (int i = 0; i < length; i++) {
-      key.add(frames[offset + i]);
+    int found = stacks.find(frames, offset, length);
+    if (found >= 0) {
+      return found;
     }
-    synchronized (lock) {
-      Integer id = stackIds.get(key);
-      if (id != null) {
-        return id;
-      }
-      int newId = stacks.size();
-      stacks.add(Arrays.copyOfRange(frames, offset, offset + length));
-      stackIds.put(key, newId);
-      if (counters.length < 4 * (newId + 1)) {
-        counters = Arrays.copyOf(counters, counters.length * 2);
-      }
-      return newId;
+    if (batchDepth > 0) {
+      return addStack(found, frames, offset, length);
+    }
+    lock.lock();
+    try {
+      return addStack(found, frames, offset, length);
+    } finally {
+      lock.unlock();
     }
   }
 
-  private boolean included(long size) {
-    return size >= config.minSize() && size <= config.maxSize();
-  }
-
-  private void remove(Key key) {
-    Block old = blocks.remove(key);
-    if (old == null) {
-      unmatched++;
-      return;
+  private int addStack(int notFound, long[] frames, int offset, int length) {
+    if (!counters.ensure(stacks.count() + 1)) {
+      return -1;
     }
-    if (included(old.size())) {
-      counters[4 * old.stackId() + 1]++;
-      counters[4 * old.stackId() + 3] += old.size();
-    }
-  }
-
-  private void add(long timeNanos, Key key, long size, int stackId) {
-    if (stackId < 0 || stackId >= stacks.size()) {
-      throw new IllegalArgumentException("unknown stack id " + stackId);
-    }
-    if (blocks.containsKey(key)) {
-      implied++;
-      remove(key);
-    }
-    blocks.put(key, new Block(size, stackId, timeNanos));
-    if (included(size)) {
-      counters[4 * stackId]++;
-      counters[4 * stackId + 2] += size;
-    }
+    return stacks.add(notFound, frames, offset, length);
   }
 
   @Override
@@ -98,8 +108,15 @@ public final class HeapEngine implements HeapEventSink {
     if (address == 0) {
       return;
     }
-    synchronized (lock) {
-      add(timeNanos, new Key(heap, address), size, stackId);
+    if (batchDepth > 0) {
+      alloc(timeNanos, heap, address, size, stackId);
+      return;
+    }
+    lock.lock();
+    try {
+      alloc(timeNanos, heap, address, size, stackId);
+    } finally {
+      lock.unlock();
     }
   }
 
@@ -108,39 +125,44 @@ public final class HeapEngine implements HeapEventSink {
     if (address == 0) {
       return;
     }
-    synchronized (lock) {
-      remove(new Key(heap, address));
+    if (batchDepth > 0) {
+      free(heap, address);
+      return;
+    }
+    lock.lock();
+    try {
+      free(heap, address);
+    } finally {
+      lock.unlock();
     }
   }
 
   @Override
   public void onRealloc(
       long timeNanos, long heap, long oldAddress, long newAddress, long newSize, int stackId) {
-    synchronized (lock) {
-      if (oldAddress != 0) {
-        remove(new Key(heap, oldAddress));
-      }
-      if (newAddress != 0) {
-        add(timeNanos, new Key(heap, newAddress), newSize, stackId);
-      }
+    if (batchDepth > 0) {
+      realloc(timeNanos, heap, oldAddress, newAddress, newSize, stackId);
+      return;
+    }
+    lock.lock();
+    try {
+      realloc(timeNanos, heap, oldAddress, newAddress, newSize, stackId);
+    } finally {
+      lock.unlock();
     }
   }
 
   @Override
   public void onHeapDestroy(long timeNanos, long heap) {
-    synchronized (lock) {
-      Iterator<Map.Entry<Key, Block>> it = blocks.entrySet().iterator();
-      while (it.hasNext()) {
-        Map.Entry<Key, Block> e = it.next();
-        if (e.getKey().heap() == heap) {
-          Block old = e.getValue();
-          it.remove();
-          if (included(old.size())) {
-            counters[4 * old.stackId() + 1]++;
-            counters[4 * old.stackId() + 3] += old.size();
-          }
-        }
-      }
+    if (batchDepth > 0) {
+      destroyHeap(heap);
+      return;
+    }
+    lock.lock();
+    try {
+      destroyHeap(heap);
+    } finally {
+      lock.unlock();
     }
   }
 
@@ -149,84 +171,218 @@ public final class HeapEngine implements HeapEventSink {
     lost.addAndGet(count);
   }
 
-  /** Nothing to record: the session observes the end of the stream. */
+  /** Records nothing: the session wraps the sink and observes the end of the stream. */
   @Override
   public void onTargetExit(int exitCode) {}
 
-  /** Nothing to record: the session observes the end of the stream. */
+  /** Records nothing: the session wraps the sink and observes the end of the stream. */
   @Override
   public void onSourceFailure(String message) {}
 
-  /** Takes a consistent snapshot; may be called from any thread. */
+  @Override
+  public void beginBatch() {
+    if (batchDepth++ == 0) {
+      lock.lock();
+    }
+  }
+
+  @Override
+  public void endBatch() {
+    if (batchDepth > 0 && --batchDepth == 0) {
+      lock.unlock();
+    }
+  }
+
+  private boolean included(long size) {
+    return size >= minSize && size <= maxSize;
+  }
+
+  private void countFree(long size, int stackId) {
+    if (included(size)) {
+      counters.free(stackId, size);
+    }
+  }
+
+  private void checkStack(int stackId) {
+    if (stackId >= stacks.count()) {
+      throw new IllegalArgumentException("stack id " + stackId + " was never interned");
+    }
+  }
+
+  private int tick(long timeNanos) {
+    long delta = timeNanos - origin;
+    if (delta >= MAX_TICK_DELTA) {
+      return Integer.MAX_VALUE;
+    }
+    if (delta <= MIN_TICK_DELTA) {
+      return Integer.MIN_VALUE;
+    }
+    return (int) ((delta + (1L << TICK_SHIFT) - 1) >> TICK_SHIFT);
+  }
+
+  private void alloc(long timeNanos, long heap, long address, long size, int stackId) {
+    checkStack(stackId);
+    int heapIndex = heap == 0 ? 0 : heaps.findOrAdd(heap);
+    int slot = blocks.locate(heapIndex, address);
+    if (slot >= 0) {
+      implied++;
+      countFree(blocks.sizeAt(slot), blocks.stackAt(slot));
+      storeInPlace(slot, timeNanos, size, stackId);
+      return;
+    }
+    if (stackId < 0 || !blocks.insert(slot, heapIndex, address, size, stackId, tick(timeNanos))) {
+      dropped++;
+      return;
+    }
+    if (included(size)) {
+      counters.alloc(stackId, size);
+    }
+  }
+
+  /** Puts a new block in the slot of one just counted as freed. */
+  private void storeInPlace(int slot, long timeNanos, long size, int stackId) {
+    if (stackId < 0) {
+      blocks.removeAt(slot);
+      dropped++;
+      return;
+    }
+    if (!blocks.replace(slot, size, stackId, tick(timeNanos))) {
+      dropped++;
+      return;
+    }
+    if (included(size)) {
+      counters.alloc(stackId, size);
+    }
+  }
+
+  private void free(long heap, long address) {
+    int heapIndex = heaps.find(heap);
+    if (heapIndex == HeapIndex.UNKNOWN) {
+      unmatched++;
+      return;
+    }
+    int slot = blocks.locate(heapIndex, address);
+    if (slot < 0) {
+      unmatched++;
+      return;
+    }
+    countFree(blocks.sizeAt(slot), blocks.stackAt(slot));
+    blocks.removeAt(slot);
+  }
+
+  private void realloc(
+      long timeNanos, long heap, long oldAddress, long newAddress, long newSize, int stackId) {
+    if (newAddress == 0) {
+      if (newSize == 0 && oldAddress != 0) {
+        free(heap, oldAddress);
+      }
+      return;
+    }
+    if (oldAddress == newAddress) {
+      checkStack(stackId);
+      int heapIndex = heaps.find(heap);
+      int slot = heapIndex == HeapIndex.UNKNOWN ? -1 : blocks.locate(heapIndex, oldAddress);
+      if (slot >= 0) {
+        countFree(blocks.sizeAt(slot), blocks.stackAt(slot));
+        storeInPlace(slot, timeNanos, newSize, stackId);
+        return;
+      }
+      unmatched++;
+    } else if (oldAddress != 0) {
+      free(heap, oldAddress);
+    }
+    alloc(timeNanos, heap, newAddress, newSize, stackId);
+  }
+
+  private void destroyHeap(long heap) {
+    int heapIndex = heaps.find(heap);
+    if (heapIndex == HeapIndex.UNKNOWN) {
+      return;
+    }
+    blocks.removeHeap(heapIndex, destroyed);
+    heaps.release(heap);
+  }
+
+  /**
+   * A consistent snapshot: totals, event counts and the stacks the query selects. May be called
+   * from any thread while events keep coming; holds up the event thread only while the per-stack
+   * counters are copied.
+   */
   public EngineSnapshot snapshot(SnapshotQuery query) {
-    synchronized (lock) {
-      int n = stacks.size();
-      long[] oc = new long[n];
-      long[] ob = new long[n];
-      for (int i = 0; i < n; i++) {
-        if (query.olderThanNanos() <= 0) {
-          oc[i] = counters[4 * i] - counters[4 * i + 1];
-          ob[i] = counters[4 * i + 2] - counters[4 * i + 3];
+    boolean withAge = query.olderThanNanos() > 0;
+    snapshotLock.lock();
+    try {
+      Snapshotter.Captured captured;
+      // A racy read is fine here: it only sizes the scratch arrays ahead of taking the lock.
+      snapshotter.prepare(stacks.count(), withAge);
+      lock.lock();
+      try {
+        int n = stacks.count();
+        snapshotter.prepare(n, withAge);
+        counters.copyTo(snapshotter.counters, n);
+        if (withAge) {
+          countOldBlocks(query.nowNanos() - query.olderThanNanos());
+        }
+        captured =
+            new Snapshotter.Captured(
+                stacks.view(), withAge, lost.get(), unmatched, implied, dropped);
+      } finally {
+        lock.unlock();
+      }
+      return snapshotter.build(query, captured);
+    } finally {
+      snapshotLock.unlock();
+    }
+  }
+
+  /** Counts, per stack, the blocks allocated at or before {@code bornBy}. Holds the lock. */
+  private void countOldBlocks(long bornBy) {
+    long cutoffTick = (bornBy - origin) >> TICK_SHIFT;
+    long[] oldCount = snapshotter.oldCount;
+    long[] oldBytes = snapshotter.oldBytes;
+    AllocationTable table = blocks;
+    for (int s = 0, capacity = table.capacity(); s < capacity; s++) {
+      if (table.occupied(s) && table.tickAt(s) <= cutoffTick) {
+        long size = table.sizeAt(s);
+        if (included(size)) {
+          int stackId = table.stackAt(s);
+          oldCount[stackId]++;
+          oldBytes[stackId] += size;
         }
       }
-      if (query.olderThanNanos() > 0) {
-        for (Block b : blocks.values()) {
-          if (included(b.size()) && query.nowNanos() - b.timeNanos() >= query.olderThanNanos()) {
-            oc[b.stackId()]++;
-            ob[b.stackId()] += b.size();
-          }
-        }
-      }
-      if (baselineCount.length < n) {
-        baselineCount = Arrays.copyOf(baselineCount, n);
-        baselineBytes = Arrays.copyOf(baselineBytes, n);
-      }
-      long ta = 0, tf = 0, tab = 0, tfb = 0, toc = 0, tob = 0;
-      int withOutstanding = 0;
-      List<RawStack> all = new ArrayList<>();
-      for (int i = 0; i < n; i++) {
-        ta += counters[4 * i];
-        tf += counters[4 * i + 1];
-        tab += counters[4 * i + 2];
-        tfb += counters[4 * i + 3];
-        toc += oc[i];
-        tob += ob[i];
-        if (oc[i] > 0) {
-          withOutstanding++;
-        }
-        if (oc[i] >= query.minOutstanding()) {
-          all.add(
-              new RawStack(
-                  i,
-                  counters[4 * i],
-                  counters[4 * i + 1],
-                  counters[4 * i + 2],
-                  counters[4 * i + 3],
-                  oc[i],
-                  ob[i],
-                  oc[i] - baselineCount[i],
-                  ob[i] - baselineBytes[i],
-                  stacks.get(i).clone()));
-        }
-      }
-      Comparator<RawStack> order =
-          switch (query.sort() == null ? SortOrder.COUNT : query.sort()) {
-            case COUNT -> Comparator.comparingLong(RawStack::outstandingCount).reversed();
-            case BYTES -> Comparator.comparingLong(RawStack::outstandingBytes).reversed();
-            case GROWTH -> Comparator.comparingLong(RawStack::growthBytes).reversed();
-          };
-      all.sort(order.thenComparingInt(RawStack::id));
-      List<RawStack> top =
-          query.topN() > 0 && all.size() > query.topN() ? all.subList(0, query.topN()) : all;
-      long lostNow = lost.get();
-      EventCounts counts = new EventCounts(lostNow, lostNow - lostMark, unmatched, implied, 0);
-      if (query.periodic()) {
-        System.arraycopy(oc, 0, baselineCount, 0, n);
-        System.arraycopy(ob, 0, baselineBytes, 0, n);
-        lostMark = lostNow;
-      }
-      return new EngineSnapshot(
-          new HeapTotals(ta, tf, tab, tfb, toc, tob, withOutstanding), counts, List.copyOf(top));
+    }
+  }
+
+  /** Outstanding blocks held, counted or not. For tests and benchmarks; holds the lock. */
+  public int blockCount() {
+    lock.lock();
+    try {
+      return blocks.size();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Distinct stacks interned. For tests and benchmarks; holds the lock. */
+  public int stackCount() {
+    lock.lock();
+    try {
+      return stacks.count();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * Bytes of Java heap held by the engine's tables (array contents, without object headers or
+   * snapshot scratch arrays). For benchmarks; holds the lock.
+   */
+  public long retainedBytes() {
+    lock.lock();
+    try {
+      return blocks.retainedBytes() + stacks.retainedBytes() + counters.retainedBytes();
+    } finally {
+      lock.unlock();
     }
   }
 }
