@@ -243,23 +243,7 @@ public final class ElfFile implements AutoCloseable {
    * the offset.
    */
   public OptionalLong vaddrOf(long fileOffset) {
-    for (ElfSegment s : segments) {
-      if (s.type() == ElfSegment.PT_LOAD && s.containsOffset(fileOffset)) {
-        return OptionalLong.of(s.vaddr() + (fileOffset - s.offset()));
-      }
-    }
-    for (ElfSegment s : segments) {
-      if (s.type() != ElfSegment.PT_LOAD) {
-        continue;
-      }
-      long page = Math.max(s.align(), 4096);
-      long first = s.offset() & -page;
-      long end = (s.offset() + s.fileSize() + page - 1) & -page;
-      if (Long.compareUnsigned(fileOffset - first, end - first) < 0) {
-        return OptionalLong.of(s.vaddr() + (fileOffset - s.offset()));
-      }
-    }
-    return OptionalLong.empty();
+    return ElfSegment.vaddrOf(segments, fileOffset);
   }
 
   /**

@@ -1,5 +1,8 @@
 package io.leakdetector.symbols.elf;
 
+import java.util.List;
+import java.util.OptionalLong;
+
 /**
  * One program header of an ELF file.
  *
@@ -35,5 +38,31 @@ public record ElfSegment(
 
   public boolean isExecutable() {
     return (flags & PF_X) != 0;
+  }
+
+  /**
+   * The address (file address space) at which the byte at {@code fileOffset} is loaded, through the
+   * {@code PT_LOAD} headers among {@code segments}. An offset in the page-aligned slack just before
+   * or after a segment's bytes (mapped with it) is translated with that segment; empty when no
+   * segment maps the offset.
+   */
+  public static OptionalLong vaddrOf(List<ElfSegment> segments, long fileOffset) {
+    for (ElfSegment s : segments) {
+      if (s.type() == PT_LOAD && s.containsOffset(fileOffset)) {
+        return OptionalLong.of(s.vaddr() + (fileOffset - s.offset()));
+      }
+    }
+    for (ElfSegment s : segments) {
+      if (s.type() != PT_LOAD) {
+        continue;
+      }
+      long page = Math.max(s.align(), 4096);
+      long first = s.offset() & -page;
+      long end = (s.offset() + s.fileSize() + page - 1) & -page;
+      if (Long.compareUnsigned(fileOffset - first, end - first) < 0) {
+        return OptionalLong.of(s.vaddr() + (fileOffset - s.offset()));
+      }
+    }
+    return OptionalLong.empty();
   }
 }

@@ -54,6 +54,17 @@ public final class NativeTools {
     return out;
   }
 
+  /** Compiles a C source kept under {@code src/test/resources/fixtures/}. */
+  public static Path compileFixture(String resource, Path dir, String name, String... flags)
+      throws IOException, InterruptedException {
+    try (var in = NativeTools.class.getResourceAsStream("/fixtures/" + resource)) {
+      if (in == null) {
+        throw new IOException("missing test resource /fixtures/" + resource);
+      }
+      return compile(new String(in.readAllBytes(), StandardCharsets.UTF_8), dir, name, flags);
+    }
+  }
+
   /** Runs a command, returns its standard output, fails the test on a non-zero exit. */
   public static String run(String... command) throws IOException, InterruptedException {
     return run(List.of(command));

@@ -1,0 +1,247 @@
+package io.leakdetector.symbols.linux;
+
+import io.leakdetector.Frame;
+import io.leakdetector.spi.ModuleMapping;
+import io.leakdetector.spi.SymbolResolver;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * Resolves addresses of one Linux process to frames from its ELF files. The module map is captured
+ * from {@code /proc/PID/maps} when the resolver opens, extended by the source's {@link
+ * #onModuleMapped} reports and by {@link #refresh()}, and kept after the process exits. Symbols are
+ * read per module on first use; frames are cached per address.
+ */
+public final class ElfSymbolResolver implements SymbolResolver {
+  /** Top bit set: the kernel half of the address space (x86-64 and aarch64). */
+  private static final long KERNEL_START = 0x8000_0000_0000_0000L;
+
+  /** A failed lookup re-reads the map at most this often while the process lives. */
+  private static final long MISS_REFRESH_NANOS = 200_000_000L;
+
+  private static final int MAX_CACHED_FRAMES = 1 << 20;
+
+  private final TargetState target;
+  private final boolean includeKernelFrames;
+  private final Path kallsyms;
+  private final ModuleMap map = new ModuleMap();
+  private final Map<String, List<ModuleFile>> filesByPath = new HashMap<>();
+  private final Map<Long, Frame> cache = new HashMap<>();
+  private final AtomicBoolean mapChanged = new AtomicBoolean();
+  private KernelSymbols kernelSymbols;
+  private long lastMapsRead;
+
+  private ElfSymbolResolver(TargetState target, boolean includeKernelFrames, Path kallsyms) {
+    this.target = target;
+    this.includeKernelFrames = includeKernelFrames;
+    this.kallsyms = kallsyms;
+  }
+
+  /**
+   * Opens a resolver for a live process and captures its module map now.
+   *
+   * @throws java.nio.file.NoSuchFileException when the process does not exist
+   * @throws java.nio.file.AccessDeniedException when its map may not be read
+   */
+  public static ElfSymbolResolver open(long pid, boolean includeKernelFrames) throws IOException {
+    return open(pid, includeKernelFrames, Path.of("/proc/kallsyms"));
+  }
+
+  static ElfSymbolResolver open(long pid, boolean includeKernelFrames, Path kallsyms)
+      throws IOException {
+    TargetState target = TargetState.capture(pid);
+    ElfSymbolResolver resolver = new ElfSymbolResolver(target, includeKernelFrames, kallsyms);
+    resolver.readMaps(ProcMaps.read(pid));
+    return resolver;
+  }
+
+  /** The process id. */
+  public long pid() {
+    return target.pid();
+  }
+
+  @Override
+  public Frame resolve(long address) {
+    if (mapChanged.getAndSet(false)) {
+      cache.clear();
+    }
+    Frame cached = cache.get(address);
+    if (cached != null) {
+      return cached;
+    }
+    Frame frame = address < 0 ? kernelFrame(address) : userFrame(address);
+    if (cache.size() >= MAX_CACHED_FRAMES) {
+      cache.clear();
+    }
+    cache.put(address, frame);
+    return frame;
+  }
+
+  @Override
+  public void onModuleMapped(ModuleMapping mapping) {
+    String path = mapping.path();
+    if (path == null || mapping.end() == mapping.start()) {
+      return;
+    }
+    if (!path.startsWith("/") && !isSpecial(path)) {
+      // Anonymous memory over an old module: that module is gone from these addresses.
+      map.clear(mapping.start(), mapping.end());
+      mapChanged.set(true);
+      return;
+    }
+    boolean deleted = path.endsWith(" (deleted)");
+    String clean = deleted ? path.substring(0, path.length() - " (deleted)".length()) : path;
+    addRange(mapping.start(), mapping.end(), mapping.fileOffset(), clean, -1, deleted);
+  }
+
+  @Override
+  public void refresh() {
+    if (!target.alive()) {
+      return;
+    }
+    try {
+      readMaps(ProcMaps.read(target.pid()));
+    } catch (IOException e) {
+      // The process exited while we read: the map captured so far stays.
+    }
+  }
+
+  @Override
+  public void close() {
+    synchronized (this) {
+      cache.clear();
+    }
+  }
+
+  /** The ranges known now (for tests and diagnostics). */
+  List<MappedRange> ranges() {
+    return map.all();
+  }
+
+  // ---------------------------------------------------------------- capture
+
+  private void readMaps(List<ProcMapsEntry> entries) {
+    lastMapsRead = System.nanoTime();
+    for (ProcMapsEntry e : entries) {
+      if (e.isFile() || isSpecial(e.path())) {
+        MappedRange known = map.at(e.start());
+        if (known != null
+            && known.end() == e.end()
+            && known.fileOffset() == e.fileOffset()
+            && samePath(known, e.path())) {
+          continue;
+        }
+        addRange(e.start(), e.end(), e.fileOffset(), e.path(), e.inode(), e.deleted());
+      }
+    }
+  }
+
+  private static boolean samePath(MappedRange range, String path) {
+    return range.module() != null
+        ? range.module().path().equals(path)
+        : path.equals(range.specialName());
+  }
+
+  private static boolean isSpecial(String path) {
+    return path.startsWith("[")
+        && !path.equals("[heap]")
+        && !path.startsWith("[stack")
+        && !path.startsWith("[anon");
+  }
+
+  private void addRange(
+      long start, long end, long fileOffset, String path, long inode, boolean deleted) {
+    if (isSpecial(path)) {
+      map.add(new MappedRange(start, end, fileOffset, null, path));
+    } else {
+      ModuleFile module = moduleFor(start, end, path, inode, deleted);
+      map.add(new MappedRange(start, end, fileOffset, module, null));
+    }
+    mapChanged.set(true);
+  }
+
+  /** The known module for this file, or a new one captured now. */
+  private synchronized ModuleFile moduleFor(
+      long start, long end, String path, long inode, boolean deleted) {
+    List<ModuleFile> known = filesByPath.computeIfAbsent(path, p -> new ArrayList<>(1));
+    if (target.alive()) {
+      FileIdentity mapped =
+          FileIdentity.of(target.mapFile(start, end))
+              .or(() -> deleted ? Optional.empty() : FileIdentity.of(target.throughRoot(path)))
+              .orElse(null);
+      for (ModuleFile m : known) {
+        if (mapped != null && m.isFile(mapped) && (inode < 0 || mapped.inode() == inode)) {
+          return m;
+        }
+      }
+    } else if (!known.isEmpty()) {
+      return known.get(known.size() - 1);
+    }
+    ModuleFile module = ModuleFile.capture(target, path, start, end, inode, deleted);
+    known.add(module);
+    return module;
+  }
+
+  // ---------------------------------------------------------------- frames
+
+  private Frame userFrame(long address) {
+    MappedRange range = map.find(address);
+    if (range == null && target.alive() && System.nanoTime() - lastMapsRead > MISS_REFRESH_NANOS) {
+      refresh();
+      range = map.find(address);
+    }
+    if (range == null) {
+      return Frame.unknown(address, false);
+    }
+    if (range.module() == null) {
+      return new Frame(address, range.specialName(), null, address - range.start(), false);
+    }
+    ModuleFile module = range.module();
+    long fileOffset = address - range.start() + range.fileOffset();
+    ModuleLayout layout = module.layout();
+    SymbolTable symbols = module.symbols(target, range.start(), range.end());
+    layout = module.layout();
+    OptionalLong vaddr = layout == null ? OptionalLong.empty() : layout.vaddrOf(fileOffset);
+    if (vaddr.isEmpty()) {
+      return new Frame(address, module.displayName(), null, fileOffset, false);
+    }
+    long fileAddress = vaddr.getAsLong();
+    int index = symbols.indexOf(fileAddress);
+    if (index < 0) {
+      return new Frame(
+          address, module.displayName(), null, fileAddress - layout.imageBase(), false);
+    }
+    return new Frame(
+        address,
+        module.displayName(),
+        symbols.name(index),
+        fileAddress - symbols.start(index),
+        false);
+  }
+
+  private Frame kernelFrame(long address) {
+    if (!includeKernelFrames || Long.compareUnsigned(address, KERNEL_START) < 0) {
+      return Frame.unknown(address, true);
+    }
+    if (kernelSymbols == null) {
+      kernelSymbols = KernelSymbols.load(kallsyms);
+    }
+    int index = kernelSymbols.indexOf(address);
+    if (index < 0) {
+      return Frame.unknown(address, true);
+    }
+    return new Frame(
+        address,
+        kernelSymbols.module(index),
+        kernelSymbols.name(index),
+        address - kernelSymbols.address(index),
+        true);
+  }
+}
