@@ -1,0 +1,50 @@
+package io.leakdetector.cli;
+
+import io.leakdetector.LeakDetectorException;
+import io.leakdetector.SnapshotExporters;
+import io.leakdetector.spi.ExporterContext;
+import io.leakdetector.spi.SnapshotExporter;
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/** Creates the exporters of a run by name: the {@code --format} one first, then the others. */
+final class ExporterSet {
+  private ExporterSet() {}
+
+  /**
+   * Creates every exporter, each with the same output stream and options.
+   *
+   * @throws LeakDetectorException when one cannot be created; those already created are closed
+   */
+  static List<SnapshotExporter> create(
+      String format, List<String> others, PrintStream out, Map<String, String> options)
+      throws LeakDetectorException {
+    ExporterContext context = new ExporterContext(out, options);
+    List<String> names = new ArrayList<>();
+    names.add(format);
+    names.addAll(others);
+    List<SnapshotExporter> created = new ArrayList<>();
+    try {
+      for (String name : names) {
+        created.add(SnapshotExporters.create(name, context));
+      }
+      return created;
+    } catch (LeakDetectorException | RuntimeException e) {
+      closeAll(created);
+      throw e;
+    }
+  }
+
+  /** Closes each exporter; a failure to close one is reported and the rest still closed. */
+  static void closeAll(List<SnapshotExporter> exporters) {
+    for (SnapshotExporter exporter : exporters) {
+      try {
+        exporter.close();
+      } catch (RuntimeException e) {
+        System.err.println("leakdetector: closing an exporter failed: " + e.getMessage());
+      }
+    }
+  }
+}

@@ -1,0 +1,50 @@
+package io.leakdetector.cli;
+
+import io.leakdetector.SnapshotExporters;
+import io.leakdetector.spi.Availability;
+import io.leakdetector.spi.HeapEventSourceProvider;
+import io.leakdetector.spi.SnapshotExporterProvider;
+import io.leakdetector.spi.SymbolResolverProvider;
+import java.io.PrintStream;
+import java.util.List;
+
+/** {@code --list}: the installed sources (and whether they work here), exporters and resolvers. */
+final class Inventory {
+  private Inventory() {}
+
+  static void print(PrintStream out) {
+    List<HeapEventSourceProvider> sources = SourceCatalog.sources();
+    out.println("Sources:");
+    if (sources.isEmpty()) {
+      out.println("  (none installed)");
+    }
+    for (HeapEventSourceProvider source : sources) {
+      out.println(line(source.name(), availability(source.availability())));
+    }
+    out.println("Exporters:");
+    List<SnapshotExporterProvider> exporters = SnapshotExporters.providers();
+    if (exporters.isEmpty()) {
+      out.println("  (none installed)");
+    }
+    for (SnapshotExporterProvider exporter : exporters) {
+      out.println(line(exporter.name(), exporter.description()));
+    }
+    out.println("Symbol resolvers:");
+    List<SymbolResolverProvider> resolvers = SourceCatalog.resolvers();
+    if (resolvers.isEmpty()) {
+      out.println("  (none installed: frames are shown as addresses)");
+    }
+    for (SymbolResolverProvider resolver : resolvers) {
+      out.println(line(resolver.name(), availability(resolver.availability())));
+    }
+    out.flush();
+  }
+
+  private static String availability(Availability availability) {
+    return availability.available() ? "available" : "not available: " + availability.reason();
+  }
+
+  private static String line(String name, String text) {
+    return String.format("  %-12s %s", name, text);
+  }
+}
