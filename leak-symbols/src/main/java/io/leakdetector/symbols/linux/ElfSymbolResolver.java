@@ -106,6 +106,14 @@ public final class ElfSymbolResolver implements SymbolResolver {
     if (!target.alive()) {
       return;
     }
+    if (target.executableChanged()) {
+      // execve replaced the whole address space: the old map names nothing any more.
+      map.clearAll();
+      synchronized (this) {
+        filesByPath.clear();
+      }
+      mapChanged.set(true);
+    }
     try {
       readMaps(ProcMaps.read(target.pid()));
     } catch (IOException e) {

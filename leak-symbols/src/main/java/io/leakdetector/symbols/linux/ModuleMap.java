@@ -45,6 +45,11 @@ final class ModuleMap {
     ranges.remove(start);
   }
 
+  /** Forgets every range (the process ran a new program). */
+  synchronized void clearAll() {
+    ranges.clear();
+  }
+
   /** The range holding {@code address}, or {@code null}. */
   synchronized MappedRange find(long address) {
     Map.Entry<Long, MappedRange> e = ranges.floorEntry(address);

@@ -13,11 +13,13 @@ final class TargetState {
   private final long startTime;
   private final boolean sharesOurRoot;
   private volatile boolean exited;
+  private FileIdentity executable;
 
   private TargetState(long pid, long startTime, boolean sharesOurRoot) {
     this.pid = pid;
     this.startTime = startTime;
     this.sharesOurRoot = sharesOurRoot;
+    this.executable = currentExecutable();
   }
 
   /**
@@ -55,6 +57,23 @@ final class TargetState {
     }
     exited = true;
     return false;
+  }
+
+  /**
+   * Whether the process has run a new program ({@code execve}) since it was captured or since the
+   * last call that returned true: its executable is another file.
+   */
+  synchronized boolean executableChanged() {
+    FileIdentity now = currentExecutable();
+    if (now == null || now.equals(executable)) {
+      return false;
+    }
+    executable = now;
+    return true;
+  }
+
+  private FileIdentity currentExecutable() {
+    return FileIdentity.of(procDir(pid).resolve("exe")).orElse(null);
   }
 
   /** Whether the process sees the same file system root as we do (not in a container). */

@@ -133,6 +133,23 @@ class ElfSymbolResolverTest {
   }
 
   @Test
+  void refreshAfterExecForgetsTheOldProgram() throws Exception {
+    try (FixtureProcess p = FixtureProcess.start("/bin/sh", "-c", "read line; exec " + fixture)) {
+      ElfSymbolResolver resolver = (ElfSymbolResolver) open(p.pid(), false);
+      assertThat(resolver.ranges())
+          .anySatisfy(r -> assertThat(r.module().path()).contains("/bin/"));
+      p.writeLine("go");
+      long[] a = p.readAddresses();
+      resolver.refresh();
+      assertThat(resolver.resolve(a[0]).text()).isEqualTo("resolver_fixture!fixture_first+0x0");
+      assertThat(resolver.ranges())
+          .noneSatisfy(
+              r -> assertThat(r.module() == null ? "" : r.module().path()).contains("/bin/"));
+      resolver.close();
+    }
+  }
+
+  @Test
   void replacedFileIsNamedSoAndNeverMisSymbolized() throws Exception {
     Path copy = dir.resolve("replaced_fixture");
     Files.copy(fixture, copy, StandardCopyOption.REPLACE_EXISTING);

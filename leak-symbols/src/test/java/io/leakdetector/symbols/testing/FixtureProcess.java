@@ -22,10 +22,12 @@ public final class FixtureProcess implements AutoCloseable {
   }
 
   public static FixtureProcess start(Path binary) throws IOException {
+    return start(binary.toString());
+  }
+
+  public static FixtureProcess start(String... command) throws IOException {
     return new FixtureProcess(
-        new ProcessBuilder(binary.toString())
-            .redirectError(ProcessBuilder.Redirect.INHERIT)
-            .start());
+        new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start());
   }
 
   public long pid() {
