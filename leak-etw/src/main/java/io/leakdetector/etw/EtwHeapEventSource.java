@@ -1,0 +1,263 @@
+package io.leakdetector.etw;
+
+import com.sun.jna.Pointer;
+import io.leakdetector.LeakDetectorException;
+import io.leakdetector.LeakDetectorException.Kind;
+import io.leakdetector.TargetProcess;
+import io.leakdetector.etw.decode.HeapEventDecoder;
+import io.leakdetector.etw.decode.QpcClock;
+import io.leakdetector.etw.decode.SourceCounters;
+import io.leakdetector.etw.win32.WindowsApi;
+import io.leakdetector.spi.HeapEventSink;
+import io.leakdetector.spi.HeapEventSource;
+import io.leakdetector.spi.ModuleListener;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * One process's heap events from an ETW heap session. {@link #start} stops a stale session of our
+ * name, starts ours for the target, opens it for real-time reading and runs ProcessTrace on its own
+ * thread; a watcher thread waits for the target to exit. {@link #close} — from any thread: the
+ * caller, the JVM shutdown hook this source registers (Ctrl+C), the watcher on target exit — stops
+ * the session, closes the trace and joins both threads, once.
+ *
+ * <p>The ETW heap session reports no module loads; the dbghelp resolver reads the module list
+ * itself, so the {@link ModuleListener} is not called.
+ */
+final class EtwHeapEventSource implements HeapEventSource {
+
+  /**
+   * @param watchSliceMillis how long each wait on the target's handle lasts (so a close is seen)
+   * @param joinMillis how long close waits for each thread to end
+   */
+  record Timing(int watchSliceMillis, long joinMillis) {
+    static final Timing DEFAULT = new Timing(250, 20_000);
+  }
+
+  private final WindowsApi api;
+  private final TargetProcess target;
+  private final Pointer process;
+  private final LaunchedProcess launched;
+  private final boolean includeKernelFrames;
+  private final BufferSettings buffers;
+  private final Timing timing;
+  private final HeapSession session;
+  private final SourceCounters counters = new SourceCounters();
+  private final AtomicBoolean closing = new AtomicBoolean();
+  private final CountDownLatch closed = new CountDownLatch(1);
+  private final Thread shutdownHook = new Thread(this::close, "leakdetector-etw-shutdown");
+  private final Object lifecycle = new Object();
+  private volatile HeapEventSink sink;
+  private volatile TraceConsumer consumer;
+  private volatile ProcessWatcher watcher;
+  private boolean started;
+  private boolean resumed;
+  private boolean hookRegistered;
+  private long lastEventsLost;
+
+  /**
+   * @param process the target's handle, opened with at least SYNCHRONIZE; closed by {@link #close}
+   * @param launched the suspended command when launching, else null
+   */
+  EtwHeapEventSource(
+      WindowsApi api,
+      TargetProcess target,
+      Pointer process,
+      LaunchedProcess launched,
+      boolean includeKernelFrames,
+      BufferSettings buffers,
+      String sessionName,
+      Timing timing) {
+    this.api = api;
+    this.target = target;
+    this.process = process;
+    this.launched = launched;
+    this.includeKernelFrames = includeKernelFrames;
+    this.buffers = buffers;
+    this.timing = timing;
+    this.session = new HeapSession(api.advapi32(), sessionName);
+  }
+
+  @Override
+  public TargetProcess target() {
+    return target;
+  }
+
+  @Override
+  public void start(HeapEventSink sink, ModuleListener modules) throws LeakDetectorException {
+    Exception failure = null;
+    synchronized (lifecycle) {
+      if (started || closing.get()) {
+        throw new LeakDetectorException(
+            Kind.SOURCE_FAILED, "The ETW heap source was already started or closed.");
+      }
+      started = true;
+      this.sink = sink;
+      try {
+        startTracing(sink);
+      } catch (LeakDetectorException | RuntimeException e) {
+        failure = e;
+      }
+    }
+    if (failure != null) {
+      // Outside the lock: the watcher may be closing already and waiting for it.
+      closeOnce();
+      if (failure instanceof LeakDetectorException checked) {
+        throw checked;
+      }
+      throw (RuntimeException) failure;
+    }
+  }
+
+  private void startTracing(HeapEventSink sink) throws LeakDetectorException {
+    HeapEventDecoder decoder =
+        new HeapEventDecoder(target.pid(), sink, includeKernelFrames, counters);
+    session.start((int) target.pid(), buffers);
+    consumer = new TraceConsumer(api, session.name(), decoder, this::onConsumerEnd);
+    QpcClock clock = consumer.open();
+    decoder.setClock(clock);
+    consumer.start();
+    watcher =
+        new ProcessWatcher(api.kernel32(), process, this::onTargetExit, timing.watchSliceMillis());
+    watcher.start();
+    Runtime.getRuntime().addShutdownHook(shutdownHook);
+    hookRegistered = true;
+    if (launched != null) {
+      launched.resume(api.kernel32());
+      resumed = true;
+    }
+  }
+
+  /** Reads the session's loss counters (ControlTrace QUERY) and reports new losses. */
+  @Override
+  public void poll() {
+    if (closing.get()) {
+      return;
+    }
+    synchronized (lifecycle) {
+      if (!started || closing.get()) {
+        return;
+      }
+    }
+    HeapSession.Losses losses = session.query();
+    if (losses == null) {
+      counters.increment(SourceCounters.QUERY_FAILURES);
+      return;
+    }
+    counters.set(SourceCounters.EVENTS_LOST, losses.eventsLost());
+    counters.set(SourceCounters.LOG_BUFFERS_LOST, losses.logBuffersLost());
+    counters.set(SourceCounters.REAL_TIME_BUFFERS_LOST, losses.realTimeBuffersLost());
+    long newlyLost = losses.eventsLost() - lastEventsLost;
+    lastEventsLost = losses.eventsLost();
+    if (newlyLost > 0) {
+      sink.onLost(newlyLost);
+    }
+  }
+
+  @Override
+  public Map<String, Long> counters() {
+    Map<String, Long> all = new LinkedHashMap<>(counters.snapshot());
+    all.put("staleSessionsStopped", session.staleStopped() ? 1L : 0L);
+    return all;
+  }
+
+  /** Stops tracing and joins the threads; safe from any thread, idempotent. */
+  @Override
+  public void close() {
+    closeOnce();
+  }
+
+  /** The shutdown hook this source registers while it runs (for tests of the Ctrl+C path). */
+  Thread shutdownHook() {
+    return shutdownHook;
+  }
+
+  private void onTargetExit(int exitCode) {
+    if (closeOnce()) {
+      sink.onTargetExit(exitCode);
+    }
+  }
+
+  private void onConsumerEnd(int result) {
+    if (closing.get()) {
+      return;
+    }
+    sink.onSourceFailure(
+        "The ETW heap session ended while tracing (ProcessTrace returned "
+            + result
+            + "); was it stopped from outside LeakDetector?");
+    closeOnce();
+  }
+
+  /** Runs the shutdown once; true for the call that ran it. Other callers wait for it. */
+  private boolean closeOnce() {
+    if (!closing.compareAndSet(false, true)) {
+      if (!isOwnThread(Thread.currentThread())) {
+        awaitClosed();
+      }
+      return false;
+    }
+    try {
+      synchronized (lifecycle) {
+        shutdown();
+      }
+    } finally {
+      closed.countDown();
+    }
+    return true;
+  }
+
+  private void shutdown() {
+    if (watcher != null) {
+      watcher.stop();
+    }
+    session.stop();
+    boolean consumerEnded = true;
+    boolean watcherEnded = true;
+    try {
+      if (consumer != null) {
+        consumer.close();
+        consumerEnded = consumer.join(timing.joinMillis());
+      }
+      if (watcher != null) {
+        watcherEnded = watcher.join(timing.joinMillis());
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    if (launched != null && !resumed) {
+      launched.abandon(api.kernel32());
+    }
+    if (watcherEnded) {
+      api.kernel32().CloseHandle(process);
+    }
+    if (!consumerEnded && sink != null) {
+      sink.onSourceFailure(
+          "The ETW consumer thread did not stop within "
+              + timing.joinMillis() / 1000
+              + " s after the session was stopped.");
+    }
+    if (hookRegistered && Thread.currentThread() != shutdownHook) {
+      try {
+        Runtime.getRuntime().removeShutdownHook(shutdownHook);
+      } catch (IllegalStateException shuttingDown) {
+        // the JVM is exiting; the hook is running or will find the source closed
+      }
+    }
+  }
+
+  private boolean isOwnThread(Thread thread) {
+    return (consumer != null && consumer.isConsumerThread(thread))
+        || (watcher != null && watcher.isWatcherThread(thread));
+  }
+
+  private void awaitClosed() {
+    try {
+      closed.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

@@ -1,0 +1,442 @@
+package io.leakdetector.etw.decode;
+
+import static io.leakdetector.etw.decode.EventRecordOffsets.EXTENDED_DATA;
+import static io.leakdetector.etw.decode.EventRecordOffsets.EXTENDED_DATA_COUNT;
+import static io.leakdetector.etw.decode.EventRecordOffsets.EXT_DATA_PTR;
+import static io.leakdetector.etw.decode.EventRecordOffsets.EXT_DATA_SIZE;
+import static io.leakdetector.etw.decode.EventRecordOffsets.EXT_ITEM_SIZE;
+import static io.leakdetector.etw.decode.EventRecordOffsets.EXT_STACK_ADDRESSES;
+import static io.leakdetector.etw.decode.EventRecordOffsets.EXT_TYPE;
+import static io.leakdetector.etw.decode.EventRecordOffsets.HEADER_FLAGS;
+import static io.leakdetector.etw.decode.EventRecordOffsets.OPCODE;
+import static io.leakdetector.etw.decode.EventRecordOffsets.PROCESS_ID;
+import static io.leakdetector.etw.decode.EventRecordOffsets.PROVIDER_ID;
+import static io.leakdetector.etw.decode.EventRecordOffsets.THREAD_ID;
+import static io.leakdetector.etw.decode.EventRecordOffsets.TIME_STAMP;
+import static io.leakdetector.etw.decode.EventRecordOffsets.USER_DATA;
+import static io.leakdetector.etw.decode.EventRecordOffsets.USER_DATA_LENGTH;
+
+import com.sun.jna.Pointer;
+import io.leakdetector.etw.win32.Advapi32;
+import io.leakdetector.etw.win32.NtWmi;
+import io.leakdetector.spi.HeapEventSink;
+
+/**
+ * Decodes the heap session's {@code EVENT_RECORD}s straight from native memory and feeds the sink:
+ * heap events of the target (by provider GUID and opcode, with the payload's pointer size from the
+ * header flags), each alloc and realloc paired with its StackWalk event by raw timestamp and
+ * thread, whichever of the two arrives first.
+ *
+ * <p>Events are delivered in arrival order; an event waiting for its stack holds back the ones
+ * behind it in a small ring. A wait ends when the stack arrives, when the same thread logs a later
+ * heap event (ProcessTrace delivers a QPC session in time order, and a stack walk is logged by the
+ * thread right after its event, so the stack will not come any more), when the ring is full, or at
+ * {@link #flush()}. Such an event is delivered with an empty stack and counted.
+ *
+ * <p>Realloc (reference §0.2/§2.3): in place ⇒ {@code onRealloc(a, a)}. A moving realloc is also
+ * logged as an inner alloc (new block) and, per PerfView, an inner free (old block); the decoder
+ * remembers each thread's last alloc and free and supplies from the realloc only what was not
+ * logged, so nothing is counted twice whichever way Windows behaves.
+ *
+ * <p>Only the ProcessTrace thread calls it. Nothing is allocated per event: the record and payload
+ * are read through reusable {@link Pointer}s, frames through one scratch array.
+ */
+public final class HeapEventDecoder {
+  /** Heap opcodes (EventDescriptor.Opcode): the low byte of the PERFINFO hook ids. */
+  public static final int OPCODE_ALLOC = NtWmi.PERFINFO_LOG_TYPE_HEAP_ALLOC & 0xFF;
+
+  public static final int OPCODE_REALLOC = NtWmi.PERFINFO_LOG_TYPE_HEAP_REALLOC & 0xFF;
+  public static final int OPCODE_DESTROY = NtWmi.PERFINFO_LOG_TYPE_HEAP_DESTROY & 0xFF;
+  public static final int OPCODE_FREE = NtWmi.PERFINFO_LOG_TYPE_HEAP_FREE & 0xFF;
+  public static final int OPCODE_STACK_WALK = NtWmi.PERFINFO_LOG_TYPE_STACKWALK & 0xFF;
+
+  /** RT_LostEvent opcodes: 32 lost event, 33 lost buffer, 34 lost file (MOF Lost_Event). */
+  static final int OPCODE_RT_LOST_EVENT = 32;
+
+  /** Frames kept per stack; StackWalk events carry up to 192 (StackWalk_Event class doc). */
+  public static final int MAX_FRAMES = 256;
+
+  /** Kernel addresses (TraceEvent's TraceLog.IsWindowsKernelAddress uses the same cut-offs). */
+  static final long KERNEL_START_64 = 0xFFFF000000000000L;
+
+  static final long KERNEL_START_32 = 0x80000000L;
+
+  /** Sink calls between two batch boundaries at most. */
+  static final int MAX_BATCH = 4096;
+
+  private final long targetPid;
+  private final HeapEventSink sink;
+  private final boolean includeKernelFrames;
+  private final SourceCounters counters;
+  private final PendingEvents pending;
+  private final PendingStacks earlyStacks;
+  private final ThreadHistory history = new ThreadHistory(4096);
+  private final long[] scratch = new long[MAX_FRAMES];
+  private final Pointer payload = new Pointer(0);
+  private final Pointer extended = new Pointer(0);
+  private QpcClock clock = new QpcClock(10_000_000L);
+  private int unknownStack = -1;
+  private boolean inBatch;
+  private int batchCalls;
+
+  public HeapEventDecoder(
+      long targetPid, HeapEventSink sink, boolean includeKernelFrames, SourceCounters counters) {
+    this(targetPid, sink, includeKernelFrames, counters, 1024, 64);
+  }
+
+  HeapEventDecoder(
+      long targetPid,
+      HeapEventSink sink,
+      boolean includeKernelFrames,
+      SourceCounters counters,
+      int pendingEvents,
+      int pendingStacks) {
+    this.targetPid = targetPid;
+    this.sink = sink;
+    this.includeKernelFrames = includeKernelFrames;
+    this.counters = counters;
+    this.pending = new PendingEvents(pendingEvents);
+    this.earlyStacks = new PendingStacks(pendingStacks, MAX_FRAMES);
+  }
+
+  /** Sets the QPC frequency the raw timestamps count in; before the first event. */
+  public void setClock(QpcClock clock) {
+    this.clock = clock;
+  }
+
+  /** The event record callback's body; never throws. */
+  public void onEvent(Pointer record) {
+    try {
+      decode(record);
+    } catch (Throwable failure) {
+      counters.increment(SourceCounters.CALLBACK_FAILURES);
+    }
+  }
+
+  /** Called after each ETW buffer: closes the sink batch so snapshots are not held up. */
+  public void endOfBuffer() {
+    try {
+      endBatch();
+    } catch (Throwable failure) {
+      counters.increment(SourceCounters.CALLBACK_FAILURES);
+    }
+  }
+
+  /** Delivers every held event (without the stacks they still wait for); at the end. */
+  public void flush() {
+    try {
+      if (!pending.isEmpty()) {
+        beginBatch();
+      }
+      while (!pending.isEmpty()) {
+        int slot = pending.headSlot();
+        if (pending.stack[slot] == PendingEvents.WAITING) {
+          giveUp(slot);
+        }
+        deliverHead();
+      }
+      counters.add(SourceCounters.STACKS_UNMATCHED, earlyStacks.clear());
+      endBatch();
+    } catch (Throwable failure) {
+      counters.increment(SourceCounters.CALLBACK_FAILURES);
+    }
+  }
+
+  private void decode(Pointer record) {
+    counters.increment(SourceCounters.EVENTS);
+    long guidLow = record.getLong(PROVIDER_ID);
+    long guidHigh = record.getLong(PROVIDER_ID + 8);
+    int opcode = record.getByte(OPCODE) & 0xFF;
+    if (guidLow == EtwGuids.HEAP_LO && guidHigh == EtwGuids.HEAP_HI) {
+      onHeapEvent(record, opcode);
+    } else if (guidLow == EtwGuids.STACK_LO && guidHigh == EtwGuids.STACK_HI) {
+      if (opcode == OPCODE_STACK_WALK) {
+        onStackWalk(record);
+      } else {
+        counters.increment(SourceCounters.OTHER_EVENTS);
+      }
+    } else if (guidLow == EtwGuids.LOST_LO && guidHigh == EtwGuids.LOST_HI) {
+      counters.increment(
+          opcode == OPCODE_RT_LOST_EVENT
+              ? SourceCounters.RT_LOST_EVENTS
+              : SourceCounters.RT_LOST_BUFFERS);
+    } else {
+      counters.increment(SourceCounters.OTHER_EVENTS);
+    }
+  }
+
+  private void onHeapEvent(Pointer record, int opcode) {
+    if (opcode != OPCODE_ALLOC
+        && opcode != OPCODE_REALLOC
+        && opcode != OPCODE_FREE
+        && opcode != OPCODE_DESTROY) {
+      counters.increment(SourceCounters.OTHER_HEAP_EVENTS);
+      return;
+    }
+    if (Integer.toUnsignedLong(record.getInt(PROCESS_ID)) != targetPid) {
+      counters.increment(SourceCounters.OTHER_PROCESS_EVENTS);
+      return;
+    }
+    int p = pointerSize(record);
+    int length = record.getShort(USER_DATA_LENGTH) & 0xFFFF;
+    if (length < requiredLength(opcode, p)) {
+      counters.increment(SourceCounters.MALFORMED_EVENTS);
+      return;
+    }
+    counters.increment(SourceCounters.HEAP_EVENTS);
+    beginBatch();
+    Pointer.nativeValue(payload, record.getLong(USER_DATA));
+    int tid = record.getInt(THREAD_ID);
+    long time = record.getLong(TIME_STAMP);
+    long heap = readPointer(payload, HeapPayload.HEAP_HANDLE, p);
+    endWaitsOf(tid, time);
+    if (pending.isFull()) {
+      counters.increment(SourceCounters.PENDING_OVERFLOWS);
+      giveUp(pending.headSlot());
+      drain();
+    }
+    if (opcode == OPCODE_ALLOC) {
+      long address = readPointer(payload, HeapPayload.allocAddress(p), p);
+      long size = readPointer(payload, HeapPayload.allocSize(p), p);
+      history.onAlloc(tid, heap, address);
+      pending.add(
+          PendingEvents.ALLOC, time, tid, heap, address, 0, size, stackFor(record, time, tid));
+    } else if (opcode == OPCODE_FREE) {
+      long address = readPointer(payload, HeapPayload.freeAddress(p), p);
+      history.onFree(tid, heap, address);
+      pending.add(PendingEvents.FREE, time, tid, heap, address, 0, 0, PendingEvents.NOT_NEEDED);
+    } else if (opcode == OPCODE_DESTROY) {
+      history.onOther(tid);
+      pending.add(PendingEvents.DESTROY, time, tid, heap, 0, 0, 0, PendingEvents.NOT_NEEDED);
+    } else {
+      long newAddress = readPointer(payload, HeapPayload.reallocNewAddress(p), p);
+      long oldAddress = readPointer(payload, HeapPayload.reallocOldAddress(p), p);
+      long newSize = readPointer(payload, HeapPayload.reallocNewSize(p), p);
+      byte kind = reallocKind(tid, heap, newAddress, oldAddress);
+      history.onOther(tid);
+      pending.add(
+          kind, time, tid, heap, newAddress, oldAddress, newSize, stackFor(record, time, tid));
+    }
+    drain();
+  }
+
+  private byte reallocKind(int tid, long heap, long newAddress, long oldAddress) {
+    if (newAddress == oldAddress) {
+      return PendingEvents.REALLOC;
+    }
+    counters.increment(SourceCounters.MOVING_REALLOCS);
+    boolean allocSeen = history.recentAlloc(tid, heap, newAddress);
+    boolean freeSeen = history.recentFree(tid, heap, oldAddress);
+    if (allocSeen && freeSeen) {
+      return PendingEvents.SWALLOW;
+    }
+    counters.increment(SourceCounters.REALLOCS_COMPLETED);
+    if (allocSeen) {
+      return PendingEvents.FREE_FROM_REALLOC;
+    }
+    return freeSeen ? PendingEvents.ALLOC_FROM_REALLOC : PendingEvents.REALLOC;
+  }
+
+  /** The stack state of a new alloc/realloc: an extended-data stack, an early stack, or WAITING. */
+  private int stackFor(Pointer record, long time, int tid) {
+    int fromExtended = extendedStack(record);
+    if (fromExtended != PendingEvents.WAITING) {
+      return fromExtended;
+    }
+    int early = earlyStacks.find(time, tid);
+    if (early < 0) {
+      return PendingEvents.WAITING;
+    }
+    int frames = earlyStacks.copy(early, scratch);
+    earlyStacks.remove(early);
+    return sink.internStack(scratch, 0, frames);
+  }
+
+  /** A stack carried in the event's own extended data (STACK_TRACE64/32), if any. */
+  private int extendedStack(Pointer record) {
+    int flags = record.getShort(HEADER_FLAGS) & 0xFFFF;
+    int items = record.getShort(EXTENDED_DATA_COUNT) & 0xFFFF;
+    if ((flags & Advapi32.EVENT_HEADER_FLAG_EXTENDED_INFO) == 0 || items == 0) {
+      return PendingEvents.WAITING;
+    }
+    long base = record.getLong(EXTENDED_DATA);
+    for (int i = 0; i < items; i++) {
+      Pointer.nativeValue(extended, base + (long) i * EXT_ITEM_SIZE);
+      int type = extended.getShort(EXT_TYPE) & 0xFFFF;
+      int frameSize =
+          type == Advapi32.EVENT_HEADER_EXT_TYPE_STACK_TRACE64
+              ? 8
+              : type == Advapi32.EVENT_HEADER_EXT_TYPE_STACK_TRACE32 ? 4 : 0;
+      if (frameSize == 0) {
+        continue;
+      }
+      int dataSize = extended.getShort(EXT_DATA_SIZE) & 0xFFFF;
+      long data = extended.getLong(EXT_DATA_PTR);
+      Pointer.nativeValue(extended, data);
+      int count = Math.max(0, (dataSize - EXT_STACK_ADDRESSES) / frameSize);
+      int frames = copyFrames(extended, EXT_STACK_ADDRESSES, count, frameSize);
+      return sink.internStack(scratch, 0, frames);
+    }
+    return PendingEvents.WAITING;
+  }
+
+  private void onStackWalk(Pointer record) {
+    int length = record.getShort(USER_DATA_LENGTH) & 0xFFFF;
+    if (length < HeapPayload.STACK_FRAMES) {
+      counters.increment(SourceCounters.MALFORMED_EVENTS);
+      return;
+    }
+    Pointer.nativeValue(payload, record.getLong(USER_DATA));
+    long process = Integer.toUnsignedLong(payload.getInt(HeapPayload.STACK_PROCESS));
+    if (process != targetPid) {
+      counters.increment(SourceCounters.OTHER_PROCESS_EVENTS);
+      return;
+    }
+    counters.increment(SourceCounters.STACK_EVENTS);
+    beginBatch();
+    long time = payload.getLong(HeapPayload.STACK_EVENT_TIME_STAMP);
+    int tid = payload.getInt(HeapPayload.STACK_THREAD);
+    int frameSize = pointerSize(record);
+    int count = (length - HeapPayload.STACK_FRAMES) / frameSize;
+    int frames = copyFrames(payload, HeapPayload.STACK_FRAMES, count, frameSize);
+    int slot = pending.findWaiting(time, tid);
+    if (slot >= 0) {
+      pending.stack[slot] = sink.internStack(scratch, 0, frames);
+      drain();
+    } else if (!earlyStacks.put(time, tid, scratch, frames)) {
+      counters.increment(SourceCounters.STACKS_UNMATCHED);
+    }
+  }
+
+  /** Copies frames into the scratch array, dropping kernel frames unless asked to keep them. */
+  private int copyFrames(Pointer source, int offset, int count, int frameSize) {
+    if (count > MAX_FRAMES) {
+      counters.increment(SourceCounters.STACKS_TRUNCATED);
+    }
+    int n = Math.min(count, MAX_FRAMES);
+    int kept = 0;
+    for (int i = 0; i < n; i++) {
+      long frame = readPointer(source, offset + (long) i * frameSize, frameSize);
+      if (includeKernelFrames || !isKernel(frame, frameSize)) {
+        scratch[kept++] = frame;
+      }
+    }
+    return kept;
+  }
+
+  static boolean isKernel(long address, int frameSize) {
+    return frameSize == 8
+        ? Long.compareUnsigned(address, KERNEL_START_64) >= 0
+        : address >= KERNEL_START_32;
+  }
+
+  /**
+   * A thread that logs a new heap event has finished the earlier ones: their stacks will not come,
+   * and stacks of its older events that are still unclaimed belong to no event.
+   */
+  private void endWaitsOf(int tid, long time) {
+    for (int i = 0; i < pending.count(); i++) {
+      int slot = pending.slot(i);
+      if (pending.stack[slot] == PendingEvents.WAITING
+          && pending.thread[slot] == tid
+          && pending.time[slot] < time) {
+        giveUp(slot);
+      }
+    }
+    counters.add(SourceCounters.STACKS_UNMATCHED, earlyStacks.dropOlder(tid, time));
+  }
+
+  private void giveUp(int slot) {
+    if (pending.stack[slot] == PendingEvents.WAITING) {
+      pending.stack[slot] = PendingEvents.MISSING;
+      counters.increment(SourceCounters.STACKS_MISSING);
+    }
+  }
+
+  private void drain() {
+    while (!pending.isEmpty() && pending.stack[pending.headSlot()] != PendingEvents.WAITING) {
+      deliverHead();
+    }
+  }
+
+  private void deliverHead() {
+    int slot = pending.headSlot();
+    byte kind = pending.kind[slot];
+    long nanos = clock.toNanos(pending.time[slot]);
+    long heap = pending.heap[slot];
+    switch (kind) {
+      case PendingEvents.ALLOC, PendingEvents.ALLOC_FROM_REALLOC ->
+          sink.onAlloc(nanos, heap, pending.address[slot], pending.size[slot], stackOf(slot));
+      case PendingEvents.REALLOC ->
+          sink.onRealloc(
+              nanos,
+              heap,
+              pending.oldAddress[slot],
+              pending.address[slot],
+              pending.size[slot],
+              stackOf(slot));
+      case PendingEvents.FREE -> sink.onFree(nanos, heap, pending.address[slot]);
+      case PendingEvents.FREE_FROM_REALLOC -> sink.onFree(nanos, heap, pending.oldAddress[slot]);
+      case PendingEvents.DESTROY -> sink.onHeapDestroy(nanos, heap);
+      default -> {
+        // SWALLOW: the inner alloc and free carried the change.
+      }
+    }
+    pending.removeHead();
+    if (++batchCalls >= MAX_BATCH) {
+      endBatch();
+      beginBatch();
+    }
+  }
+
+  private int stackOf(int slot) {
+    int stack = pending.stack[slot];
+    if (stack >= 0) {
+      return stack;
+    }
+    if (unknownStack < 0) {
+      unknownStack = sink.internStack(scratch, 0, 0);
+    }
+    return unknownStack;
+  }
+
+  private void beginBatch() {
+    if (!inBatch) {
+      sink.beginBatch();
+      inBatch = true;
+      batchCalls = 0;
+    }
+  }
+
+  private void endBatch() {
+    if (inBatch) {
+      inBatch = false;
+      sink.endBatch();
+    }
+  }
+
+  private static int pointerSize(Pointer record) {
+    int flags = record.getShort(HEADER_FLAGS) & 0xFFFF;
+    if ((flags & Advapi32.EVENT_HEADER_FLAG_32_BIT_HEADER) != 0) {
+      return 4;
+    }
+    return 8;
+  }
+
+  private static int requiredLength(int opcode, int p) {
+    if (opcode == OPCODE_ALLOC) {
+      return HeapPayload.allocLength(p);
+    }
+    if (opcode == OPCODE_REALLOC) {
+      return HeapPayload.reallocLength(p);
+    }
+    if (opcode == OPCODE_FREE) {
+      return HeapPayload.freeLength(p);
+    }
+    return HeapPayload.destroyLength(p);
+  }
+
+  private static long readPointer(Pointer memory, long offset, int size) {
+    return size == 8 ? memory.getLong(offset) : Integer.toUnsignedLong(memory.getInt(offset));
+  }
+}
