@@ -522,33 +522,32 @@ public final class ElfFile implements AutoCloseable {
 
   // ---------------------------------------------------------------- symbols
 
+  private record SymbolKey(String name, long value, String version) {}
+
   private List<ElfSymbol> loadSymbols() throws IOException {
-    Map<String, ElfSymbol> unique = new LinkedHashMap<>();
-    Set<String> nameAndValue = new HashSet<>();
+    Map<SymbolKey, ElfSymbol> unique = new LinkedHashMap<>();
+    Set<SymbolKey> unversioned = new HashSet<>();
     for (ElfSection s : sections) {
       if (s.type() == ElfSection.SHT_DYNSYM) {
         for (ElfSymbol symbol : readSymbolTable(s, versionNames(s))) {
-          unique.putIfAbsent(key(symbol), symbol);
-          nameAndValue.add(symbol.name() + '\0' + symbol.value());
+          unique.putIfAbsent(
+              new SymbolKey(symbol.name(), symbol.value(), symbol.version()), symbol);
+          unversioned.add(new SymbolKey(symbol.name(), symbol.value(), ""));
         }
       }
     }
     for (ElfSection s : sections) {
       if (s.type() == ElfSection.SHT_SYMTAB) {
         for (ElfSymbol symbol : readSymbolTable(s, null)) {
-          if (symbol.version().isEmpty()
-              && nameAndValue.contains(symbol.name() + '\0' + symbol.value())) {
-            continue;
+          SymbolKey key = new SymbolKey(symbol.name(), symbol.value(), symbol.version());
+          if (symbol.version().isEmpty() && unversioned.contains(key)) {
+            continue; // already there from .dynsym, with its version
           }
-          unique.putIfAbsent(key(symbol), symbol);
+          unique.putIfAbsent(key, symbol);
         }
       }
     }
     return new ArrayList<>(unique.values());
-  }
-
-  private static String key(ElfSymbol s) {
-    return s.name() + '\0' + s.value() + '\0' + s.version();
   }
 
   private List<ElfSymbol> readSymbolTable(ElfSection table, VersionTable versions)
