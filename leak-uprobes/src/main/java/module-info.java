@@ -7,4 +7,7 @@ module io.leakdetector.uprobes {
   requires io.leakdetector.api;
   requires io.leakdetector.symbols;
   requires com.sun.jna;
+
+  provides io.leakdetector.spi.HeapEventSourceProvider with
+      io.leakdetector.uprobes.UprobesSourceProvider;
 }

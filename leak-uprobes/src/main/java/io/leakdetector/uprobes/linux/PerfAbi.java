@@ -44,6 +44,7 @@ public final class PerfAbi {
   public static final int BIT_EXCLUDE_CALLCHAIN_KERNEL = 21;
   public static final int BIT_MMAP2 = 23;
   public static final int BIT_USE_CLOCKID = 25;
+  public static final int BIT_INHERIT_THREAD = 35;
 
   // perf_type_id / sw ids
   public static final int TYPE_SOFTWARE = 1;

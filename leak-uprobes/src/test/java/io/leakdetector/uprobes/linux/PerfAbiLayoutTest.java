@@ -49,6 +49,7 @@ class PerfAbiLayoutTest {
     {"BIT_EXCLUDE_CALLCHAIN_KERNEL", "exclude_callchain_kernel"},
     {"BIT_MMAP2", "mmap2"},
     {"BIT_USE_CLOCKID", "use_clockid"},
+    {"BIT_INHERIT_THREAD", "inherit_thread"},
   };
 
   private static final String[][] CONSTANTS = {
@@ -201,6 +202,7 @@ class PerfAbiLayoutTest {
           a.disabled = 1; a.inherit = 1; a.exclude_kernel = 1; a.exclude_hv = 1; a.mmap = 1;
           a.comm = 1; a.enable_on_exec = 1; a.task = 1; a.watermark = 1; a.sample_id_all = 1;
           a.exclude_callchain_kernel = 1; a.mmap2 = 1; a.use_clockid = 1;
+          a.inherit_thread = 1;
           a.wakeup_watermark = 1048576; a.config1 = 0x1122334455667788ULL; a.config2 = 0x99610;
           a.sample_regs_user = 0x89; a.sample_stack_user = 1024; a.clockid = CLOCK_MONOTONIC;
           a.sample_max_stack = 64;
@@ -246,7 +248,8 @@ class PerfAbiLayoutTest {
           PerfAbi.BIT_SAMPLE_ID_ALL,
           PerfAbi.BIT_EXCLUDE_CALLCHAIN_KERNEL,
           PerfAbi.BIT_MMAP2,
-          PerfAbi.BIT_USE_CLOCKID
+          PerfAbi.BIT_USE_CLOCKID,
+          PerfAbi.BIT_INHERIT_THREAD
         }) {
       attr.flag(bit, true);
     }

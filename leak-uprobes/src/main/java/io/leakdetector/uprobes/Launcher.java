@@ -1,0 +1,122 @@
+package io.leakdetector.uprobes;
+
+import io.leakdetector.LeakDetectorException;
+import io.leakdetector.LeakDetectorException.Kind;
+import io.leakdetector.symbols.elf.ElfFile;
+import io.leakdetector.uprobes.probe.LibcLocator;
+import io.leakdetector.uprobes.probe.MapsEntry;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Starts a command held before its first instruction: {@code /bin/sh -c 'kill -STOP $$; exec "$@"'}
+ * stops itself, the source opens its events on the stopped shell with {@code enable_on_exec}, and
+ * {@code SIGCONT} lets the shell exec the command, which turns the events on at the exec. The
+ * probes are on the libc files the shell maps (uprobes belong to a file and offset, not to a
+ * mapping, so they fire in the command's later mapping of the same file); a command that maps
+ * another libc gets probes when its mapping is reported.
+ */
+final class Launcher {
+  private static final String HOLD = "kill -STOP $$ && exec \"$@\"";
+
+  private Launcher() {}
+
+  /** The launched, stopped shell and the libcs to probe. */
+  record Held(Process process, String name, List<LibcLocator.Found> libcs) {}
+
+  static Held start(List<String> command) throws LeakDetectorException {
+    Path executable = resolve(command.get(0));
+    checkNotStatic(executable, command.get(0));
+    List<String> argv = new ArrayList<>(List.of("/bin/sh", "-c", HOLD, "leakdetector-launch"));
+    argv.add(executable.toString());
+    argv.addAll(command.subList(1, command.size()));
+    Process process;
+    try {
+      process = new ProcessBuilder(argv).inheritIO().start();
+    } catch (IOException e) {
+      throw new LeakDetectorException(
+          Kind.LAUNCH_FAILED, "Cannot start " + command.get(0) + ": " + e.getMessage() + ".", e);
+    }
+    long deadline = System.nanoTime() + 10_000_000_000L;
+    while (ProcFs.state(process.pid()) != 'T') {
+      if (!process.isAlive() || System.nanoTime() > deadline) {
+        process.destroyForcibly();
+        throw new LeakDetectorException(
+            Kind.LAUNCH_FAILED, "Cannot start " + command.get(0) + ": the launcher did not stop.");
+      }
+      Thread.onSpinWait();
+      try {
+        Thread.sleep(1);
+      } catch (InterruptedException e) {
+        process.destroyForcibly();
+        Thread.currentThread().interrupt();
+        throw new LeakDetectorException(Kind.LAUNCH_FAILED, "Interrupted while launching.");
+      }
+    }
+    List<LibcLocator.Found> libcs = new ArrayList<>();
+    try {
+      libcs.addAll(LibcLocator.find(process.pid(), MapsEntry.read(process.pid())));
+      if (libcs.isEmpty()) {
+        // a static shell: probe the libc this JVM uses, the system's
+        long self = ProcessHandle.current().pid();
+        libcs.addAll(LibcLocator.find(self, MapsEntry.read(self)));
+      }
+    } catch (IOException e) {
+      process.destroyForcibly();
+      throw new LeakDetectorException(
+          Kind.LAUNCH_FAILED, "Cannot start " + command.get(0) + ": " + e.getMessage() + ".", e);
+    }
+    String name =
+        executable.getFileName() == null ? command.get(0) : executable.getFileName().toString();
+    return new Held(process, name, libcs);
+  }
+
+  /** Finds the command like the shell would: as a path when it has a slash, else on PATH. */
+  static Path resolve(String name) throws LeakDetectorException {
+    if (name.isEmpty()) {
+      throw new LeakDetectorException(Kind.LAUNCH_FAILED, "The command to launch is empty.");
+    }
+    if (name.contains("/")) {
+      Path p = Path.of(name).toAbsolutePath();
+      if (!Files.isRegularFile(p)) {
+        throw new LeakDetectorException(Kind.LAUNCH_FAILED, "Command not found: " + name + ".");
+      }
+      if (!Files.isExecutable(p)) {
+        throw new LeakDetectorException(
+            Kind.LAUNCH_FAILED, "Command is not executable: " + name + ".");
+      }
+      return p;
+    }
+    String path = System.getenv().getOrDefault("PATH", "/usr/local/bin:/usr/bin:/bin");
+    for (String dir : path.split(":")) {
+      Path p = Path.of(dir.isEmpty() ? "." : dir, name);
+      if (Files.isRegularFile(p) && Files.isExecutable(p)) {
+        return p.toAbsolutePath();
+      }
+    }
+    throw new LeakDetectorException(Kind.LAUNCH_FAILED, "Command not found: " + name + ".");
+  }
+
+  private static void checkNotStatic(Path executable, String name) throws LeakDetectorException {
+    byte[] magic = new byte[4];
+    try (InputStream in = Files.newInputStream(executable)) {
+      if (in.readNBytes(magic, 0, 4) < 4 || magic[0] != 0x7f || magic[1] != 'E') {
+        return; // a script: its interpreter is what runs
+      }
+    } catch (IOException e) {
+      return;
+    }
+    try (ElfFile elf = ElfFile.open(executable)) {
+      if (!elf.hasInterpreter()) {
+        throw new LeakDetectorException(
+            Kind.UNAVAILABLE, name + " is statically linked (no libc to probe); nothing to trace.");
+      }
+    } catch (IOException e) {
+      // not an ELF we can read: let the exec decide
+    }
+  }
+}

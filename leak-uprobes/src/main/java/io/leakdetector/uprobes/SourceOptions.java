@@ -1,0 +1,96 @@
+package io.leakdetector.uprobes;
+
+import io.leakdetector.LeakDetectorException;
+import io.leakdetector.spi.SourceRequest;
+
+/**
+ * The uprobes source's settings, from {@link SourceRequest#options()}.
+ *
+ * @param ringBytes data bytes of each per-CPU ring ({@code uprobes.ring-kib}, default 4096 KiB; a
+ *     power of two number of pages)
+ * @param wakeupPercent the consumer wakes when a ring is this full ({@code uprobes.wakeup-percent},
+ *     default 25)
+ * @param pollMillis and at least this often ({@code uprobes.poll-ms}, default 20)
+ * @param reorderNanos events younger than this at a drain wait for the next one, so events from all
+ *     CPUs are applied in time order ({@code uprobes.reorder-ms}, default 10)
+ * @param maxStack deepest user callchain taken ({@code uprobes.max-stack}, default 64)
+ * @param memalignDumpBytes user stack bytes dumped at posix_memalign's return ({@code
+ *     uprobes.memalign-dump}, default 1024)
+ * @param placeAfterPrologue whether probes move past side-effect-free first instructions ({@code
+ *     uprobes.placement} = {@code auto}, the default, or {@code entry})
+ */
+public record SourceOptions(
+    int ringBytes,
+    int wakeupPercent,
+    int pollMillis,
+    long reorderNanos,
+    int maxStack,
+    int memalignDumpBytes,
+    boolean placeAfterPrologue) {
+
+  /** Reads and checks the options; a bad value is a USAGE error. */
+  public static SourceOptions from(SourceRequest request, int pageSize)
+      throws LeakDetectorException {
+    long ringKib = number(request, "uprobes.ring-kib", 4096);
+    long ringBytes = ringKib * 1024;
+    if (ringBytes < pageSize
+        || ringBytes > (1L << 30)
+        || Long.bitCount(ringBytes) != 1
+        || ringBytes % pageSize != 0) {
+      throw usage(
+          "uprobes.ring-kib must be a power of two from "
+              + (pageSize / 1024)
+              + " to 1048576, not "
+              + ringKib);
+    }
+    int wakeup = (int) number(request, "uprobes.wakeup-percent", 25);
+    if (wakeup < 1 || wakeup > 90) {
+      throw usage("uprobes.wakeup-percent must be between 1 and 90, not " + wakeup);
+    }
+    int poll = (int) number(request, "uprobes.poll-ms", 20);
+    if (poll < 1 || poll > 1000) {
+      throw usage("uprobes.poll-ms must be between 1 and 1000, not " + poll);
+    }
+    long reorder = number(request, "uprobes.reorder-ms", 10);
+    if (reorder < 0 || reorder > 1000) {
+      throw usage("uprobes.reorder-ms must be between 0 and 1000, not " + reorder);
+    }
+    int maxStack = (int) number(request, "uprobes.max-stack", 64);
+    if (maxStack < 1 || maxStack > 127) {
+      throw usage("uprobes.max-stack must be between 1 and 127, not " + maxStack);
+    }
+    int dump = (int) number(request, "uprobes.memalign-dump", 1024);
+    if (dump < 64 || dump > 16384 || dump % 8 != 0) {
+      throw usage("uprobes.memalign-dump must be a multiple of 8 from 64 to 16384, not " + dump);
+    }
+    String placement = request.option("uprobes.placement", "auto");
+    if (!placement.equals("auto") && !placement.equals("entry")) {
+      throw usage("uprobes.placement must be auto or entry, not " + placement);
+    }
+    return new SourceOptions(
+        (int) ringBytes,
+        wakeup,
+        poll,
+        reorder * 1_000_000L,
+        maxStack,
+        dump,
+        placement.equals("auto"));
+  }
+
+  private static long number(SourceRequest request, String name, long defaultValue)
+      throws LeakDetectorException {
+    String value = request.option(name, null);
+    if (value == null) {
+      return defaultValue;
+    }
+    try {
+      return Long.parseLong(value.trim());
+    } catch (NumberFormatException e) {
+      throw usage(name + " must be a number, not \"" + value + "\"");
+    }
+  }
+
+  private static LeakDetectorException usage(String message) {
+    return new LeakDetectorException(LeakDetectorException.Kind.USAGE, message + ".");
+  }
+}

@@ -1,0 +1,737 @@
+package io.leakdetector.uprobes;
+
+import com.sun.jna.LastErrorException;
+import com.sun.jna.Memory;
+import io.leakdetector.LeakDetectorException;
+import io.leakdetector.LeakDetectorException.Kind;
+import io.leakdetector.TargetProcess;
+import io.leakdetector.spi.HeapEventSink;
+import io.leakdetector.spi.HeapEventSource;
+import io.leakdetector.spi.ModuleListener;
+import io.leakdetector.spi.ModuleMapping;
+import io.leakdetector.uprobes.event.AllocationPairing;
+import io.leakdetector.uprobes.event.EventBatch;
+import io.leakdetector.uprobes.event.EventTable;
+import io.leakdetector.uprobes.event.RecordDecoder;
+import io.leakdetector.uprobes.linux.CpuArch;
+import io.leakdetector.uprobes.linux.LinuxC;
+import io.leakdetector.uprobes.linux.PerfEventAttr;
+import io.leakdetector.uprobes.linux.PerfEvents;
+import io.leakdetector.uprobes.linux.PerfRing;
+import io.leakdetector.uprobes.linux.UprobePmu;
+import io.leakdetector.uprobes.probe.LibcImage;
+import io.leakdetector.uprobes.probe.LibcLocator;
+import io.leakdetector.uprobes.probe.LibcProbePlanner;
+import io.leakdetector.uprobes.probe.MapsEntry;
+import io.leakdetector.uprobes.probe.ProbeSite;
+import java.io.IOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A live stream of one process's heap events from uprobes on its libc's allocator, read through
+ * perf ring buffers (one per CPU) and applied in time order. See the module README for the design
+ * and the kernel facts it rests on.
+ */
+final class UprobesSource implements HeapEventSource, RecordDecoder.Sideband {
+  private static final int PAGE_SIZE = 4096;
+
+  private final CpuArch arch;
+  private final PerfEvents perf;
+  private final SourceOptions options;
+  private final ProbeAttrs attrs;
+  private final TargetProcess target;
+  private final int pid;
+  private final Process launched;
+
+  private final SiteTable sites = new SiteTable();
+  private final EventTable table = new EventTable();
+  private final Map<Integer, ThreadEvents> threads = new HashMap<>();
+  private final Set<String> mappingsSeen = new HashSet<>();
+  private final LibcProbePlanner planner;
+  private int pidfd = -1;
+  private int[] cpus = new int[0];
+  private int[] ringFds = new int[0];
+  private PerfRing[] rings = new PerfRing[0];
+  private final List<PerfEventAttr> entryAttrs = new ArrayList<>();
+  private final List<PerfEventAttr> returnAttrs = new ArrayList<>();
+
+  private HeapEventSink sink;
+  private ModuleListener modules = ModuleListener.NONE;
+  private RecordDecoder decoder;
+  private AllocationPairing pairing;
+  private EventBatch current;
+  private EventBatch next;
+  private Thread consumer;
+  private volatile boolean stopRequested;
+  private volatile boolean started;
+  private volatile boolean closed;
+  private volatile boolean targetExited;
+
+  private long lastProcessedTime = Long.MIN_VALUE;
+  private volatile long lateEvents;
+  private volatile long threadsAttached;
+  private volatile long threadsAttachedAfterStart;
+  private volatile long threadsGoneBeforeAttach;
+  private volatile long threadAttachFailures;
+  private volatile long threadAttachDelayMaxMicros;
+  private volatile long libcsProbedLate;
+  private volatile long drains;
+  private volatile long eventsOpen;
+  private volatile String lastThreadError = "";
+
+  private UprobesSource(
+      CpuArch arch,
+      UprobePmu pmu,
+      SourceOptions options,
+      boolean includeKernelFrames,
+      TargetProcess target,
+      Process launched) {
+    this.arch = arch;
+    this.perf = new PerfEvents(arch);
+    this.options = options;
+    this.target = target;
+    this.pid = (int) target.pid();
+    this.launched = launched;
+    this.attrs = new ProbeAttrs(arch, pmu, options, includeKernelFrames, launched != null);
+    this.planner =
+        new LibcProbePlanner(options.placeAfterPrologue() && arch.placesProbesAfterPrologue());
+  }
+
+  // ------------------------------------------------------------------ opening
+
+  /** Attaches to a running process: probes its libc, opens and (on start) enables every event. */
+  static UprobesSource attach(
+      CpuArch arch, UprobePmu pmu, SourceOptions options, boolean kernelFrames, long pid)
+      throws LeakDetectorException {
+    if (pid <= 0 || !ProcFs.exists(pid)) {
+      throw new LeakDetectorException(Kind.NO_SUCH_PROCESS, "No process has pid " + pid + ".");
+    }
+    if (pid == ProcessHandle.current().pid()) {
+      throw new LeakDetectorException(
+          Kind.USAGE, "Process " + pid + " is this tool itself; it cannot trace itself.");
+    }
+    TargetProcess target = new TargetProcess(pid, ProcFs.comm(pid));
+    UprobesSource source = new UprobesSource(arch, pmu, options, kernelFrames, target, null);
+    try {
+      source.open(null);
+      return source;
+    } catch (LeakDetectorException | RuntimeException e) {
+      source.close();
+      throw e;
+    }
+  }
+
+  /** Opens the events on a launcher held stopped before its exec; {@link #start} lets it run. */
+  static UprobesSource launched(
+      CpuArch arch,
+      UprobePmu pmu,
+      SourceOptions options,
+      boolean kernelFrames,
+      Process process,
+      String name,
+      List<LibcLocator.Found> libcs)
+      throws LeakDetectorException {
+    TargetProcess target = new TargetProcess(process.pid(), name);
+    UprobesSource source = new UprobesSource(arch, pmu, options, kernelFrames, target, process);
+    try {
+      source.open(libcs);
+      return source;
+    } catch (LeakDetectorException | RuntimeException e) {
+      source.close();
+      throw e;
+    }
+  }
+
+  private void open(List<LibcLocator.Found> launchLibcs) throws LeakDetectorException {
+    try {
+      pidfd = perf.pidfdOpen(pid);
+    } catch (LastErrorException e) {
+      if (e.getErrorCode() == LinuxC.ESRCH) {
+        throw new LeakDetectorException(Kind.NO_SUCH_PROCESS, "No process has pid " + pid + ".");
+      }
+      throw PerfErrors.translate(e, pid, "pidfd_open");
+    }
+    if (ProcFs.state(pid) == 'Z' || ProcFs.state(pid) == 'X') {
+      throw new LeakDetectorException(
+          Kind.NO_SUCH_PROCESS, "Process " + pid + " has exited (it is a zombie).");
+    }
+    List<LibcLocator.Found> libcs = launchLibcs != null ? launchLibcs : findLibcs();
+    for (LibcLocator.Found libc : libcs) {
+      try {
+        LibcImage image = planner.plan(libc.targetPath(), libc.hostPath(), libc.inode());
+        if (!image.sites().isEmpty()) {
+          addSites(image);
+        }
+      } catch (IOException e) {
+        throw new LeakDetectorException(
+            Kind.UNAVAILABLE, "Cannot read " + libc.hostPath() + ": " + e.getMessage() + ".", e);
+      }
+    }
+    if (sites.size() == 0) {
+      throw new LeakDetectorException(
+          Kind.UNAVAILABLE,
+          "Process " + pid + " maps no libc with malloc and free; nothing to probe.");
+    }
+    try {
+      cpus = ProcFs.onlineCpus();
+    } catch (IOException | RuntimeException e) {
+      throw new LeakDetectorException(
+          Kind.UNAVAILABLE, "Cannot read the online CPUs: " + e.getMessage() + ".", e);
+    }
+    openRings();
+    List<Integer> tids = ProcFs.threads(pid);
+    if (tids.isEmpty()) {
+      throw new LeakDetectorException(
+          Kind.NO_SUCH_PROCESS, "Process " + pid + " exited while attaching.");
+    }
+    boolean beforeExec = launched != null;
+    for (int round = 0; round < 10 && !tids.isEmpty(); round++) {
+      for (int tid : tids) {
+        if (threads.containsKey(tid)) {
+          continue;
+        }
+        try {
+          attachThread(tid, true, beforeExec, false);
+        } catch (LastErrorException e) {
+          if (e.getErrorCode() == LinuxC.ESRCH && tid != pid) {
+            threadsGoneBeforeAttach++;
+            continue; // that thread ended meanwhile
+          }
+          throw PerfErrors.translate(e, pid, "a uprobe");
+        }
+      }
+      // threads created while we opened events of their creator: take them too
+      tids = new ArrayList<>(ProcFs.threads(pid));
+      tids.removeIf(threads::containsKey);
+    }
+    if (!threads.containsKey(pid) || !ProcFs.exists(pid)) {
+      throw new LeakDetectorException(
+          Kind.NO_SUCH_PROCESS, "Process " + pid + " exited while attaching.");
+    }
+  }
+
+  private List<LibcLocator.Found> findLibcs() throws LeakDetectorException {
+    List<MapsEntry> maps;
+    try {
+      maps = MapsEntry.read(pid);
+    } catch (AccessDeniedException e) {
+      throw new LeakDetectorException(
+          Kind.NOT_PERMITTED,
+          "Not permitted to read the memory map of process "
+              + pid
+              + ": "
+              + PerfErrors.permissionHint()
+              + ".",
+          e);
+    } catch (IOException e) {
+      throw new LeakDetectorException(
+          Kind.NO_SUCH_PROCESS, "Process " + pid + " exited while attaching.", e);
+    }
+    if (maps.isEmpty()) {
+      throw new LeakDetectorException(
+          Kind.NO_SUCH_PROCESS, "Process " + pid + " has exited or has no memory map.");
+    }
+    List<LibcLocator.Found> libcs = LibcLocator.find(pid, maps);
+    if (libcs.isEmpty()) {
+      throw new LeakDetectorException(
+          Kind.UNAVAILABLE,
+          "Process " + pid + " maps no libc (statically linked?); nothing to probe.");
+    }
+    return libcs;
+  }
+
+  private void addSites(LibcImage image) {
+    int first = sites.add(image);
+    for (int s = first; s < sites.size(); s++) {
+      ProbeSite site = sites.site(s);
+      long path = sites.pathAddress(s);
+      entryAttrs.add(attrs.entry(path, site.probeOffset(), launched != null && !started));
+      returnAttrs.add(
+          site.function().hasReturnProbe()
+              ? attrs.ret(path, site.probeOffset(), site.kind(), launched != null && !started)
+              : null);
+    }
+  }
+
+  private void openRings() throws LeakDetectorException {
+    ringFds = new int[cpus.length];
+    rings = new PerfRing[cpus.length];
+    java.util.Arrays.fill(ringFds, -1);
+    PerfEventAttr owner = attrs.ringOwner();
+    for (int c = 0; c < cpus.length; c++) {
+      try {
+        ringFds[c] = perf.open(owner, -1, cpus[c], -1);
+        rings[c] = PerfRing.map(ringFds[c], cpus[c], options.ringBytes(), PAGE_SIZE);
+      } catch (LastErrorException e) {
+        if (e.getErrorCode() == LinuxC.EPERM || e.getErrorCode() == LinuxC.EACCES) {
+          throw new LeakDetectorException(
+              Kind.NOT_PERMITTED,
+              "Not permitted to open perf ring buffers: " + PerfErrors.permissionHint() + ".",
+              e);
+        }
+        throw PerfErrors.translate(
+            e, pid, "a perf ring buffer of " + (options.ringBytes() / 1024) + " KiB");
+      }
+    }
+  }
+
+  /**
+   * Opens every probe event (return probes first, so that an entry recorded always has its return
+   * recorded) and optionally the side-band events of a thread.
+   *
+   * @throws LastErrorException when an open fails; the events opened so far are closed
+   */
+  private ThreadEvents attachThread(int tid, boolean sideband, boolean beforeExec, boolean enable) {
+    ThreadEvents events = new ThreadEvents(tid);
+    try {
+      openSites(events, 0, sites.size());
+      if (sideband) {
+        PerfEventAttr attr = attrs.sideband(beforeExec);
+        for (int c = 0; c < cpus.length; c++) {
+          openOne(events, attr, c, EventTable.SIDEBAND, -1, false);
+        }
+      }
+      if (enable) {
+        enable(events);
+      }
+    } catch (LastErrorException e) {
+      closeEvents(events);
+      throw e;
+    }
+    synchronized (threads) {
+      threads.put(tid, events);
+    }
+    threadsAttached++;
+    return events;
+  }
+
+  private void openSites(ThreadEvents events, int from, int to) {
+    for (int s = from; s < to; s++) {
+      PerfEventAttr ret = returnAttrs.get(s);
+      if (ret != null) {
+        for (int c = 0; c < cpus.length; c++) {
+          openOne(events, ret, c, EventTable.RETURN_PROBE, s, false);
+        }
+      }
+    }
+    for (int s = from; s < to; s++) {
+      for (int c = 0; c < cpus.length; c++) {
+        openOne(events, entryAttrs.get(s), c, EventTable.ENTRY_PROBE, s, true);
+      }
+    }
+  }
+
+  private void openOne(
+      ThreadEvents events, PerfEventAttr attr, int cpuIndex, int role, int site, boolean entry) {
+    int fd = perf.open(attr, events.tid, cpus[cpuIndex], -1);
+    try {
+      perf.setOutput(fd, ringFds[cpuIndex]);
+      long id = perf.id(fd);
+      table.add(id, role, site, events.tid);
+      events.add(fd, id, entry);
+      eventsOpen++;
+    } catch (LastErrorException e) {
+      LinuxC.close(fd);
+      throw e;
+    }
+  }
+
+  /** Enables return probes before entry probes (see {@link #attachThread}). */
+  private void enable(ThreadEvents events) {
+    for (int pass = 0; pass < 2; pass++) {
+      for (int k = 0; k < events.count; k++) {
+        if (events.entry[k] == (pass == 1)) {
+          perf.enable(events.fds[k]);
+        }
+      }
+    }
+  }
+
+  private void closeEvents(ThreadEvents events) {
+    for (int k = 0; k < events.count; k++) {
+      try {
+        LinuxC.close(events.fds[k]);
+      } catch (LastErrorException e) {
+        // already closed
+      }
+      table.remove(events.ids[k]);
+      eventsOpen--;
+    }
+    events.count = 0;
+  }
+
+  // ------------------------------------------------------------------ running
+
+  @Override
+  public TargetProcess target() {
+    return target;
+  }
+
+  @Override
+  public synchronized void start(HeapEventSink eventSink, ModuleListener moduleListener)
+      throws LeakDetectorException {
+    if (closed) {
+      throw new IllegalStateException("source is closed");
+    }
+    if (started) {
+      throw new IllegalStateException("source already started");
+    }
+    this.sink = eventSink;
+    this.modules = moduleListener == null ? ModuleListener.NONE : moduleListener;
+    RecordDecoder.Layout layout = layout(arch);
+    decoder = new RecordDecoder(pid, table, layout, options.maxStack(), this, eventSink);
+    decoder.siteDumpsStack(sites.dumpsStack());
+    pairing = new AllocationPairing(eventSink, this::readTargetLong, this::threadExited);
+    pairing.siteKinds(sites.kinds());
+    current = new EventBatch(1 << 16);
+    next = new EventBatch(1 << 16);
+    started = true;
+    try {
+      if (launched == null) {
+        // all return probes first, then all entry probes
+        List<ThreadEvents> all;
+        synchronized (threads) {
+          all = new ArrayList<>(threads.values());
+        }
+        for (int pass = 0; pass < 2; pass++) {
+          for (ThreadEvents events : all) {
+            for (int k = 0; k < events.count; k++) {
+              if (events.entry[k] == (pass == 1)) {
+                perf.enable(events.fds[k]);
+              }
+            }
+          }
+        }
+      } else {
+        LinuxC.kill(pid, LinuxC.SIGCONT);
+      }
+    } catch (LastErrorException e) {
+      throw PerfErrors.translate(e, pid, "enabling the probes");
+    }
+    consumer = new Thread(this::run, "leakdetector-uprobes-" + pid);
+    consumer.setDaemon(true);
+    consumer.start();
+  }
+
+  static RecordDecoder.Layout layout(CpuArch arch) {
+    long entry = arch.entryRegsMask();
+    long ret = arch.returnRegsMask();
+    long dump = ret | (1L << arch.stackPointer());
+    return new RecordDecoder.Layout(
+        CpuArch.slotOf(entry, arch.arg0()),
+        CpuArch.slotOf(entry, arch.arg1()),
+        CpuArch.slotOf(entry, arch.arg2()),
+        Long.bitCount(entry),
+        CpuArch.slotOf(ret, arch.result()),
+        Long.bitCount(ret),
+        CpuArch.slotOf(dump, arch.result()),
+        arch.result2() >= 0 ? CpuArch.slotOf(dump, arch.result2()) : -1,
+        CpuArch.slotOf(dump, arch.stackPointer()),
+        Long.bitCount(dump));
+  }
+
+  private void run() {
+    int n = rings.length + 1;
+    try (Memory pollfds = new Memory(8L * n)) {
+      for (int c = 0; c < rings.length; c++) {
+        pollfds.setInt(8L * c, ringFds[c]);
+        pollfds.setShort(8L * c + 4, LinuxC.POLLIN);
+      }
+      pollfds.setInt(8L * rings.length, pidfd);
+      pollfds.setShort(8L * rings.length + 4, LinuxC.POLLIN);
+      while (!stopRequested) {
+        for (int k = 0; k < n; k++) {
+          pollfds.setShort(8L * k + 6, (short) 0);
+        }
+        try {
+          LinuxC.poll(pollfds, n, options.pollMillis());
+        } catch (LastErrorException e) {
+          if (e.getErrorCode() != LinuxC.EINTR) {
+            throw e;
+          }
+        }
+        boolean exited = pollfds.getShort(8L * rings.length + 6) != 0;
+        long drainStart = System.nanoTime();
+        drainAll();
+        processUpTo(exited ? Long.MAX_VALUE : drainStart - options.reorderNanos());
+        if (exited) {
+          drainAll();
+          processUpTo(Long.MAX_VALUE);
+          targetExited = true;
+          sink.onTargetExit(exitCode());
+          return;
+        }
+      }
+      drainAll();
+      processUpTo(Long.MAX_VALUE);
+    } catch (Throwable t) {
+      if (!closed) {
+        sink.onSourceFailure("The uprobes source stopped: " + t + ".");
+      }
+    }
+  }
+
+  private int exitCode() {
+    if (launched == null) {
+      return -1;
+    }
+    try {
+      if (launched.waitFor(2, TimeUnit.SECONDS)) {
+        return launched.exitValue();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    return -1;
+  }
+
+  private void drainAll() {
+    decoder.into(current);
+    for (PerfRing ring : rings) {
+      ring.drain(decoder);
+      if (current.count() > EventBatch.MAX_EVENTS - (1 << 20)) {
+        processUpTo(Long.MAX_VALUE);
+        decoder.into(current);
+      }
+    }
+    drains++;
+  }
+
+  private void processUpTo(long cutoff) {
+    int ready = current.sort(cutoff);
+    sink.beginBatch();
+    for (int k = 0; k < ready; k++) {
+      int i = current.indexAt(k);
+      long t = current.time(i);
+      if (t < lastProcessedTime) {
+        lateEvents++;
+      } else {
+        lastProcessedTime = t;
+      }
+      pairing.process(current, i);
+      if ((k & 4095) == 4095) {
+        sink.endBatch();
+        sink.beginBatch();
+      }
+    }
+    sink.endBatch();
+    next.clear();
+    current.carryOver(ready, next);
+    EventBatch swap = current;
+    current = next;
+    next = swap;
+  }
+
+  private long readTargetLong(long address, long fallback) {
+    try (Memory word = new Memory(8)) {
+      return perf.readProcessMemory(pid, address, word, 8) == 8 ? word.getLong(0) : fallback;
+    } catch (LastErrorException e) {
+      return fallback;
+    }
+  }
+
+  private void threadExited(int tid) {
+    ThreadEvents events;
+    synchronized (threads) {
+      events = threads.remove(tid);
+    }
+    if (events != null) {
+      closeEvents(events);
+    }
+  }
+
+  @Override
+  public void threadCreated(int tid, long timeNanos) {
+    synchronized (threads) {
+      if (threads.containsKey(tid) || closed) {
+        return;
+      }
+    }
+    try {
+      attachThread(tid, false, false, true);
+      threadsAttachedAfterStart++;
+      long delay = (System.nanoTime() - timeNanos) / 1000;
+      if (delay > threadAttachDelayMaxMicros) {
+        threadAttachDelayMaxMicros = delay;
+      }
+    } catch (LastErrorException e) {
+      if (e.getErrorCode() == LinuxC.ESRCH) {
+        threadsGoneBeforeAttach++;
+      } else {
+        threadAttachFailures++;
+        lastThreadError = LinuxC.strerror(e.getErrorCode());
+      }
+    }
+  }
+
+  @Override
+  public void moduleMapped(long start, long length, long fileOffset, long inode, String path) {
+    if (!mappingsSeen.add(start + ":" + length + ":" + fileOffset + ":" + inode + ":" + path)) {
+      return; // the same record from two side-band events of one thread
+    }
+    modules.onModuleMapped(new ModuleMapping(start, start + length, fileOffset, path));
+    if (LibcLocator.isLibcName(path) && inode != 0 && !sites.hasInode(inode)) {
+      probeLateLibc(new MapsEntry(start, start + length, "r-xp", fileOffset, inode, path));
+    }
+  }
+
+  /** A libc mapped after attach (dlopen, or a launched command that maps another libc). */
+  private void probeLateLibc(MapsEntry mapping) {
+    try {
+      Path host = LibcLocator.hostPath(pid, mapping);
+      LibcImage image = planner.plan(mapping.path(), host, mapping.inode());
+      if (image.sites().isEmpty()) {
+        return;
+      }
+      int from = sites.size();
+      addSites(image);
+      decoder.siteDumpsStack(sites.dumpsStack());
+      pairing.siteKinds(sites.kinds());
+      List<ThreadEvents> all;
+      synchronized (threads) {
+        all = new ArrayList<>(threads.values());
+      }
+      for (ThreadEvents events : all) {
+        ThreadEvents added = new ThreadEvents(events.tid);
+        try {
+          openSites(added, from, sites.size());
+          enable(added);
+          for (int k = 0; k < added.count; k++) {
+            events.add(added.fds[k], added.ids[k], added.entry[k]);
+          }
+        } catch (LastErrorException e) {
+          closeEvents(added);
+        }
+      }
+      libcsProbedLate++;
+    } catch (IOException | RuntimeException e) {
+      lastThreadError = "cannot probe " + mapping.path() + ": " + e.getMessage();
+    }
+  }
+
+  @Override
+  public Map<String, Long> counters() {
+    Map<String, Long> c = new LinkedHashMap<>();
+    RecordDecoder d = decoder;
+    AllocationPairing p = pairing;
+    c.put("probeSites", (long) sites.size());
+    c.put("cpus", (long) cpus.length);
+    c.put("eventsOpen", eventsOpen);
+    c.put("threadsAttached", threadsAttached);
+    c.put("threadsAttachedAfterStart", threadsAttachedAfterStart);
+    c.put("threadAttachDelayMaxMicros", threadAttachDelayMaxMicros);
+    c.put("threadsGoneBeforeAttach", threadsGoneBeforeAttach);
+    c.put("threadAttachFailures", threadAttachFailures);
+    c.put("libcsProbedLate", libcsProbedLate);
+    c.put("drains", drains);
+    c.put("lateEvents", lateEvents);
+    if (d != null) {
+      c.put("samples", d.samples());
+      c.put("lostRecords", d.lostRecords());
+      c.put("unknownRecords", d.unknownRecords());
+      c.put("samplesWithoutRegisters", d.samplesWithoutRegisters());
+      c.put("truncatedRecords", d.truncatedRecords());
+    }
+    if (p != null) {
+      c.put("lostEvents", p.lostEvents());
+      c.put("allocations", p.allocations());
+      c.put("frees", p.frees());
+      c.put("reallocs", p.reallocs());
+      c.put("failedCalls", p.failedCalls());
+      c.put("nestedCalls", p.nestedCalls());
+      c.put("unpairedReturns", p.unpairedReturns());
+      c.put("staleEntries", p.staleEntries());
+      c.put("pendingOverflows", p.pendingOverflows());
+      c.put("posixMemalignExact", p.posixMemalignExact());
+      c.put("posixMemalignConfirmed", p.posixMemalignConfirmed());
+      c.put("posixMemalignInexact", p.posixMemalignInexact());
+      c.put("posixMemalignUnresolved", p.posixMemalignUnresolved());
+    }
+    return c;
+  }
+
+  /** The last problem met while attaching a new thread or libc, or "". */
+  String lastThreadError() {
+    return lastThreadError;
+  }
+
+  /** Whether the target's exit was seen and reported. */
+  boolean targetExited() {
+    return targetExited;
+  }
+
+  // ------------------------------------------------------------------ closing
+
+  @Override
+  public void close() {
+    synchronized (this) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+    }
+    stopRequested = true;
+    Thread t = consumer;
+    if (t != null && t != Thread.currentThread()) {
+      try {
+        t.join(TimeUnit.SECONDS.toMillis(10));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    List<ThreadEvents> all;
+    synchronized (threads) {
+      all = new ArrayList<>(threads.values());
+      threads.clear();
+    }
+    for (ThreadEvents events : all) {
+      closeEvents(events);
+    }
+    for (PerfRing ring : rings) {
+      if (ring != null) {
+        ring.close();
+      }
+    }
+    for (int fd : ringFds) {
+      if (fd >= 0) {
+        closeQuietly(fd);
+      }
+    }
+    ringFds = new int[0];
+    if (pidfd >= 0) {
+      closeQuietly(pidfd);
+      pidfd = -1;
+    }
+    sites.close();
+    if (launched != null && !started && launched.isAlive()) {
+      launched.destroyForcibly();
+      try {
+        LinuxC.kill(pid, LinuxC.SIGCONT);
+      } catch (LastErrorException e) {
+        // already gone
+      }
+      try {
+        launched.waitFor(5, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  private static void closeQuietly(int fd) {
+    try {
+      LinuxC.close(fd);
+    } catch (LastErrorException e) {
+      // nothing to do
+    }
+  }
+}

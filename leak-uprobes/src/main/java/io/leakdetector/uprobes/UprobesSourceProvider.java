@@ -1,0 +1,172 @@
+package io.leakdetector.uprobes;
+
+import com.sun.jna.LastErrorException;
+import io.leakdetector.LeakDetectorException;
+import io.leakdetector.LeakDetectorException.Kind;
+import io.leakdetector.TargetProcess;
+import io.leakdetector.spi.Availability;
+import io.leakdetector.spi.HeapEventSource;
+import io.leakdetector.spi.HeapEventSourceProvider;
+import io.leakdetector.spi.SourceRequest;
+import io.leakdetector.spi.TargetSpec;
+import io.leakdetector.uprobes.linux.CpuArch;
+import io.leakdetector.uprobes.linux.LinuxC;
+import io.leakdetector.uprobes.linux.PerfEventAttr;
+import io.leakdetector.uprobes.linux.PerfEvents;
+import io.leakdetector.uprobes.linux.UprobePmu;
+import io.leakdetector.uprobes.probe.LibcImage;
+import io.leakdetector.uprobes.probe.LibcLocator;
+import io.leakdetector.uprobes.probe.LibcProbePlanner;
+import io.leakdetector.uprobes.probe.MapsEntry;
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The Linux heap event source {@code uprobes}: uprobes on the target's libc allocator through the
+ * kernel's uprobe PMU, read with perf_event_open. Available on Linux x86-64 and aarch64 when this
+ * process may open uprobe events (root or {@code CAP_PERFMON}).
+ */
+public final class UprobesSourceProvider implements HeapEventSourceProvider {
+  private static final long CAP_SYS_ADMIN = 1L << 21;
+  private static final long CAP_PERFMON = 1L << 38;
+
+  @Override
+  public String name() {
+    return "uprobes";
+  }
+
+  @Override
+  public Availability availability() {
+    if (!System.getProperty("os.name", "").equals("Linux")) {
+      return Availability.unavailable("The uprobes source needs Linux.");
+    }
+    Optional<CpuArch> arch = CpuArch.current();
+    if (arch.isEmpty()) {
+      return Availability.unavailable(
+          "The uprobes source supports x86-64 and aarch64, not "
+              + System.getProperty("os.arch")
+              + ".");
+    }
+    if (!Files.isRegularFile(UprobePmu.DEVICE.resolve("type"))) {
+      return Availability.unavailable(
+          "This kernel has no uprobe PMU ("
+              + UprobePmu.DEVICE
+              + " is missing; CONFIG_UPROBE_EVENTS).");
+    }
+    long caps = ProcFs.effectiveCapabilities();
+    if ((caps & (CAP_SYS_ADMIN | CAP_PERFMON)) == 0) {
+      return Availability.unavailable(
+          "Not permitted to trace: " + PerfErrors.permissionHint() + "; run as root.");
+    }
+    return probeSelf(arch.get());
+  }
+
+  /** Opens (and at once closes) a disabled uprobe event on this process's own malloc. */
+  private static Availability probeSelf(CpuArch arch) {
+    try {
+      UprobePmu pmu = UprobePmu.read();
+      long self = ProcessHandle.current().pid();
+      List<LibcLocator.Found> libcs = LibcLocator.find(self, MapsEntry.read(self));
+      if (libcs.isEmpty()) {
+        return Availability.AVAILABLE; // nothing to try it on; attach will say more
+      }
+      LibcImage image =
+          new LibcProbePlanner(false)
+              .plan(libcs.get(0).targetPath(), libcs.get(0).hostPath(), libcs.get(0).inode());
+      if (image.sites().isEmpty()) {
+        return Availability.AVAILABLE;
+      }
+      byte[] path = image.hostPath().toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+      try (com.sun.jna.Memory memory = new com.sun.jna.Memory(path.length + 1L)) {
+        memory.write(0, path, 0, path.length);
+        memory.setByte(path.length, (byte) 0);
+        PerfEventAttr attr =
+            new PerfEventAttr()
+                .type(pmu.type())
+                .config(pmu.config(false))
+                .config1(com.sun.jna.Pointer.nativeValue(memory))
+                .config2(image.sites().get(0).entryOffset())
+                .flag(io.leakdetector.uprobes.linux.PerfAbi.BIT_DISABLED, true);
+        int fd = new PerfEvents(arch).open(attr, 0, -1, -1);
+        LinuxC.close(fd);
+      }
+      return Availability.AVAILABLE;
+    } catch (LastErrorException e) {
+      int errno = e.getErrorCode();
+      if (errno == LinuxC.EACCES || errno == LinuxC.EPERM) {
+        return Availability.unavailable(
+            "Not permitted to trace: " + PerfErrors.permissionHint() + "; run as root.");
+      }
+      return Availability.unavailable(
+          "perf_event_open refused a uprobe: " + LinuxC.strerror(errno) + ".");
+    } catch (IOException | RuntimeException | UnsatisfiedLinkError e) {
+      return Availability.unavailable("Cannot use uprobes here: " + e.getMessage() + ".");
+    }
+  }
+
+  @Override
+  public List<TargetProcess> findProcesses(String name) throws LeakDetectorException {
+    List<TargetProcess> found = new ArrayList<>();
+    long self = ProcessHandle.current().pid();
+    String comm = name.length() > 15 ? name.substring(0, 15) : name;
+    try (DirectoryStream<Path> proc = Files.newDirectoryStream(Path.of("/proc"), "[0-9]*")) {
+      for (Path p : proc) {
+        long pid;
+        try {
+          pid = Long.parseLong(p.getFileName().toString());
+        } catch (NumberFormatException e) {
+          continue;
+        }
+        if (pid == self) {
+          continue;
+        }
+        String exe = ProcFs.exeName(pid);
+        if (name.equals(exe)
+            || (exe.isEmpty() || exe.startsWith(comm)) && comm.equals(ProcFs.comm(pid))) {
+          found.add(new TargetProcess(pid, exe.isEmpty() ? ProcFs.comm(pid) : exe));
+        }
+      }
+    } catch (IOException e) {
+      throw new LeakDetectorException(Kind.IO, "Cannot list /proc: " + e.getMessage() + ".", e);
+    }
+    return found;
+  }
+
+  @Override
+  public HeapEventSource open(SourceRequest request) throws LeakDetectorException {
+    Availability availability = availability();
+    if (!availability.available()) {
+      Kind kind =
+          availability.reason().startsWith("Not permitted") ? Kind.NOT_PERMITTED : Kind.UNAVAILABLE;
+      throw new LeakDetectorException(kind, availability.reason());
+    }
+    CpuArch arch = CpuArch.current().orElseThrow();
+    UprobePmu pmu;
+    try {
+      pmu = UprobePmu.read();
+    } catch (IOException | RuntimeException e) {
+      throw new LeakDetectorException(
+          Kind.UNAVAILABLE, "Cannot read the uprobe PMU: " + e.getMessage() + ".", e);
+    }
+    SourceOptions options = SourceOptions.from(request, 4096);
+    TargetSpec target = request.target();
+    if (target instanceof TargetSpec.Pid p) {
+      return UprobesSource.attach(arch, pmu, options, request.includeKernelFrames(), p.pid());
+    }
+    TargetSpec.Launch launch = (TargetSpec.Launch) target;
+    Launcher.Held held = Launcher.start(launch.command());
+    return UprobesSource.launched(
+        arch,
+        pmu,
+        options,
+        request.includeKernelFrames(),
+        held.process(),
+        held.name(),
+        held.libcs());
+  }
+}
