@@ -138,7 +138,8 @@ public final class ElfSymbolResolver implements SymbolResolver {
   private void readMaps(List<ProcMapsEntry> entries) {
     lastMapsRead = System.nanoTime();
     for (ProcMapsEntry e : entries) {
-      if (e.isFile() || isSpecial(e.path())) {
+      // Only code can appear in a stack: data mappings are not captured.
+      if (e.isExecutable() && (e.isFile() || isSpecial(e.path()))) {
         MappedRange known = map.at(e.start());
         if (known != null
             && known.end() == e.end()

@@ -16,6 +16,8 @@ import java.io.BufferedReader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -249,16 +251,30 @@ class ElfSymbolResolverTest {
 
   @Test
   void kernelFramesAreResolvedOnlyWhenAsked() throws Exception {
-    long address = 0;
-    String name = null;
+    // A global text symbol alone at its address, at least 16 bytes before the next symbol.
+    java.util.TreeMap<Long, List<String>> text = new java.util.TreeMap<>(Long::compareUnsigned);
     try (BufferedReader r = Files.newBufferedReader(Path.of("/proc/kallsyms"))) {
       String line;
       while ((line = r.readLine()) != null) {
         String[] f = line.split("\\s+");
-        if (f.length == 3 && f[1].equals("T") && f[2].equals("ksys_read")) {
-          address = Long.parseUnsignedLong(f[0], 16);
-          name = f[2];
+        if (f.length == 3 && "TtWw".indexOf(f[1].charAt(0)) >= 0) {
+          text.computeIfAbsent(Long.parseUnsignedLong(f[0], 16), k -> new ArrayList<>())
+              .add(f[1] + " " + f[2]);
         }
+      }
+    }
+    long address = 0;
+    String name = null;
+    for (var e : text.entrySet()) {
+      Long next = text.higherKey(e.getKey());
+      if (e.getKey() != 0
+          && e.getValue().size() == 1
+          && e.getValue().get(0).startsWith("T ")
+          && next != null
+          && next - e.getKey() > 16) {
+        address = e.getKey();
+        name = e.getValue().get(0).substring(2);
+        break;
       }
     }
     assertThat(address).as("kallsyms shows addresses to root").isNotZero();
