@@ -1,0 +1,262 @@
+package io.leakdetector.export.otel.internal;
+
+import io.leakdetector.TargetProcess;
+import io.leakdetector.export.otel.OtelSnapshotExporter;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.exporter.otlp.http.metrics.OtlpHttpMetricExporter;
+import io.opentelemetry.exporter.prometheus.PrometheusHttpServer;
+import io.opentelemetry.sdk.OpenTelemetrySdk;
+import io.opentelemetry.sdk.autoconfigure.AutoConfiguredOpenTelemetrySdk;
+import io.opentelemetry.sdk.autoconfigure.spi.ConfigProperties;
+import io.opentelemetry.sdk.common.CompletableResultCode;
+import io.opentelemetry.sdk.metrics.SdkMeterProviderBuilder;
+import io.opentelemetry.sdk.metrics.export.MetricExporter;
+import io.opentelemetry.sdk.metrics.export.MetricReader;
+import io.opentelemetry.sdk.resources.Resource;
+import java.net.InetAddress;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * LeakDetector's own OpenTelemetry SDK for one session, configured by SDK autoconfigure (the {@code
+ * OTEL_*} environment variables and {@code otel.*} system properties) and by the {@code otel}
+ * exporter's options, which win over both.
+ *
+ * <p>LeakDetector's defaults, each overridable the standard way: metrics over OTLP http/protobuf,
+ * an export timeout of {@value #DEFAULT_TIMEOUT_MILLIS} ms, no retries (the next interval brings
+ * fresh values anyway), {@code service.name} {@value #DEFAULT_SERVICE_NAME}. Traces and logs are
+ * always off. The resource names the traced process ({@code process.pid}, {@code
+ * process.executable.name}) and this host ({@code host.name}); attributes set in {@code
+ * OTEL_RESOURCE_ATTRIBUTES} win.
+ */
+final class OtelSdk implements AutoCloseable {
+  static final String DEFAULT_PROTOCOL = "http/protobuf";
+  static final String DEFAULT_SERVICE_NAME = "leakdetector";
+  static final long DEFAULT_TIMEOUT_MILLIS = 3000;
+
+  /** How much longer than the exporter's own timeout a flush may take before it is given up. */
+  private static final Duration FLUSH_MARGIN = Duration.ofSeconds(2);
+
+  private static final AttributeKey<Long> PROCESS_PID = AttributeKey.longKey("process.pid");
+  private static final AttributeKey<String> PROCESS_EXECUTABLE_NAME =
+      AttributeKey.stringKey("process.executable.name");
+  private static final AttributeKey<String> HOST_NAME = AttributeKey.stringKey("host.name");
+  private static final AttributeKey<String> SERVICE_NAME = AttributeKey.stringKey("service.name");
+
+  private final OpenTelemetrySdk sdk;
+  private final OtelSnapshotExporter exporter;
+  private final AtomicReference<String> lastFailure;
+  private final String pushDestination;
+  private final Duration flushTimeout;
+
+  private OtelSdk(
+      OpenTelemetrySdk sdk,
+      AtomicReference<String> lastFailure,
+      String pushDestination,
+      Duration flushTimeout) {
+    this.sdk = sdk;
+    this.exporter = OtelSnapshotExporter.create(sdk);
+    this.lastFailure = lastFailure;
+    this.pushDestination = pushDestination;
+    this.flushTimeout = flushTimeout;
+  }
+
+  /**
+   * Builds and starts the SDK (and the Prometheus endpoint, when asked for).
+   *
+   * @param overrides SDK properties that win over everything (tests use them)
+   * @param extraReaders metric readers registered besides the configured ones (tests use them)
+   * @throws RuntimeException when the configuration is wrong or the Prometheus port is taken
+   */
+  static OtelSdk start(
+      OtelOptions options,
+      TargetProcess target,
+      Map<String, String> overrides,
+      List<MetricReader> extraReaders) {
+    ExportFailures.quietSdkLogs();
+    AtomicReference<String> lastFailure = new AtomicReference<>();
+    AtomicReference<String> pushDestination = new AtomicReference<>();
+    AtomicReference<Duration> pushTimeout = new AtomicReference<>();
+    AtomicReference<PrometheusHttpServer> prometheus = new AtomicReference<>();
+    try {
+      AutoConfiguredOpenTelemetrySdk configured =
+          AutoConfiguredOpenTelemetrySdk.builder()
+              .disableShutdownHook()
+              .addPropertiesSupplier(OtelSdk::defaults)
+              .addPropertiesCustomizer(config -> forced(config, options, overrides))
+              .addResourceCustomizer((resource, config) -> resource(resource, target))
+              .addMetricExporterCustomizer(
+                  (metricExporter, config) -> {
+                    String destination = destination(metricExporter, config);
+                    pushDestination.compareAndSet(null, destination);
+                    pushTimeout.compareAndSet(null, timeout(config));
+                    return new FailureRecordingMetricExporter(
+                        metricExporter, destination, lastFailure);
+                  })
+              .addMeterProviderCustomizer(
+                  (builder, config) -> addReaders(builder, options, extraReaders, prometheus))
+              .build();
+      Duration timeout = pushTimeout.get() == null ? Duration.ZERO : pushTimeout.get();
+      return new OtelSdk(
+          configured.getOpenTelemetrySdk(),
+          lastFailure,
+          pushDestination.get(),
+          timeout.plus(FLUSH_MARGIN));
+    } catch (RuntimeException e) {
+      PrometheusHttpServer server = prometheus.get();
+      if (server != null) {
+        server.close();
+      }
+      throw e;
+    }
+  }
+
+  /** The exporter recording on this SDK's meter. */
+  OtelSnapshotExporter exporter() {
+    return exporter;
+  }
+
+  /**
+   * Collects and exports now, waiting at most the export timeout plus a margin.
+   *
+   * @return {@code null} when the export worked, else what went wrong, as {@code "to <url> failed
+   *     (<reason>)"}
+   */
+  String flush() {
+    lastFailure.set(null);
+    CompletableResultCode result = sdk.getSdkMeterProvider().forceFlush();
+    result.join(flushTimeout.toMillis(), TimeUnit.MILLISECONDS);
+    if (!result.isDone()) {
+      return "to "
+          + (pushDestination == null ? "the backend" : pushDestination)
+          + " got no answer within "
+          + flushTimeout.toSeconds()
+          + " s";
+    }
+    if (result.isSuccess()) {
+      return null;
+    }
+    String failure = lastFailure.getAndSet(null);
+    return failure != null
+        ? failure
+        : "to " + (pushDestination == null ? "the backend" : pushDestination) + " failed";
+  }
+
+  /** Exports the latest values a last time and stops the SDK, waiting a bounded time. */
+  @Override
+  public void close() {
+    sdk.shutdown().join(flushTimeout.toMillis() + 5000, TimeUnit.MILLISECONDS);
+    exporter.close();
+  }
+
+  private static Map<String, String> defaults() {
+    return Map.of(
+        "otel.exporter.otlp.protocol",
+        DEFAULT_PROTOCOL,
+        "otel.exporter.otlp.timeout",
+        Long.toString(DEFAULT_TIMEOUT_MILLIS),
+        "otel.java.exporter.otlp.retry.disabled",
+        "true");
+  }
+
+  private static Map<String, String> forced(
+      ConfigProperties config, OtelOptions options, Map<String, String> overrides) {
+    Map<String, String> forced = new HashMap<>();
+    forced.put("otel.traces.exporter", "none");
+    forced.put("otel.logs.exporter", "none");
+    if (options.endpoint() != null) {
+      forced.put(
+          "otel.exporter.otlp.metrics.endpoint",
+          metricsUrl(
+              options.endpoint(),
+              config.getString(
+                  "otel.exporter.otlp.metrics.protocol",
+                  config.getString("otel.exporter.otlp.protocol", DEFAULT_PROTOCOL))));
+    } else if (options.prometheus()
+        && config.getString("otel.metrics.exporter") == null
+        && config.getString("otel.exporter.otlp.endpoint") == null
+        && config.getString("otel.exporter.otlp.metrics.endpoint") == null) {
+      // --prometheus-port alone means pull only: no push to a collector nobody named.
+      forced.put("otel.metrics.exporter", "none");
+    }
+    forced.putAll(overrides);
+    return forced;
+  }
+
+  /** The metrics URL of an OTLP base URL, as OTEL_EXPORTER_OTLP_ENDPOINT is read. */
+  static String metricsUrl(String base, String metricsProtocol) {
+    if ("grpc".equals(metricsProtocol)) {
+      return base;
+    }
+    return (base.endsWith("/") ? base : base + "/") + "v1/metrics";
+  }
+
+  private static Resource resource(Resource configured, TargetProcess target) {
+    var ours = Resource.builder().put(PROCESS_PID, target.pid()).put(HOST_NAME, hostName());
+    if (!target.name().isEmpty()) {
+      ours.put(PROCESS_EXECUTABLE_NAME, target.name());
+    }
+    Resource merged = ours.build().merge(configured);
+    String service = merged.getAttribute(SERVICE_NAME);
+    if (service == null || service.startsWith("unknown_service")) {
+      merged = merged.toBuilder().put(SERVICE_NAME, DEFAULT_SERVICE_NAME).build();
+    }
+    return merged;
+  }
+
+  private static String hostName() {
+    try {
+      return InetAddress.getLocalHost().getHostName();
+    } catch (Exception e) {
+      String name = System.getenv("HOSTNAME");
+      if (name == null) {
+        name = System.getenv("COMPUTERNAME");
+      }
+      return name == null || name.isBlank() ? "localhost" : name;
+    }
+  }
+
+  private static String destination(MetricExporter exporter, ConfigProperties config) {
+    if (!(exporter instanceof OtlpHttpMetricExporter)) {
+      return exporter.getClass().getSimpleName();
+    }
+    String url = config.getString("otel.exporter.otlp.metrics.endpoint");
+    if (url == null) {
+      url =
+          metricsUrl(config.getString("otel.exporter.otlp.endpoint", "http://localhost:4318"), "");
+    }
+    return url;
+  }
+
+  private static Duration timeout(ConfigProperties config) {
+    Duration timeout = config.getDuration("otel.exporter.otlp.metrics.timeout");
+    if (timeout == null) {
+      timeout =
+          config.getDuration(
+              "otel.exporter.otlp.timeout", Duration.ofMillis(DEFAULT_TIMEOUT_MILLIS));
+    }
+    return timeout;
+  }
+
+  private static SdkMeterProviderBuilder addReaders(
+      SdkMeterProviderBuilder builder,
+      OtelOptions options,
+      List<MetricReader> extraReaders,
+      AtomicReference<PrometheusHttpServer> prometheus) {
+    if (options.prometheus()) {
+      PrometheusHttpServer server =
+          PrometheusHttpServer.builder()
+              .setHost(options.prometheusHost())
+              .setPort(options.prometheusPort())
+              .build();
+      prometheus.set(server);
+      builder.registerMetricReader(server);
+    }
+    extraReaders.forEach(builder::registerMetricReader);
+    return builder;
+  }
+}

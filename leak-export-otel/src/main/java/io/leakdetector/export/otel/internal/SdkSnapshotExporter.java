@@ -1,0 +1,80 @@
+package io.leakdetector.export.otel.internal;
+
+import io.leakdetector.LeakSnapshot;
+import io.leakdetector.spi.SnapshotExporter;
+import io.opentelemetry.sdk.autoconfigure.spi.ConfigurationException;
+import io.opentelemetry.sdk.metrics.export.MetricReader;
+import java.io.PrintStream;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The {@code otel} exporter: its own SDK, started at the first snapshot (the resource names the
+ * traced process, which is known only then), and one export per snapshot.
+ *
+ * <p>Each snapshot is recorded and then pushed at once by a forced flush of the SDK's metric
+ * readers, on the session's reporting thread (never the source's), waiting at most the exporter's
+ * timeout plus a margin. So every LeakDetector interval produces one export; the SDK's periodic
+ * reader still exports the latest values every {@code OTEL_METRIC_EXPORT_INTERVAL} as well, which
+ * keeps series fresh when the interval is long. A failed export prints one sentence to standard
+ * error and the session goes on; the next snapshot tries again.
+ */
+final class SdkSnapshotExporter implements SnapshotExporter {
+  private final OtelOptions options;
+  private final Map<String, String> overrides;
+  private final List<MetricReader> extraReaders;
+  private final PrintStream warnings;
+  private OtelSdk sdk;
+  private boolean off;
+
+  SdkSnapshotExporter(
+      OtelOptions options,
+      Map<String, String> overrides,
+      List<MetricReader> extraReaders,
+      PrintStream warnings) {
+    this.options = options;
+    this.overrides = Map.copyOf(overrides);
+    this.extraReaders = List.copyOf(extraReaders);
+    this.warnings = warnings;
+  }
+
+  @Override
+  public synchronized void export(LeakSnapshot snapshot) {
+    if (off) {
+      return;
+    }
+    if (sdk == null) {
+      try {
+        sdk = OtelSdk.start(options, snapshot.target(), overrides, extraReaders);
+      } catch (RuntimeException e) {
+        off = true;
+        warnings.println(
+            "leakdetector: OpenTelemetry export is off because the SDK could not start ("
+                + startFailure(e)
+                + ").");
+        return;
+      }
+    }
+    sdk.exporter().export(snapshot);
+    String failure = sdk.flush();
+    if (failure != null) {
+      warnings.println("leakdetector: the OpenTelemetry export " + failure + "; tracing goes on.");
+    }
+  }
+
+  private static String startFailure(RuntimeException e) {
+    if (e instanceof ConfigurationException && e.getMessage() != null) {
+      return e.getMessage();
+    }
+    return ExportFailures.reason(e);
+  }
+
+  @Override
+  public synchronized void close() {
+    off = true;
+    if (sdk != null) {
+      sdk.close();
+      sdk = null;
+    }
+  }
+}

@@ -1,0 +1,217 @@
+package io.leakdetector.export.otel;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.leakdetector.EventCounts;
+import io.leakdetector.HeapTotals;
+import io.leakdetector.TargetProcess;
+import io.leakdetector.export.otel.testkit.Snapshots;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.sdk.OpenTelemetrySdk;
+import io.opentelemetry.sdk.metrics.SdkMeterProvider;
+import io.opentelemetry.sdk.metrics.data.AggregationTemporality;
+import io.opentelemetry.sdk.metrics.data.LongPointData;
+import io.opentelemetry.sdk.metrics.data.MetricData;
+import io.opentelemetry.sdk.metrics.data.MetricDataType;
+import io.opentelemetry.sdk.resources.Resource;
+import io.opentelemetry.sdk.testing.exporter.InMemoryMetricReader;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class OtelSnapshotExporterTest {
+  private static final TargetProcess TARGET = new TargetProcess(4242, "demo");
+  private static final Resource HOST_RESOURCE =
+      Resource.create(Attributes.of(AttributeKey.stringKey("service.name"), "host-program"));
+
+  private InMemoryMetricReader reader;
+  private OpenTelemetrySdk hostSdk;
+  private OtelSnapshotExporter exporter;
+
+  @BeforeEach
+  void setUp() {
+    reader = InMemoryMetricReader.create();
+    hostSdk =
+        OpenTelemetrySdk.builder()
+            .setMeterProvider(
+                SdkMeterProvider.builder()
+                    .setResource(HOST_RESOURCE)
+                    .registerMetricReader(reader)
+                    .build())
+            .build();
+    exporter = OtelSnapshotExporter.create(hostSdk);
+  }
+
+  @AfterEach
+  void tearDown() {
+    exporter.close();
+    hostSdk.close();
+  }
+
+  @Test
+  void reportsNothingBeforeTheFirstSnapshot() {
+    assertThat(collect()).isEmpty();
+  }
+
+  @Test
+  void totalsAreCumulativeMonotonicCountersWithUnits() {
+    exporter.export(Snapshots.first(TARGET));
+    Map<String, MetricData> metrics = collect();
+
+    assertCounter(metrics, LeakMetrics.ALLOCATIONS, "{allocation}", 120);
+    assertCounter(metrics, LeakMetrics.FREES, "{free}", 20);
+    assertCounter(metrics, LeakMetrics.ALLOCATED_BYTES, "By", 50_000);
+    assertCounter(metrics, LeakMetrics.FREED_BYTES, "By", 8_000);
+    assertCounter(metrics, LeakMetrics.LOST_EVENTS, "{event}", 3);
+    assertCounter(metrics, LeakMetrics.UNMATCHED_FREES, "{free}", 4);
+    assertCounter(metrics, LeakMetrics.DROPPED_ALLOCATIONS, "{allocation}", 0);
+  }
+
+  @Test
+  void currentValuesAreGauges() {
+    exporter.export(Snapshots.first(TARGET));
+    Map<String, MetricData> metrics = collect();
+
+    assertGauge(metrics, LeakMetrics.OUTSTANDING_BYTES, "By", 42_000);
+    assertGauge(metrics, LeakMetrics.OUTSTANDING_ALLOCATIONS, "{allocation}", 100);
+    assertGauge(metrics, LeakMetrics.STACKS, "{stack}", 2);
+  }
+
+  @Test
+  void eachReportedStackIsOneSeriesNamedByIdAndTopFrame() {
+    exporter.export(Snapshots.first(TARGET));
+    Map<String, MetricData> metrics = collect();
+
+    MetricData bytes = metrics.get(LeakMetrics.STACK_OUTSTANDING_BYTES);
+    assertThat(bytes.getType()).isEqualTo(MetricDataType.LONG_GAUGE);
+    assertThat(bytes.getUnit()).isEqualTo("By");
+    assertThat(pointsByStack(bytes))
+        .containsExactlyInAnyOrderEntriesOf(Map.of(7L, 40960L, 9L, 300L));
+    assertThat(topFrames(bytes))
+        .containsExactlyInAnyOrderEntriesOf(Map.of(7L, "demo!leak_a+0x1A", 9L, "demo!leak_b+0x22"));
+
+    MetricData count = metrics.get(LeakMetrics.STACK_OUTSTANDING_ALLOCATIONS);
+    assertThat(count.getType()).isEqualTo(MetricDataType.LONG_GAUGE);
+    assertThat(count.getUnit()).isEqualTo("{allocation}");
+    assertThat(pointsByStack(count)).containsExactlyInAnyOrderEntriesOf(Map.of(7L, 10L, 9L, 3L));
+  }
+
+  @Test
+  void usesTheHostsResourceAndItsOwnScope() {
+    exporter.export(Snapshots.first(TARGET));
+
+    for (MetricData metric : collect().values()) {
+      assertThat(metric.getResource()).isEqualTo(HOST_RESOURCE);
+      assertThat(metric.getInstrumentationScopeInfo().getName()).isEqualTo("io.leakdetector");
+      assertThat(metric.getDescription()).isNotBlank();
+    }
+  }
+
+  @Test
+  void stacksThatLeaveTheTopNStopBeingReported() {
+    exporter.export(Snapshots.first(TARGET));
+    exporter.export(
+        Snapshots.snapshot(
+            2,
+            TARGET,
+            new HeapTotals(130, 25, 60_000, 9_000, 105, 51_000, 3),
+            new EventCounts(5, 2, 4, 0, 0),
+            List.of(Snapshots.STACK_C, Snapshots.STACK_A)));
+    Map<String, MetricData> metrics = collect();
+
+    assertThat(pointsByStack(metrics.get(LeakMetrics.STACK_OUTSTANDING_BYTES)))
+        .containsExactlyInAnyOrderEntriesOf(Map.of(11L, 5000L, 7L, 40960L));
+    assertCounter(metrics, LeakMetrics.ALLOCATIONS, "{allocation}", 130);
+    assertCounter(metrics, LeakMetrics.LOST_EVENTS, "{event}", 5);
+    assertGauge(metrics, LeakMetrics.OUTSTANDING_BYTES, "By", 51_000);
+  }
+
+  @Test
+  void commonAttributesGoOnEveryMeasurement() {
+    exporter.close();
+    AttributeKey<Long> session = AttributeKey.longKey("session");
+    exporter =
+        OtelSnapshotExporter.create(hostSdk.getMeter("embedding-test"), Attributes.of(session, 3L));
+    exporter.export(Snapshots.first(TARGET));
+
+    Map<String, MetricData> metrics = collect();
+    assertThat(metrics).hasSize(12);
+    for (MetricData metric : metrics.values()) {
+      for (LongPointData point : metric.getLongGaugeData().getPoints()) {
+        assertThat(point.getAttributes().get(session)).isEqualTo(3L);
+      }
+      for (LongPointData point : metric.getLongSumData().getPoints()) {
+        assertThat(point.getAttributes().get(session)).isEqualTo(3L);
+      }
+    }
+  }
+
+  @Test
+  void closeUnregistersTheCallback() {
+    exporter.export(Snapshots.first(TARGET));
+    assertThat(collect()).isNotEmpty();
+
+    exporter.close();
+
+    assertThat(collect()).isEmpty();
+  }
+
+  private Map<String, MetricData> collect() {
+    Collection<MetricData> all = reader.collectAllMetrics();
+    return all.stream()
+        .filter(metric -> !metric.isEmpty())
+        .collect(Collectors.toMap(MetricData::getName, metric -> metric));
+  }
+
+  private static void assertCounter(
+      Map<String, MetricData> metrics, String name, String unit, long value) {
+    MetricData metric = metrics.get(name);
+    assertThat(metric).as(name).isNotNull();
+    assertThat(metric.getType()).as(name).isEqualTo(MetricDataType.LONG_SUM);
+    assertThat(metric.getUnit()).as(name).isEqualTo(unit);
+    assertThat(metric.getLongSumData().isMonotonic()).as(name).isTrue();
+    assertThat(metric.getLongSumData().getAggregationTemporality())
+        .isEqualTo(AggregationTemporality.CUMULATIVE);
+    assertThat(metric.getLongSumData().getPoints())
+        .as(name)
+        .singleElement()
+        .satisfies(
+            point -> {
+              assertThat(point.getValue()).isEqualTo(value);
+              assertThat(point.getAttributes().isEmpty()).isTrue();
+            });
+  }
+
+  private static void assertGauge(
+      Map<String, MetricData> metrics, String name, String unit, long value) {
+    MetricData metric = metrics.get(name);
+    assertThat(metric).as(name).isNotNull();
+    assertThat(metric.getType()).as(name).isEqualTo(MetricDataType.LONG_GAUGE);
+    assertThat(metric.getUnit()).as(name).isEqualTo(unit);
+    assertThat(metric.getLongGaugeData().getPoints())
+        .as(name)
+        .singleElement()
+        .satisfies(point -> assertThat(point.getValue()).isEqualTo(value));
+  }
+
+  /** Stack id to value of a per-stack gauge. */
+  static Map<Long, Long> pointsByStack(MetricData metric) {
+    return metric.getLongGaugeData().getPoints().stream()
+        .collect(
+            Collectors.toMap(
+                point -> point.getAttributes().get(LeakMetrics.STACK_ID), LongPointData::getValue));
+  }
+
+  private static Map<Long, String> topFrames(MetricData metric) {
+    return metric.getLongGaugeData().getPoints().stream()
+        .collect(
+            Collectors.toMap(
+                point -> point.getAttributes().get(LeakMetrics.STACK_ID),
+                point -> point.getAttributes().get(LeakMetrics.STACK_TOP_FRAME)));
+  }
+}

@@ -1,0 +1,92 @@
+package io.leakdetector.export.otel.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.leakdetector.SnapshotExporters;
+import io.leakdetector.TargetProcess;
+import io.leakdetector.export.otel.testkit.Snapshots;
+import io.leakdetector.spi.ExporterContext;
+import io.leakdetector.spi.SnapshotExporter;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** An endpoint nobody answers on: one warning per interval, no exception, tracing goes on. */
+class UnreachableEndpointTest {
+  private static final TargetProcess TARGET = new TargetProcess(4242, "demo");
+
+  /** A generous bound, only to catch an export that hangs or retries for long. */
+  private static final Duration PROMPT = Duration.ofSeconds(30);
+
+  private static int closedPort() throws Exception {
+    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return socket.getLocalPort();
+    }
+  }
+
+  @Test
+  void aClosedPortGivesOneWarningPerIntervalOnStandardError() throws Exception {
+    String endpoint = "http://127.0.0.1:" + closedPort();
+    ByteArrayOutputStream captured = new ByteArrayOutputStream();
+    PrintStream originalErr = System.err;
+    long start = System.nanoTime();
+    System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
+    try (SnapshotExporter exporter =
+        SnapshotExporters.create(
+            "otel", new ExporterContext(System.out, Map.of("otel.endpoint", endpoint)))) {
+      for (int interval = 1; interval <= 3; interval++) {
+        exporter.export(Snapshots.first(TARGET));
+      }
+    } finally {
+      System.setErr(originalErr);
+    }
+
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(PROMPT);
+    List<String> lines = captured.toString(StandardCharsets.UTF_8).lines().toList();
+    assertThat(lines)
+        .hasSize(3)
+        .allSatisfy(
+            line ->
+                assertThat(line)
+                    .isEqualTo(
+                        "leakdetector: the OpenTelemetry export to "
+                            + endpoint
+                            + "/v1/metrics failed (cannot connect); tracing goes on."));
+  }
+
+  @Test
+  void aServerThatNeverAnswersIsGivenUpAfterTheTimeout() throws Exception {
+    // The kernel accepts the connection into the backlog; nobody ever reads or answers.
+    try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+      String endpoint = "http://127.0.0.1:" + silent.getLocalPort();
+      ByteArrayOutputStream captured = new ByteArrayOutputStream();
+      long start = System.nanoTime();
+      try (SnapshotExporter exporter =
+          OtelExporterProvider.create(
+              new ExporterContext(System.out, Map.of("otel.endpoint", endpoint)),
+              Map.of("otel.exporter.otlp.timeout", "500"),
+              List.of(),
+              new PrintStream(captured, true, StandardCharsets.UTF_8))) {
+        exporter.export(Snapshots.first(TARGET));
+        exporter.export(Snapshots.first(TARGET));
+      }
+
+      assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(PROMPT);
+      List<String> lines = captured.toString(StandardCharsets.UTF_8).lines().toList();
+      assertThat(lines)
+          .hasSize(2)
+          .allSatisfy(
+              line ->
+                  assertThat(line)
+                      .startsWith(
+                          "leakdetector: the OpenTelemetry export to " + endpoint + "/v1/metrics ")
+                      .endsWith("; tracing goes on."));
+    }
+  }
+}
