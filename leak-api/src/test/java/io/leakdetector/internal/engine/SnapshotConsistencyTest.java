@@ -32,7 +32,20 @@ class SnapshotConsistencyTest {
               }
             },
             "feeder");
+    // Daemon, and stopped in finally: a failed assertion must not leave it feeding forever.
+    feeder.setDaemon(true);
     feeder.start();
+    try {
+      check(engine);
+    } finally {
+      stop.set(true);
+      feeder.join(10_000);
+    }
+    assertThat(feederFailure.get()).isNull();
+    assertThat(feeder.isAlive()).isFalse();
+  }
+
+  private static void check(HeapEngine engine) {
     long previousAllocs = 0;
     long previousFrees = 0;
     int snapshots = 0;
@@ -72,10 +85,6 @@ class SnapshotConsistencyTest {
       sawStacks = Math.max(sawStacks, s.stacks().size());
       snapshots++;
     }
-    stop.set(true);
-    feeder.join(10_000);
-    assertThat(feederFailure.get()).isNull();
-    assertThat(feeder.isAlive()).isFalse();
     // The feeder really ran during the snapshots.
     assertThat(previousAllocs).isGreaterThan(10_000);
     assertThat(sawStacks).isGreaterThan(100);
