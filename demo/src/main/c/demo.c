@@ -24,6 +24,8 @@
  * 1000), --wait-for-input (read one line from standard input before the first round),
  * --wait-for-signal (POSIX: wait for SIGUSR1 before the first round).
  */
+#include <inttypes.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -235,12 +237,12 @@ int main(int argc, char **argv) {
   }
 #endif
 
-  for (long round = 1; rounds == 0 || round <= rounds; round++) {
+  for (uint64_t round = 1; rounds == 0 || round <= (uint64_t)rounds; round++) {
     run_round();
-    printf("round %ld: %ld blocks, %ld bytes outstanding\n", round, round * ROUND_BLOCKS,
-           round * (long)ROUND_BYTES);
+    printf("round %" PRIu64 ": %" PRIu64 " blocks, %" PRIu64 " bytes outstanding\n", round,
+           round * ROUND_BLOCKS, round * ROUND_BYTES);
     fflush(stdout);
-    if (delay_ms > 0 && (rounds == 0 || round < rounds)) {
+    if (delay_ms > 0 && (rounds == 0 || round < (uint64_t)rounds)) {
       demo_sleep_ms(delay_ms);
     }
   }
