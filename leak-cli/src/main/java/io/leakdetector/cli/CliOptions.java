@@ -74,7 +74,8 @@ record CliOptions(
     /**
      * The bundled native demo, launched with these arguments.
      *
-     * @param rounds the demo's {@code --rounds}, or 0 for the default
+     * @param rounds the demo's {@code --rounds} (0: until stopped), or -1 for the demo's default
+     *     (until stopped)
      * @param delayMs the demo's delay between rounds, or -1 for the demo's own
      */
     record Demo(int rounds, long delayMs) implements Target {}

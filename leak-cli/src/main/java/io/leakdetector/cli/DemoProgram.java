@@ -5,7 +5,6 @@ import io.leakdetector.LeakDetectorException.Kind;
 import io.leakdetector.cli.CliOptions.Target;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -19,9 +18,6 @@ import java.util.Map;
  * demo/target/native/} of a source tree at or above the working directory (runs from the build).
  */
 final class DemoProgram {
-  /** Rounds the demo makes when tracing has no end of its own (no report count). */
-  static final int ROUNDS_UNTIL_STOPPED = 1_000_000;
-
   private DemoProgram() {}
 
   /** The demo's executable file name on this operating system. */
@@ -67,18 +63,16 @@ final class DemoProgram {
   }
 
   /**
-   * The demo's command line: enough rounds to outlast every report (so the reports see it leak the
-   * whole time), unless {@code --rounds} says otherwise.
+   * The demo's command line. Without {@code --rounds} the demo leaks until it is stopped, which the
+   * run does after its last report.
    */
-  static List<String> command(Path program, Target.Demo demo, Duration interval, int count) {
+  static List<String> command(Path program, Target.Demo demo) {
     List<String> command = new ArrayList<>();
     command.add(program.toString());
-    int rounds = demo.rounds();
-    if (rounds == 0) {
-      rounds = ROUNDS_UNTIL_STOPPED;
+    if (demo.rounds() >= 0) {
+      command.add("--rounds");
+      command.add(Integer.toString(demo.rounds()));
     }
-    command.add("--rounds");
-    command.add(Integer.toString(rounds));
     if (demo.delayMs() >= 0) {
       command.add("--delay-ms");
       command.add(Long.toString(demo.delayMs()));

@@ -264,13 +264,13 @@ final class LeakdetectorCommand {
     @Option(
         names = "--rounds",
         paramLabel = "N",
-        description = "Rounds of leaks the demo makes (default: enough for every report).")
+        description = "Rounds of leaks the demo makes (default 0: until tracing ends).")
     String rounds;
 
     @Option(
         names = "--delay-ms",
         paramLabel = "MS",
-        description = "Milliseconds the demo waits between rounds (default: the demo's own).")
+        description = "Milliseconds the demo waits between rounds (default 1000).")
     String delayMs;
   }
 }

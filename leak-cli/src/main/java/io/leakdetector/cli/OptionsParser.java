@@ -167,8 +167,8 @@ final class OptionsParser {
     if (demo != null) {
       int rounds =
           demo.rounds == null
-              ? 0
-              : Values.count("--rounds", demo.rounds, 1, "a number of rounds (1 or more)");
+              ? -1
+              : Values.count("--rounds", demo.rounds, 0, "a number of rounds (0: until stopped)");
       long delay =
           demo.delayMs == null
               ? -1

@@ -72,8 +72,7 @@ final class TraceRun {
     } else if (target instanceof Target.Launch launch) {
       builder.command(launch.command());
     } else if (target instanceof Target.Demo demo) {
-      builder.command(
-          DemoProgram.command(DemoProgram.locate(env), demo, options.interval(), options.count()));
+      builder.command(DemoProgram.command(DemoProgram.locate(env), demo));
     }
   }
 

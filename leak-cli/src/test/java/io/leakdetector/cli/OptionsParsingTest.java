@@ -239,7 +239,7 @@ class OptionsParsingTest {
   @Test
   void demoDefaults() throws Exception {
     CliOptions o = parse("demo");
-    assertThat(o.target()).isEqualTo(new Target.Demo(0, -1));
+    assertThat(o.target()).isEqualTo(new Target.Demo(-1, -1));
     assertThat(o.interval()).isEqualTo(Duration.ofSeconds(2));
     assertThat(o.count()).isEqualTo(5);
   }
@@ -252,7 +252,7 @@ class OptionsParsingTest {
     assertThat(before.count()).isZero();
     assertThat(before.topN()).isEqualTo(3);
     CliOptions after = parse("demo", "--delay-ms", "10", "-c", "2", "--format", "json", "-T");
-    assertThat(after.target()).isEqualTo(new Target.Demo(0, 10));
+    assertThat(after.target()).isEqualTo(new Target.Demo(-1, 10));
     assertThat(after.interval()).isEqualTo(Duration.ofSeconds(2));
     assertThat(after.count()).isEqualTo(2);
     assertThat(after.format()).isEqualTo("json");
@@ -299,7 +299,7 @@ class OptionsParsingTest {
         "--intervall 3 -p 1|Unknown option: '--intervall' (did you mean --interval?)",
         "-p|Missing required parameter for option '--pid' (PID).",
         "-p 1 -T 3 -T 4|option '--top' (N) should be specified only once.",
-        "demo --rounds 0|--rounds needs a number of rounds (1 or more), not '0'.",
+        "demo --rounds -1|--rounds needs a number of rounds (0: until stopped), not '-1'.",
         "--list -p 3|--list takes no process to trace.",
       })
   void badValuesAreOneSentence(String args, String sentence) {
