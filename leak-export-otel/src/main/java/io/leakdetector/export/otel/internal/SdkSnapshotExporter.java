@@ -56,7 +56,12 @@ final class SdkSnapshotExporter implements SnapshotExporter {
       }
     }
     sdk.exporter().export(snapshot);
-    String failure = sdk.flush();
+    String failure;
+    try {
+      failure = sdk.flush();
+    } catch (RuntimeException e) { // never let the SDK end the session
+      failure = "failed (" + ExportFailures.reason(e) + ")";
+    }
     if (failure != null) {
       warnings.println("leakdetector: the OpenTelemetry export " + failure + "; tracing goes on.");
     }
