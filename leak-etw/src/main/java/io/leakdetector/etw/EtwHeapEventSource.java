@@ -167,6 +167,19 @@ final class EtwHeapEventSource implements HeapEventSource {
   @Override
   public void close() {
     closeOnce();
+    if (!isOwnThread(Thread.currentThread())) {
+      // The close may have run on one of our threads, which cannot join itself: join it here.
+      try {
+        if (consumer != null) {
+          consumer.join(timing.joinMillis());
+        }
+        if (watcher != null) {
+          watcher.join(timing.joinMillis());
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
   }
 
   /** The shutdown hook this source registers while it runs (for tests of the Ctrl+C path). */

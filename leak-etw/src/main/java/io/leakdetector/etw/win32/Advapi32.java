@@ -1,5 +1,6 @@
 package io.leakdetector.etw.win32;
 
+import com.sun.jna.Callback;
 import com.sun.jna.Pointer;
 import com.sun.jna.WString;
 import com.sun.jna.ptr.LongByReference;
@@ -37,13 +38,19 @@ public interface Advapi32 extends StdCallLibrary {
   int EVENT_HEADER_EXT_TYPE_STACK_TRACE32 = 0x0005;
   int EVENT_HEADER_EXT_TYPE_STACK_TRACE64 = 0x0006;
 
+  /*
+   * The callbacks are plain (C convention) callbacks: x64 Windows has one calling convention, so
+   * WINAPI and C agree there (reference §5.14), and unlike stdcall ones JNA can create them on
+   * Linux, where the tests call them through real native function pointers.
+   */
+
   /** {@code PEVENT_RECORD_CALLBACK}: receives each event; the record is valid only during it. */
-  interface EventRecordCallback extends StdCallCallback {
+  interface EventRecordCallback extends Callback {
     void callback(Pointer eventRecord);
   }
 
   /** {@code PEVENT_TRACE_BUFFER_CALLBACKW}: after each buffer; return 0 to stop processing. */
-  interface BufferCallback extends StdCallCallback {
+  interface BufferCallback extends Callback {
     int callback(Pointer logfile);
   }
 

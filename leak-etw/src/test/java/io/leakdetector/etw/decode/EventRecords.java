@@ -12,20 +12,20 @@ import java.util.List;
  * out here independently of the decoder's constants. Keeps every buffer alive until {@link
  * #release()}.
  */
-final class EventRecords {
-  static final byte[] HEAP_GUID =
+public final class EventRecords {
+  public static final byte[] HEAP_GUID =
       bytes(
           0xab, 0x62, 0x29, 0x22, 0x80, 0x61, 0x88, 0x4b, 0xa8, 0x25, 0x34, 0x6b, 0x75, 0xf2, 0xa2,
           0x4a);
-  static final byte[] STACK_WALK_GUID =
+  public static final byte[] STACK_WALK_GUID =
       bytes(
           0x46, 0xfe, 0xf2, 0xde, 0xd6, 0x7b, 0x80, 0x4b, 0xbd, 0x94, 0xf5, 0x7f, 0xe2, 0x0d, 0x0c,
           0xe3);
-  static final byte[] LOST_EVENT_GUID =
+  public static final byte[] LOST_EVENT_GUID =
       bytes(
           0xe0, 0x9a, 0x39, 0x6a, 0xc6, 0x4b, 0xe9, 0x4d, 0x87, 0x0b, 0x36, 0x57, 0xf8, 0x94, 0x7e,
           0x7e);
-  static final byte[] EVENT_TRACE_GUID =
+  public static final byte[] EVENT_TRACE_GUID =
       bytes(
           0x00, 0xd9, 0xfd, 0x68, 0x3e, 0x4a, 0xd1, 0x11, 0x84, 0xf4, 0x00, 0x00, 0xf8, 0x04, 0x64,
           0xe3);
@@ -38,7 +38,7 @@ final class EventRecords {
   private final List<Memory> keep = new ArrayList<>();
 
   /** A record with the given header fields and payload; extended data optional. */
-  Memory record(
+  public Memory record(
       byte[] provider,
       int opcode,
       int flags,
@@ -69,7 +69,8 @@ final class EventRecords {
   }
 
   /** A heap event of a process with {@code pointerSize}-byte pointers (8: x64, 4: WOW64). */
-  Memory heap(int opcode, int pointerSize, int pid, int tid, long timeStamp, long... fields) {
+  public Memory heap(
+      int opcode, int pointerSize, int pid, int tid, long timeStamp, long... fields) {
     return heapWithTail(opcode, pointerSize, pid, tid, timeStamp, fields);
   }
 
@@ -90,11 +91,11 @@ final class EventRecords {
     return record(HEAP_GUID, opcode, flags, pid, tid, timeStamp, payload.array(), null, 0);
   }
 
-  Memory alloc(int p, int pid, int tid, long ts, long heap, long size, long address) {
+  public Memory alloc(int p, int pid, int tid, long ts, long heap, long size, long address) {
     return heap(0x21, p, pid, tid, ts, heap, size, address);
   }
 
-  Memory realloc(
+  public Memory realloc(
       int p,
       int pid,
       int tid,
@@ -107,11 +108,11 @@ final class EventRecords {
     return heap(0x22, p, pid, tid, ts, heap, newAddress, oldAddress, newSize, oldSize);
   }
 
-  Memory free(int p, int pid, int tid, long ts, long heap, long address) {
+  public Memory free(int p, int pid, int tid, long ts, long heap, long address) {
     return heap(0x24, p, pid, tid, ts, heap, address);
   }
 
-  Memory destroy(int p, int pid, int tid, long ts, long heap) {
+  public Memory destroy(int p, int pid, int tid, long ts, long heap) {
     return heap(0x23, p, pid, tid, ts, heap);
   }
 
@@ -119,7 +120,7 @@ final class EventRecords {
    * A StackWalk event for the event at ({@code eventTimeStamp}, {@code stackThread}), logged with
    * {@code frameSize}-byte frames; its own header carries pid/tid -1 as TraceEvent reports.
    */
-  Memory stack(
+  public Memory stack(
       int frameSize, int stackProcess, int stackThread, long eventTimeStamp, long... frames) {
     ByteBuffer payload =
         ByteBuffer.allocate(16 + frames.length * frameSize).order(ByteOrder.LITTLE_ENDIAN);
@@ -132,7 +133,7 @@ final class EventRecords {
   }
 
   /** An alloc whose stack rides in its own extended data (EVENT_HEADER_EXT_TYPE_STACK_TRACE64). */
-  Memory allocWithExtendedStack(
+  public Memory allocWithExtendedStack(
       int pid, int tid, long ts, long heap, long size, long address, long... frames) {
     ByteBuffer trace = ByteBuffer.allocate(8 + 8 * frames.length).order(ByteOrder.LITTLE_ENDIAN);
     trace.putLong(0x1234); // MatchId
@@ -163,7 +164,7 @@ final class EventRecords {
         2);
   }
 
-  void release() {
+  public void release() {
     keep.clear();
   }
 

@@ -13,27 +13,27 @@ import java.util.Map;
  * address) with the engine's semantics, so a test can assert both the event stream and the end
  * state. Optionally forwards to another sink (the real engine).
  */
-class RecordingSink implements HeapEventSink {
-  record Block(long heap, long address) {}
+public class RecordingSink implements HeapEventSink {
+  public record Block(long heap, long address) {}
 
-  record Live(long size, List<Long> frames) {}
+  public record Live(long size, List<Long> frames) {}
 
   private final HeapEventSink next;
   private final Map<List<Long>, Integer> ids = new HashMap<>();
   private final List<List<Long>> stacks = new ArrayList<>();
   private final Map<Integer, Integer> forwardedIds = new HashMap<>();
-  final List<String> calls = new ArrayList<>();
-  final Map<Block, Live> outstanding = new LinkedHashMap<>();
+  public final List<String> calls = java.util.Collections.synchronizedList(new ArrayList<>());
+  public final Map<Block, Live> outstanding = new LinkedHashMap<>();
   final List<Long> times = new ArrayList<>();
-  long lost;
+  public long lost;
   int batchDepth;
   int batches;
 
-  RecordingSink() {
+  public RecordingSink() {
     this(null);
   }
 
-  RecordingSink(HeapEventSink next) {
+  public RecordingSink(HeapEventSink next) {
     this.next = next;
   }
 
@@ -175,7 +175,7 @@ class RecordingSink implements HeapEventSink {
     return frames.stream().map(RecordingSink::hex).toList().toString();
   }
 
-  static String hex(long value) {
+  public static String hex(long value) {
     return "0x" + Long.toHexString(value);
   }
 }

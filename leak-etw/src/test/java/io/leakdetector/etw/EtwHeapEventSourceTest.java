@@ -1,0 +1,319 @@
+package io.leakdetector.etw;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.leakdetector.LeakDetectorException;
+import io.leakdetector.LeakDetectorException.Kind;
+import io.leakdetector.etw.decode.EventRecords;
+import io.leakdetector.etw.decode.RecordingSink;
+import io.leakdetector.spi.HeapEventSource;
+import io.leakdetector.spi.ModuleListener;
+import io.leakdetector.spi.SourceRequest;
+import io.leakdetector.spi.TargetSpec;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The source's lifecycle against the scripted advapi32/kernel32 of {@link FakeWindows}. */
+class EtwHeapEventSourceTest {
+  static final int PID = 7408;
+  static final String NAME = "LeakDetectorHeapSession";
+  static final long HEAP = 0x2a00000;
+
+  final FakeWindows windows = new FakeWindows();
+  final RecordingSink sink = new RecordingSink();
+  final EventRecords records = new EventRecords();
+  final EtwHeapEventSourceProvider provider =
+      new EtwHeapEventSourceProvider(
+          io.leakdetector.spi.Availability.AVAILABLE,
+          windows::api,
+          NAME,
+          new EtwHeapEventSource.Timing(20, 5_000));
+  HeapEventSource source;
+
+  @AfterEach
+  void closeEverything() {
+    if (source != null) {
+      source.close();
+    }
+    records.release();
+  }
+
+  HeapEventSource open(int pid) throws LeakDetectorException {
+    windows.kernel32.run(pid, "demo.exe");
+    source = provider.open(new SourceRequest(new TargetSpec.Pid(pid), false, Map.of()));
+    return source;
+  }
+
+  @Test
+  void startsTheHeapSessionAndDeliversEventsUntilClosed() throws Exception {
+    open(PID).start(sink, ModuleListener.NONE);
+    assertThat(windows.log)
+        .containsSubsequence(
+            "OpenProcess 101000 " + PID,
+            "ControlTraceW STOP " + NAME,
+            "StartTraceW " + NAME,
+            "OpenTraceW");
+    assertThat(windows.advapi32.processTraceStarted.await(5, TimeUnit.SECONDS)).isTrue();
+    assertThat(windows.advapi32.openedMode).isEqualTo(0x10001100);
+    Thread consumer = windows.advapi32.processTraceThread;
+    assertThat(consumer.isDaemon()).isTrue();
+    assertThat(consumer.getName()).isEqualTo("leakdetector-etw-consumer");
+
+    windows.advapi32.deliver(records.alloc(8, PID, 0x10, 20_000, HEAP, 100, 0x1000));
+    windows.advapi32.deliver(records.stack(8, PID, 0x10, 20_000, 0x7ff6_0000_1234L));
+    windows.advapi32.deliver(records.alloc(8, PID, 0x10, 30_000, HEAP, 200, 0x2000));
+    windows.advapi32.deliver(records.stack(8, PID, 0x10, 30_000, 0x7ff6_0000_5678L));
+    windows.advapi32.deliver(records.free(8, PID, 0x14, 40_000, HEAP, 0x1000));
+    waitUntil(() -> sink.calls.size() == 3);
+
+    source.close();
+    assertThat(sink.calls)
+        .containsExactly(
+            "alloc 0x2a00000 0x1000 100 [0x7ff600001234]",
+            "alloc 0x2a00000 0x2000 200 [0x7ff600005678]",
+            "free 0x2a00000 0x1000");
+    assertThat(sink.outstanding).hasSize(1);
+    assertStoppedAndJoined();
+    assertThat(source.counters()).containsEntry("heapEvents", 3L).containsEntry("stackEvents", 2L);
+  }
+
+  @Test
+  void theStartBufferHoldsTheHeapSessionProperties() throws Exception {
+    open(PID).start(sink, ModuleListener.NONE);
+    ByteBuffer properties =
+        ByteBuffer.wrap(windows.advapi32.startProperties).order(ByteOrder.LITTLE_ENDIAN);
+    int extension = 168; // 120 + (23 + 1) * 2, already 8-aligned
+    assertThat(properties.getInt(0)).isEqualTo(extension + 24); // Wnode.BufferSize
+    byte[] guid = new byte[16];
+    properties.get(24, guid);
+    assertThat(guid).containsExactly(EventRecords.HEAP_GUID);
+    assertThat(properties.getInt(40)).isEqualTo(1); // ClientContext: QPC
+    assertThat(properties.getInt(44)).isEqualTo(0x00020000); // WNODE_FLAG_TRACED_GUID
+    assertThat(properties.getInt(64)).isEqualTo(0x08000100); // real time | independent
+    assertThat(properties.getInt(68)).isEqualTo(1); // FlushTimer
+    assertThat(properties.getInt(72)).isEqualTo(0x80FF00A8); // EnableFlags
+    assertThat(properties.getInt(112)).isZero(); // LogFileNameOffset
+    assertThat(properties.getInt(116)).isEqualTo(120); // LoggerNameOffset
+    int[] words = new int[6];
+    for (int i = 0; i < 6; i++) {
+      words[i] = properties.getInt(extension + 4 * i);
+    }
+    assertThat(words)
+        .containsExactly(0x00020006, 0x00020002, PID, 0x00030003, 0x00001021, 0x00001022);
+  }
+
+  @Test
+  void aStaleSessionOfOurNameIsStoppedFirst() throws Exception {
+    windows.advapi32.sessions.add(NAME); // left behind by a crashed run
+    open(PID).start(sink, ModuleListener.NONE);
+    assertThat(windows.log)
+        .containsSubsequence("ControlTraceW STOP " + NAME, "StartTraceW " + NAME);
+    assertThat(windows.calls("StartTraceW")).hasSize(1);
+    assertThat(source.counters()).containsEntry("staleSessionsStopped", 1L);
+    source.close();
+    assertStoppedAndJoined();
+  }
+
+  @Test
+  void anotherHeapSessionIsNamedAsTheCause() throws Exception {
+    windows.advapi32.otherHeapSession = true;
+    open(PID);
+    assertThatThrownBy(() -> source.start(sink, ModuleListener.NONE))
+        .isInstanceOfSatisfying(
+            LeakDetectorException.class, e -> assertThat(e.kind()).isEqualTo(Kind.UNAVAILABLE))
+        .hasMessage(HeapSession.OTHER_HEAP_SESSION)
+        .hasMessageContaining("xperf");
+    assertThat(windows.calls("OpenTraceW")).isEmpty();
+    assertThat(windows.calls("ControlTraceW STOP")).hasSize(1); // only the stale check
+    assertThat(windows.kernel32.openHandles).isEmpty();
+  }
+
+  @Test
+  void accessDeniedAsksForAnAdministratorConsole() throws Exception {
+    windows.advapi32.accessDenied = true;
+    open(PID);
+    assertThatThrownBy(() -> source.start(sink, ModuleListener.NONE))
+        .isInstanceOfSatisfying(
+            LeakDetectorException.class, e -> assertThat(e.kind()).isEqualTo(Kind.NOT_PERMITTED))
+        .hasMessageContaining("run from an administrator console");
+    assertThat(windows.calls("OpenTraceW")).isEmpty();
+    assertThat(windows.kernel32.openHandles).isEmpty();
+  }
+
+  @Test
+  void theCtrlCShutdownHookStopsTheSession() throws Exception {
+    open(PID).start(sink, ModuleListener.NONE);
+    windows.advapi32.deliver(records.free(8, PID, 0x10, 1, HEAP, 0x1000));
+    Thread hook = ((EtwHeapEventSource) source).shutdownHook();
+    hook.start(); // what the JVM does on Ctrl+C
+    hook.join(10_000);
+    assertThat(hook.isAlive()).isFalse();
+    assertStoppedAndJoined();
+    assertThat(sink.calls).containsExactly("free 0x2a00000 0x1000"); // drained before the stop
+    assertThat(Runtime.getRuntime().removeShutdownHook(hook)).isTrue(); // registered until now
+    source.close(); // idempotent
+    assertThat(windows.calls("ControlTraceW STOP")).hasSize(2); // stale check + one stop
+  }
+
+  @Test
+  void closeRemovesTheShutdownHook() throws Exception {
+    open(PID).start(sink, ModuleListener.NONE);
+    Thread hook = ((EtwHeapEventSource) source).shutdownHook();
+    source.close();
+    assertThat(Runtime.getRuntime().removeShutdownHook(hook)).isFalse();
+  }
+
+  @Test
+  void theTargetsExitStopsTheSessionAfterItsLastEvents() throws Exception {
+    open(PID).start(sink, ModuleListener.NONE);
+    windows.advapi32.deliver(records.alloc(8, PID, 0x10, 50, HEAP, 8, 0x1000));
+    windows.advapi32.deliver(records.stack(8, PID, 0x10, 50, 0x7ff6_0000_0001L));
+    waitUntil(() -> sink.calls.size() == 1);
+    windows.kernel32.exit(PID, 3);
+    waitUntil(() -> sink.calls.contains("exit 3"));
+    assertThat(sink.calls).containsExactly("alloc 0x2a00000 0x1000 8 [0x7ff600000001]", "exit 3");
+    source.close(); // what the session does next; joins the watcher that closed the source
+    assertStoppedAndJoined();
+  }
+
+  @Test
+  void lostEventsAreQueriedEachInterval() throws Exception {
+    open(PID).start(sink, ModuleListener.NONE);
+    windows.advapi32.queryEventsLost = 5;
+    windows.advapi32.queryRealTimeBuffersLost = 1;
+    source.poll();
+    windows.advapi32.queryEventsLost = 12;
+    windows.advapi32.queryLogBuffersLost = 2;
+    source.poll();
+    source.poll();
+    assertThat(windows.calls("ControlTraceW QUERY " + NAME)).hasSize(3);
+    ByteBuffer query =
+        ByteBuffer.wrap(windows.advapi32.lastControlProperties).order(ByteOrder.LITTLE_ENDIAN);
+    assertThat(query.getInt(0)).isEqualTo(120 + 4096); // room for two 1024-character names
+    assertThat(query.getInt(112)).isEqualTo(120 + 2048); // LogFileNameOffset
+    assertThat(query.getInt(116)).isEqualTo(120); // LoggerNameOffset
+    assertThat(sink.lost).isEqualTo(12);
+    assertThat(source.counters())
+        .containsEntry("eventsLost", 12L)
+        .containsEntry("logBuffersLost", 2L)
+        .containsEntry("realTimeBuffersLost", 1L)
+        .containsEntry("queryFailures", 0L);
+    source.close();
+    source.poll(); // after close: no query
+    assertThat(windows.calls("ControlTraceW QUERY")).hasSize(3);
+  }
+
+  @Test
+  void aSessionStoppedFromOutsideIsASourceFailure() throws Exception {
+    open(PID).start(sink, ModuleListener.NONE);
+    assertThat(windows.advapi32.processTraceStarted.await(5, TimeUnit.SECONDS)).isTrue();
+    windows.advapi32.stopFromOutside();
+    waitUntil(() -> windows.calls("CloseTrace").size() == 1);
+    assertThat(sink.calls)
+        .singleElement()
+        .asString()
+        .startsWith("failure The ETW heap session ended while tracing");
+    source.close();
+    assertStoppedAndJoined();
+  }
+
+  @Test
+  void launchModeStartsSuspendedAndResumesOnceTracing() throws Exception {
+    source =
+        provider.open(
+            new SourceRequest(
+                new TargetSpec.Launch(List.of("C:\\demo\\demo.exe", "two words", "x")),
+                false,
+                Map.of()));
+    assertThat(source.target().pid()).isEqualTo(4242);
+    assertThat(source.target().name()).isEqualTo("demo.exe");
+    assertThat(windows.kernel32.launchedCommandLine)
+        .isEqualTo("C:\\demo\\demo.exe \"two words\" x");
+    assertThat(windows.kernel32.launchedFlags & 0x4).isEqualTo(0x4); // CREATE_SUSPENDED
+    source.start(sink, ModuleListener.NONE);
+    assertThat(windows.log)
+        .containsSubsequence(
+            "CreateProcessW C:\\demo\\demo.exe \"two words\" x",
+            "StartTraceW " + NAME,
+            "OpenTraceW",
+            "ResumeThread 9000");
+    ByteBuffer properties =
+        ByteBuffer.wrap(windows.advapi32.startProperties).order(ByteOrder.LITTLE_ENDIAN);
+    assertThat(properties.getInt(168 + 8)).isEqualTo(4242); // the PID item
+    source.close();
+    assertStoppedAndJoined();
+    assertThat(windows.calls("TerminateProcess")).isEmpty();
+  }
+
+  @Test
+  void aLaunchThatCannotBeTracedIsTerminated() throws Exception {
+    windows.advapi32.otherHeapSession = true;
+    source =
+        provider.open(
+            new SourceRequest(new TargetSpec.Launch(List.of("demo.exe")), false, Map.of()));
+    assertThatThrownBy(() -> source.start(sink, ModuleListener.NONE))
+        .isInstanceOf(LeakDetectorException.class);
+    assertThat(windows.calls("TerminateProcess")).containsExactly("TerminateProcess 4242");
+    assertThat(windows.calls("ResumeThread")).isEmpty();
+    assertThat(windows.kernel32.openHandles).isEmpty();
+  }
+
+  @Test
+  void closeWithoutStartReleasesTheHandle() throws Exception {
+    open(PID);
+    source.close();
+    assertThat(windows.kernel32.openHandles).isEmpty();
+    assertThat(windows.calls("ControlTraceW")).isEmpty();
+  }
+
+  @Test
+  void concurrentClosesStopOnce() throws Exception {
+    open(PID).start(sink, ModuleListener.NONE);
+    Thread[] closers = new Thread[4];
+    for (int i = 0; i < closers.length; i++) {
+      closers[i] = new Thread(source::close);
+      closers[i].start();
+    }
+    windows.kernel32.exit(PID, 0);
+    for (Thread closer : closers) {
+      closer.join(10_000);
+      assertThat(closer.isAlive()).isFalse();
+    }
+    assertStoppedAndJoined();
+    assertThat(windows.calls("ControlTraceW STOP")).hasSize(2); // stale check + one stop
+    assertThat(windows.calls("CloseTrace")).hasSize(1);
+  }
+
+  private static void waitUntil(java.util.function.BooleanSupplier condition)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("condition not met within 5 s");
+      }
+      Thread.sleep(5);
+    }
+  }
+
+  /** The session is stopped, the trace closed, ProcessTrace returned, its thread joined. */
+  private void assertStoppedAndJoined() {
+    assertThat(windows.advapi32.sessions).isEmpty();
+    assertThat(windows.calls("CloseTrace")).containsExactly("CloseTrace 7100");
+    assertThat(windows.log).containsSubsequence("ControlTraceW STOP " + NAME, "CloseTrace 7100");
+    assertThat(windows.calls("ProcessTrace returned")).hasSize(1);
+    assertThat(windows.advapi32.processTraceThread.isAlive()).isFalse();
+    assertThat(windows.kernel32.openHandles).isEmpty();
+    assertThat(Thread.getAllStackTraces().keySet())
+        .noneMatch(
+            t ->
+                t.getName().startsWith("leakdetector-etw-")
+                    && t.isAlive()
+                    && t != Thread.currentThread());
+  }
+}
