@@ -13,7 +13,10 @@ import io.opentelemetry.sdk.metrics.SdkMeterProviderBuilder;
 import io.opentelemetry.sdk.metrics.export.MetricExporter;
 import io.opentelemetry.sdk.metrics.export.MetricReader;
 import io.opentelemetry.sdk.resources.Resource;
+import java.io.IOException;
 import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -208,15 +211,28 @@ final class OtelSdk implements AutoCloseable {
     return merged;
   }
 
-  private static String hostName() {
+  /**
+   * This host's name as {@code hostname} prints it, read without a DNS lookup where possible (a
+   * lookup can hang on a machine without DNS): the kernel's name on Linux, {@code COMPUTERNAME} on
+   * Windows, else the JDK's local host name.
+   */
+  static String hostName() {
+    try {
+      String name = Files.readString(Path.of("/proc/sys/kernel/hostname")).strip();
+      if (!name.isEmpty()) {
+        return name;
+      }
+    } catch (IOException | RuntimeException e) {
+      // not Linux
+    }
+    String name = System.getenv("COMPUTERNAME");
+    if (name != null && !name.isBlank()) {
+      return name;
+    }
     try {
       return InetAddress.getLocalHost().getHostName();
-    } catch (Exception e) {
-      String name = System.getenv("HOSTNAME");
-      if (name == null) {
-        name = System.getenv("COMPUTERNAME");
-      }
-      return name == null || name.isBlank() ? "localhost" : name;
+    } catch (IOException e) {
+      return "localhost";
     }
   }
 

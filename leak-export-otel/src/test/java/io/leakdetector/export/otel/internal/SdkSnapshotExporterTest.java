@@ -13,7 +13,6 @@ import io.opentelemetry.sdk.resources.Resource;
 import io.opentelemetry.sdk.testing.exporter.InMemoryMetricReader;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
-import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.List;
@@ -57,11 +56,21 @@ class SdkSnapshotExporterTest {
     assertThat(resource.getAttribute(AttributeKey.stringKey("process.executable.name")))
         .isEqualTo("demo");
     assertThat(resource.getAttribute(AttributeKey.stringKey("host.name")))
-        .isEqualTo(InetAddress.getLocalHost().getHostName());
+        .isEqualTo(OtelSdk.hostName())
+        .isNotBlank();
     assertThat(resource.getAttribute(AttributeKey.stringKey("service.name")))
         .isEqualTo("leakdetector");
     assertThat(resource.getAttribute(AttributeKey.stringKey("telemetry.sdk.language")))
         .isEqualTo("java");
+  }
+
+  @Test
+  void theHostNameIsWhatHostnamePrints() throws Exception {
+    Process hostname = new ProcessBuilder("hostname").redirectErrorStream(true).start();
+    String printed = new String(hostname.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(hostname.waitFor()).isZero();
+
+    assertThat(OtelSdk.hostName()).isEqualTo(printed.strip());
   }
 
   @Test
