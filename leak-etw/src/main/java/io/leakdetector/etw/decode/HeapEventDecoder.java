@@ -20,6 +20,9 @@ import com.sun.jna.Pointer;
 import io.leakdetector.etw.win32.Advapi32;
 import io.leakdetector.etw.win32.NtWmi;
 import io.leakdetector.spi.HeapEventSink;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 
 /**
  * Decodes the heap session's {@code EVENT_RECORD}s straight from native memory and feeds the sink:
@@ -64,6 +67,13 @@ public final class HeapEventDecoder {
   /** Sink calls between two batch boundaries at most. */
   static final int MAX_BATCH = 4096;
 
+  private static final VarHandle LONG =
+      MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+  private static final VarHandle INT =
+      MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
+  private static final VarHandle SHORT =
+      MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.LITTLE_ENDIAN);
+
   private final long targetPid;
   private final HeapEventSink sink;
   private final boolean includeKernelFrames;
@@ -72,6 +82,8 @@ public final class HeapEventDecoder {
   private final PendingStacks earlyStacks;
   private final ThreadHistory history = new ThreadHistory(4096);
   private final long[] scratch = new long[MAX_FRAMES];
+  private final byte[] head = new byte[EventRecordOffsets.SIZE];
+  private final byte[] data = new byte[HeapPayload.STACK_FRAMES + 8 * MAX_FRAMES];
   private final Pointer payload = new Pointer(0);
   private final Pointer extended = new Pointer(0);
   private QpcClock clock = new QpcClock(10_000_000L);
@@ -144,14 +156,15 @@ public final class HeapEventDecoder {
 
   private void decode(Pointer record) {
     counters.increment(SourceCounters.EVENTS);
-    long guidLow = record.getLong(PROVIDER_ID);
-    long guidHigh = record.getLong(PROVIDER_ID + 8);
-    int opcode = record.getByte(OPCODE) & 0xFF;
+    record.read(0, head, 0, head.length);
+    long guidLow = (long) LONG.get(head, PROVIDER_ID);
+    long guidHigh = (long) LONG.get(head, PROVIDER_ID + 8);
+    int opcode = head[OPCODE] & 0xFF;
     if (guidLow == EtwGuids.HEAP_LO && guidHigh == EtwGuids.HEAP_HI) {
       onHeapEvent(record, opcode);
     } else if (guidLow == EtwGuids.STACK_LO && guidHigh == EtwGuids.STACK_HI) {
       if (opcode == OPCODE_STACK_WALK) {
-        onStackWalk(record);
+        onStackWalk();
       } else {
         counters.increment(SourceCounters.OTHER_EVENTS);
       }
@@ -173,22 +186,23 @@ public final class HeapEventDecoder {
       counters.increment(SourceCounters.OTHER_HEAP_EVENTS);
       return;
     }
-    if (Integer.toUnsignedLong(record.getInt(PROCESS_ID)) != targetPid) {
+    if (Integer.toUnsignedLong((int) INT.get(head, PROCESS_ID)) != targetPid) {
       counters.increment(SourceCounters.OTHER_PROCESS_EVENTS);
       return;
     }
-    int p = pointerSize(record);
-    int length = record.getShort(USER_DATA_LENGTH) & 0xFFFF;
-    if (length < requiredLength(opcode, p)) {
+    int p = pointerSize();
+    int length = userDataLength();
+    int required = requiredLength(opcode, p);
+    if (length < required) {
       counters.increment(SourceCounters.MALFORMED_EVENTS);
       return;
     }
     counters.increment(SourceCounters.HEAP_EVENTS);
     beginBatch();
-    Pointer.nativeValue(payload, record.getLong(USER_DATA));
-    int tid = record.getInt(THREAD_ID);
-    long time = record.getLong(TIME_STAMP);
-    long heap = readPointer(payload, HeapPayload.HEAP_HANDLE, p);
+    readPayload(required);
+    int tid = (int) INT.get(head, THREAD_ID);
+    long time = (long) LONG.get(head, TIME_STAMP);
+    long heap = word(HeapPayload.HEAP_HANDLE, p);
     endWaitsOf(tid, time);
     if (pending.isFull()) {
       counters.increment(SourceCounters.PENDING_OVERFLOWS);
@@ -196,22 +210,22 @@ public final class HeapEventDecoder {
       drain();
     }
     if (opcode == OPCODE_ALLOC) {
-      long address = readPointer(payload, HeapPayload.allocAddress(p), p);
-      long size = readPointer(payload, HeapPayload.allocSize(p), p);
+      long address = word(HeapPayload.allocAddress(p), p);
+      long size = word(HeapPayload.allocSize(p), p);
       history.onAlloc(tid, heap, address);
       pending.add(
           PendingEvents.ALLOC, time, tid, heap, address, 0, size, stackFor(record, time, tid));
     } else if (opcode == OPCODE_FREE) {
-      long address = readPointer(payload, HeapPayload.freeAddress(p), p);
+      long address = word(HeapPayload.freeAddress(p), p);
       history.onFree(tid, heap, address);
       pending.add(PendingEvents.FREE, time, tid, heap, address, 0, 0, PendingEvents.NOT_NEEDED);
     } else if (opcode == OPCODE_DESTROY) {
       history.onOther(tid);
       pending.add(PendingEvents.DESTROY, time, tid, heap, 0, 0, 0, PendingEvents.NOT_NEEDED);
     } else {
-      long newAddress = readPointer(payload, HeapPayload.reallocNewAddress(p), p);
-      long oldAddress = readPointer(payload, HeapPayload.reallocOldAddress(p), p);
-      long newSize = readPointer(payload, HeapPayload.reallocNewSize(p), p);
+      long newAddress = word(HeapPayload.reallocNewAddress(p), p);
+      long oldAddress = word(HeapPayload.reallocOldAddress(p), p);
+      long newSize = word(HeapPayload.reallocNewSize(p), p);
       byte kind = reallocKind(tid, heap, newAddress, oldAddress);
       history.onOther(tid);
       pending.add(
@@ -254,12 +268,12 @@ public final class HeapEventDecoder {
 
   /** A stack carried in the event's own extended data (STACK_TRACE64/32), if any. */
   private int extendedStack(Pointer record) {
-    int flags = record.getShort(HEADER_FLAGS) & 0xFFFF;
-    int items = record.getShort(EXTENDED_DATA_COUNT) & 0xFFFF;
+    int flags = (short) SHORT.get(head, HEADER_FLAGS) & 0xFFFF;
+    int items = (short) SHORT.get(head, EXTENDED_DATA_COUNT) & 0xFFFF;
     if ((flags & Advapi32.EVENT_HEADER_FLAG_EXTENDED_INFO) == 0 || items == 0) {
       return PendingEvents.WAITING;
     }
-    long base = record.getLong(EXTENDED_DATA);
+    long base = (long) LONG.get(head, EXTENDED_DATA);
     for (int i = 0; i < items; i++) {
       Pointer.nativeValue(extended, base + (long) i * EXT_ITEM_SIZE);
       int type = extended.getShort(EXT_TYPE) & 0xFFFF;
@@ -274,31 +288,38 @@ public final class HeapEventDecoder {
       long data = extended.getLong(EXT_DATA_PTR);
       Pointer.nativeValue(extended, data);
       int count = Math.max(0, (dataSize - EXT_STACK_ADDRESSES) / frameSize);
-      int frames = copyFrames(extended, EXT_STACK_ADDRESSES, count, frameSize);
+      int frames = copyFrames(extended, count, frameSize);
       return sink.internStack(scratch, 0, frames);
     }
     return PendingEvents.WAITING;
   }
 
-  private void onStackWalk(Pointer record) {
-    int length = record.getShort(USER_DATA_LENGTH) & 0xFFFF;
+  private void onStackWalk() {
+    int length = userDataLength();
     if (length < HeapPayload.STACK_FRAMES) {
       counters.increment(SourceCounters.MALFORMED_EVENTS);
       return;
     }
-    Pointer.nativeValue(payload, record.getLong(USER_DATA));
-    long process = Integer.toUnsignedLong(payload.getInt(HeapPayload.STACK_PROCESS));
+    int frameSize = pointerSize();
+    int count = (length - HeapPayload.STACK_FRAMES) / frameSize;
+    if (count > MAX_FRAMES) {
+      counters.increment(SourceCounters.STACKS_TRUNCATED);
+      count = MAX_FRAMES;
+    }
+    readPayload(HeapPayload.STACK_FRAMES + count * frameSize);
+    long process = Integer.toUnsignedLong((int) INT.get(data, HeapPayload.STACK_PROCESS));
     if (process != targetPid) {
       counters.increment(SourceCounters.OTHER_PROCESS_EVENTS);
       return;
     }
     counters.increment(SourceCounters.STACK_EVENTS);
     beginBatch();
-    long time = payload.getLong(HeapPayload.STACK_EVENT_TIME_STAMP);
-    int tid = payload.getInt(HeapPayload.STACK_THREAD);
-    int frameSize = pointerSize(record);
-    int count = (length - HeapPayload.STACK_FRAMES) / frameSize;
-    int frames = copyFrames(payload, HeapPayload.STACK_FRAMES, count, frameSize);
+    long time = (long) LONG.get(data, HeapPayload.STACK_EVENT_TIME_STAMP);
+    int tid = (int) INT.get(data, HeapPayload.STACK_THREAD);
+    int frames = 0;
+    for (int i = 0; i < count; i++) {
+      frames = keep(word(HeapPayload.STACK_FRAMES + i * frameSize, frameSize), frameSize, frames);
+    }
     int slot = pending.findWaiting(time, tid);
     if (slot >= 0) {
       pending.stack[slot] = sink.internStack(scratch, 0, frames);
@@ -308,20 +329,28 @@ public final class HeapEventDecoder {
     }
   }
 
-  /** Copies frames into the scratch array, dropping kernel frames unless asked to keep them. */
-  private int copyFrames(Pointer source, int offset, int count, int frameSize) {
+  /** Copies extended-data frames (after the 8-byte MatchId) into the scratch array. */
+  private int copyFrames(Pointer source, int count, int frameSize) {
     if (count > MAX_FRAMES) {
       counters.increment(SourceCounters.STACKS_TRUNCATED);
     }
     int n = Math.min(count, MAX_FRAMES);
     int kept = 0;
     for (int i = 0; i < n; i++) {
-      long frame = readPointer(source, offset + (long) i * frameSize, frameSize);
-      if (includeKernelFrames || !isKernel(frame, frameSize)) {
-        scratch[kept++] = frame;
-      }
+      long offset = EXT_STACK_ADDRESSES + (long) i * frameSize;
+      long frame =
+          frameSize == 8 ? source.getLong(offset) : Integer.toUnsignedLong(source.getInt(offset));
+      kept = keep(frame, frameSize, kept);
     }
     return kept;
+  }
+
+  /** Appends a frame to the scratch array unless it is a kernel frame to drop. */
+  private int keep(long frame, int frameSize, int count) {
+    if (includeKernelFrames || !isKernel(frame, frameSize)) {
+      scratch[count++] = frame;
+    }
+    return count;
   }
 
   static boolean isKernel(long address, int frameSize) {
@@ -415,12 +444,26 @@ public final class HeapEventDecoder {
     }
   }
 
-  private static int pointerSize(Pointer record) {
-    int flags = record.getShort(HEADER_FLAGS) & 0xFFFF;
-    if ((flags & Advapi32.EVENT_HEADER_FLAG_32_BIT_HEADER) != 0) {
-      return 4;
-    }
-    return 8;
+  private int pointerSize() {
+    int flags = (short) SHORT.get(head, HEADER_FLAGS) & 0xFFFF;
+    return (flags & Advapi32.EVENT_HEADER_FLAG_32_BIT_HEADER) != 0 ? 4 : 8;
+  }
+
+  private int userDataLength() {
+    return (short) SHORT.get(head, USER_DATA_LENGTH) & 0xFFFF;
+  }
+
+  /** Copies the first {@code length} payload bytes (at most the array's size) in one read. */
+  private void readPayload(int length) {
+    Pointer.nativeValue(payload, (long) LONG.get(head, USER_DATA));
+    payload.read(0, data, 0, Math.min(length, data.length));
+  }
+
+  /** A pointer-sized payload field. */
+  private long word(int offset, int size) {
+    return size == 8
+        ? (long) LONG.get(data, offset)
+        : Integer.toUnsignedLong((int) INT.get(data, offset));
   }
 
   private static int requiredLength(int opcode, int p) {
@@ -434,9 +477,5 @@ public final class HeapEventDecoder {
       return HeapPayload.freeLength(p);
     }
     return HeapPayload.destroyLength(p);
-  }
-
-  private static long readPointer(Pointer memory, long offset, int size) {
-    return size == 8 ? memory.getLong(offset) : Integer.toUnsignedLong(memory.getInt(offset));
   }
 }
