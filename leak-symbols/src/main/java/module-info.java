@@ -12,6 +12,10 @@ module io.leakdetector.symbols {
   exports io.leakdetector.symbols.elf;
   exports io.leakdetector.symbols.linux;
 
+  opens io.leakdetector.symbols.windows to
+      com.sun.jna;
+
   provides io.leakdetector.spi.SymbolResolverProvider with
-      io.leakdetector.symbols.linux.ElfSymbolResolverProvider;
+      io.leakdetector.symbols.linux.ElfSymbolResolverProvider,
+      io.leakdetector.symbols.windows.DbgHelpSymbolResolverProvider;
 }

@@ -1,0 +1,281 @@
+package io.leakdetector.symbols.windows;
+
+import com.sun.jna.Memory;
+import com.sun.jna.Pointer;
+import com.sun.jna.WString;
+import com.sun.jna.ptr.IntByReference;
+import com.sun.jna.ptr.LongByReference;
+import io.leakdetector.Frame;
+import io.leakdetector.spi.ModuleMapping;
+import io.leakdetector.spi.SymbolResolver;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Resolves one Windows process's addresses with dbghelp. The module list (path, base, size) is
+ * captured at open and refreshed each interval while the target lives; each module is loaded by
+ * path, base and size into a symbol session named by a pseudo handle (not the process handle), so
+ * that resolution keeps working after the target exits — the original tool could not. Frames are
+ * {@code module!symbol+0xOFF}, or {@code module!+0xOFF} (from the module base) when dbghelp has no
+ * symbol; addresses in no module are unknown frames; kernel addresses are unknown kernel frames,
+ * which the session drops unless kernel frames were asked for. Every dbghelp call runs on one
+ * thread; frames are cached per address.
+ */
+final class DbgHelpSymbolResolver implements SymbolResolver {
+  /** TraceEvent's cut-off for x64 kernel addresses (the ETW source uses the same). */
+  static final long KERNEL_START = 0xFFFF000000000000L;
+
+  static final int OPTIONS =
+      DbgHelp.SYMOPT_UNDNAME
+          | DbgHelp.SYMOPT_DEFERRED_LOADS
+          | DbgHelp.SYMOPT_FAIL_CRITICAL_ERRORS
+          | DbgHelp.SYMOPT_NO_PROMPTS;
+
+  private static final int MAX_CACHED_FRAMES = 1 << 20;
+  private static final AtomicLong NEXT_SESSION = new AtomicLong(0x1EAD_0000L);
+
+  private final SymbolApi api;
+  private final Map<String, String> env;
+  private final DbgHelpThread dbghelp = new DbgHelpThread();
+  private final Pointer session = new Pointer(NEXT_SESSION.getAndAdd(4));
+  private final TreeMap<Long, WindowsModule> modules = new TreeMap<>(Long::compareUnsigned);
+  private final Map<Long, Frame> cache = new HashMap<>();
+  private final Memory symbol = new Memory(SymbolInfoW.SIZE + 2L * (DbgHelp.MAX_SYM_NAME - 1));
+  private final LongByReference displacement = new LongByReference();
+  private Pointer process;
+  private String targetDirectory = "";
+  private String searchPath;
+  private int loadFailures;
+  private boolean closed;
+
+  private DbgHelpSymbolResolver(SymbolApi api, Pointer process, Map<String, String> env) {
+    this.api = api;
+    this.process = process;
+    this.env = env;
+  }
+
+  /**
+   * Starts a symbol session for the process behind {@code process} (opened with
+   * PROCESS_QUERY_INFORMATION | PROCESS_VM_READ; the resolver closes it) and loads its modules.
+   *
+   * @throws IllegalStateException when dbghelp refuses to start a session
+   */
+  static DbgHelpSymbolResolver open(SymbolApi api, Pointer process, Map<String, String> env) {
+    DbgHelpSymbolResolver resolver = new DbgHelpSymbolResolver(api, process, env);
+    try {
+      resolver.start(ModuleReader.read(api.psapi(), process));
+    } catch (RuntimeException e) {
+      resolver.close();
+      throw e;
+    }
+    return resolver;
+  }
+
+  private void start(List<WindowsModule> captured) {
+    searchPath = SymbolPath.build(env, "");
+    boolean started =
+        dbghelp.call(
+            () -> {
+              api.dbghelp().SymSetOptions(OPTIONS);
+              return api.dbghelp().SymInitializeW(session, new WString(searchPath), false);
+            });
+    if (!started) {
+      throw new IllegalStateException(
+          "dbghelp could not start a symbol session (SymInitializeW error "
+              + api.lastError().getAsInt()
+              + ")");
+    }
+    addAll(captured, true);
+  }
+
+  /** The symbol search path in use. */
+  synchronized String searchPath() {
+    return searchPath;
+  }
+
+  /** The modules known now, by base. */
+  synchronized List<WindowsModule> modules() {
+    return List.copyOf(modules.values());
+  }
+
+  /** Modules dbghelp could not load (their frames print as module!+0xOFF). */
+  synchronized int loadFailures() {
+    return loadFailures;
+  }
+
+  @Override
+  public synchronized Frame resolve(long address) {
+    Frame cached = cache.get(address);
+    if (cached != null) {
+      return cached;
+    }
+    Frame frame;
+    if (Long.compareUnsigned(address, KERNEL_START) >= 0) {
+      frame = Frame.unknown(address, true);
+    } else {
+      Map.Entry<Long, WindowsModule> entry = modules.floorEntry(address);
+      WindowsModule module = entry == null ? null : entry.getValue();
+      frame =
+          module == null || !module.contains(address)
+              ? Frame.unknown(address, false)
+              : dbghelp.call(() -> symbolize(address, module));
+    }
+    if (cache.size() >= MAX_CACHED_FRAMES) {
+      cache.clear();
+    }
+    cache.put(address, frame);
+    return frame;
+  }
+
+  /** On the dbghelp thread: the symbol at {@code address}, else the offset in its module. */
+  private Frame symbolize(long address, WindowsModule module) {
+    symbol.clear(SymbolInfoW.SIZE);
+    symbol.setInt(SymbolInfoW.SIZE_OF_STRUCT, SymbolInfoW.SIZE);
+    symbol.setInt(SymbolInfoW.MAX_NAME_LEN, DbgHelp.MAX_SYM_NAME);
+    if (api.dbghelp().SymFromAddrW(session, address, displacement, symbol)) {
+      int length = Math.min(symbol.getInt(SymbolInfoW.NAME_LEN), DbgHelp.MAX_SYM_NAME - 1);
+      String name =
+          new String(symbol.getByteArray(SymbolInfoW.NAME, 2 * length), StandardCharsets.UTF_16LE);
+      return new Frame(address, module.fileName(), name, displacement.getValue(), false);
+    }
+    long base = module.base();
+    ImagehlpModuleW64 info = moduleInfo(address);
+    if (info != null && info.BaseOfImage != 0) {
+      base = info.BaseOfImage;
+    }
+    return new Frame(address, module.fileName(), null, address - base, false);
+  }
+
+  /** dbghelp's record of the module at {@code address}, trying older structure sizes too. */
+  private ImagehlpModuleW64 moduleInfo(long address) {
+    ImagehlpModuleW64 info = new ImagehlpModuleW64();
+    for (int size : new int[] {info.size(), ImagehlpModuleW64.SIZE_V3, ImagehlpModuleW64.SIZE_V2}) {
+      info.SizeOfStruct = size;
+      if (api.dbghelp().SymGetModuleInfoW64(session, address, info)) {
+        return info;
+      }
+    }
+    return null;
+  }
+
+  @Override
+  public void onModuleMapped(ModuleMapping mapping) {
+    String path = mapping.path();
+    if (path != null && !path.isEmpty() && mapping.end() > mapping.start()) {
+      addAll(
+          List.of(new WindowsModule(path, mapping.start(), mapping.end() - mapping.start())),
+          false);
+    }
+  }
+
+  /** Re-reads the module list while the target lives; stops once it has exited. */
+  @Override
+  public void refresh() {
+    Pointer live;
+    synchronized (this) {
+      live = process;
+    }
+    if (live == null) {
+      return;
+    }
+    IntByReference code = new IntByReference();
+    if (!api.kernel32().GetExitCodeProcess(live, code)
+        || code.getValue() != ProcessApi.STILL_ACTIVE) {
+      closeProcess();
+      return;
+    }
+    addAll(ModuleReader.read(api.psapi(), live), true);
+  }
+
+  /**
+   * Adds the modules not known yet and loads them into dbghelp. A process list starts with the
+   * executable, whose directory joins the symbol path the first time it is seen.
+   */
+  private void addAll(List<WindowsModule> captured, boolean processList) {
+    List<WindowsModule> added = new ArrayList<>();
+    String newPath = null;
+    synchronized (this) {
+      if (processList && targetDirectory.isEmpty() && !captured.isEmpty()) {
+        targetDirectory = captured.get(0).directory();
+        if (!targetDirectory.isEmpty()) {
+          newPath = SymbolPath.build(env, targetDirectory);
+          searchPath = newPath;
+        }
+      }
+      for (WindowsModule module : captured) {
+        if (!module.equals(modules.get(module.base()))) {
+          modules.put(module.base(), module);
+          added.add(module);
+        }
+      }
+      if (!added.isEmpty()) {
+        cache.clear();
+      }
+    }
+    String pathToSet = newPath;
+    if (pathToSet != null || !added.isEmpty()) {
+      dbghelp.run(() -> load(pathToSet, added));
+    }
+  }
+
+  /** On the dbghelp thread: sets a new search path, loads modules by path, base and size. */
+  private void load(String newPath, List<WindowsModule> added) {
+    if (newPath != null) {
+      api.dbghelp().SymSetSearchPathW(session, new WString(newPath));
+    }
+    for (WindowsModule module : added) {
+      long base =
+          api.dbghelp()
+              .SymLoadModuleExW(
+                  session,
+                  null,
+                  new WString(module.path()),
+                  null,
+                  module.base(),
+                  (int) module.size(),
+                  null,
+                  0);
+      // 0 with last error 0: it was loaded already (SymLoadModuleExW doc).
+      if (base == 0 && api.lastError().getAsInt() != 0) {
+        synchronized (this) {
+          loadFailures++;
+        }
+      }
+    }
+  }
+
+  private void closeProcess() {
+    Pointer handle;
+    synchronized (this) {
+      handle = process;
+      process = null;
+    }
+    if (handle != null) {
+      api.kernel32().CloseHandle(handle);
+    }
+  }
+
+  @Override
+  public void close() {
+    synchronized (this) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+    }
+    try {
+      dbghelp.run(() -> api.dbghelp().SymCleanup(session));
+    } finally {
+      dbghelp.close();
+      closeProcess();
+      synchronized (this) {
+        cache.clear();
+      }
+    }
+  }
+}

@@ -1,0 +1,123 @@
+package io.leakdetector.symbols.windows;
+
+import com.sun.jna.Platform;
+import com.sun.jna.Pointer;
+import io.leakdetector.LeakDetectorException;
+import io.leakdetector.LeakDetectorException.Kind;
+import io.leakdetector.TargetProcess;
+import io.leakdetector.spi.Availability;
+import io.leakdetector.spi.SymbolResolver;
+import io.leakdetector.spi.SymbolResolverProvider;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.function.Predicate;
+
+/**
+ * The {@code dbghelp} symbol resolver: Windows processes, symbols through dbghelp.dll (PDBs from
+ * the symbol path, else the export tables). Says on standard error which dbghelp.dll it uses.
+ */
+public final class DbgHelpSymbolResolverProvider implements SymbolResolverProvider {
+  private static final int ERROR_ACCESS_DENIED = 5;
+  private static final int ERROR_INVALID_PARAMETER = 87;
+
+  private final boolean windows;
+  private final String osName;
+  private final Map<String, String> env;
+  private final Predicate<String> isFile;
+  private final Function<String, SymbolApi> loader;
+  private final PrintStream messages;
+
+  /** The provider ServiceLoader creates: the real DLLs, on 64-bit Windows only. */
+  public DbgHelpSymbolResolverProvider() {
+    this(
+        Platform.isWindows() && Platform.is64Bit(),
+        System.getProperty("os.name", "?"),
+        System.getenv(),
+        path -> Files.isRegularFile(Path.of(path)),
+        SymbolApi::load,
+        System.err);
+  }
+
+  DbgHelpSymbolResolverProvider(
+      boolean windows,
+      String osName,
+      Map<String, String> env,
+      Predicate<String> isFile,
+      Function<String, SymbolApi> loader,
+      PrintStream messages) {
+    this.windows = windows;
+    this.osName = osName;
+    this.env = env;
+    this.isFile = isFile;
+    this.loader = loader;
+    this.messages = messages;
+  }
+
+  @Override
+  public String name() {
+    return "dbghelp";
+  }
+
+  @Override
+  public Availability availability() {
+    if (!windows) {
+      return Availability.unavailable(
+          "dbghelp symbols need 64-bit Windows; this is " + osName + ".");
+    }
+    if (DbgHelpLocator.choose(env, isFile) == null) {
+      return Availability.unavailable(
+          "No dbghelp.dll was found (neither Debugging Tools for Windows nor System32).");
+    }
+    return Availability.AVAILABLE;
+  }
+
+  @Override
+  public SymbolResolver open(TargetProcess target, boolean includeKernelFrames)
+      throws LeakDetectorException {
+    Availability availability = availability();
+    if (!availability.available()) {
+      throw new LeakDetectorException(Kind.UNAVAILABLE, availability.reason());
+    }
+    DbgHelpLocator.Choice choice = DbgHelpLocator.choose(env, isFile);
+    SymbolApi api;
+    try {
+      api = loader.apply(choice.dll());
+    } catch (LinkageError | RuntimeException e) {
+      throw new LeakDetectorException(
+          Kind.UNAVAILABLE, "Could not load " + choice.dll() + ": " + e.getMessage(), e);
+    }
+    messages.println(choice.describe());
+    long pid = target.pid();
+    Pointer process =
+        api.kernel32()
+            .OpenProcess(
+                ProcessApi.PROCESS_QUERY_INFORMATION | ProcessApi.PROCESS_VM_READ,
+                false,
+                (int) pid);
+    if (process == null) {
+      int error = api.lastError().getAsInt();
+      if (error == ERROR_ACCESS_DENIED) {
+        throw new LeakDetectorException(
+            Kind.NOT_PERMITTED,
+            "Windows denied reading the modules of process "
+                + pid
+                + ": run from an administrator console.");
+      }
+      if (error == ERROR_INVALID_PARAMETER) {
+        throw new LeakDetectorException(
+            Kind.NO_SUCH_PROCESS, "No process with id " + pid + " is running.");
+      }
+      throw new LeakDetectorException(
+          Kind.SOURCE_FAILED,
+          "Could not open process " + pid + " (OpenProcess error " + error + ").");
+    }
+    try {
+      return DbgHelpSymbolResolver.open(api, process, env);
+    } catch (IllegalStateException e) {
+      throw new LeakDetectorException(Kind.UNAVAILABLE, e.getMessage() + ".", e);
+    }
+  }
+}
