@@ -263,7 +263,7 @@ public final class HeapEventDecoder {
     }
     int frames = earlyStacks.copy(early, scratch);
     earlyStacks.remove(early);
-    return sink.internStack(scratch, 0, frames);
+    return intern(frames);
   }
 
   /** A stack carried in the event's own extended data (STACK_TRACE64/32), if any. */
@@ -289,7 +289,7 @@ public final class HeapEventDecoder {
       Pointer.nativeValue(extended, data);
       int count = Math.max(0, (dataSize - EXT_STACK_ADDRESSES) / frameSize);
       int frames = copyFrames(extended, count, frameSize);
-      return sink.internStack(scratch, 0, frames);
+      return intern(frames);
     }
     return PendingEvents.WAITING;
   }
@@ -322,7 +322,7 @@ public final class HeapEventDecoder {
     }
     int slot = pending.findWaiting(time, tid);
     if (slot >= 0) {
-      pending.stack[slot] = sink.internStack(scratch, 0, frames);
+      pending.stack[slot] = intern(frames);
       drain();
     } else if (!earlyStacks.put(time, tid, scratch, frames)) {
       counters.increment(SourceCounters.STACKS_UNMATCHED);
@@ -418,10 +418,19 @@ public final class HeapEventDecoder {
     }
   }
 
+  /** Interns the scratch frames; a sink that cannot (-1) gets -1 back at delivery. */
+  private int intern(int frames) {
+    int id = sink.internStack(scratch, 0, frames);
+    return id >= 0 ? id : PendingEvents.INTERN_FAILED;
+  }
+
   private int stackOf(int slot) {
     int stack = pending.stack[slot];
     if (stack >= 0) {
       return stack;
+    }
+    if (stack == PendingEvents.INTERN_FAILED) {
+      return -1;
     }
     if (unknownStack < 0) {
       unknownStack = sink.internStack(scratch, 0, 0);

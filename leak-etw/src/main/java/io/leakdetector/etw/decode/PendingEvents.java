@@ -29,6 +29,9 @@ final class PendingEvents {
   /** Stack state: given up waiting. */
   static final int MISSING = -3;
 
+  /** Stack state: the sink could not intern the stack (it returned -1). */
+  static final int INTERN_FAILED = -4;
+
   private final int mask;
   final byte[] kind;
   final long[] time;

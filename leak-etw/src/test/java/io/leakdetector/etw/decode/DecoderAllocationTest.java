@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 class DecoderAllocationTest {
 
   /** A sink that does nothing, so only the decoder's own allocations are measured. */
-  static final class NullSink implements HeapEventSink {
+  static class NullSink implements HeapEventSink {
     long calls;
 
     @Override

@@ -355,6 +355,31 @@ class HeapEventDecoderTest {
   }
 
   @Test
+  void aStackTheSinkCannotInternIsDeliveredAsStackMinusOne() {
+    List<String> delivered = new java.util.ArrayList<>();
+    DecoderAllocationTest.NullSink full =
+        new DecoderAllocationTest.NullSink() {
+          @Override
+          public int internStack(long[] frames, int offset, int length) {
+            return -1; // the engine's answer when its stack table cannot grow
+          }
+
+          @Override
+          public void onAlloc(long timeNanos, long heap, long address, long size, int stackId) {
+            delivered.add(Long.toHexString(address) + " on " + stackId);
+          }
+        };
+    HeapEventDecoder decoder = new HeapEventDecoder(PID, full, false, counters);
+    decoder.onEvent(records.alloc(8, PID, T1, 10, HEAP, 8, 0x1000));
+    decoder.onEvent(records.stack(8, PID, T1, 10, 0x5));
+    assertThat(delivered).containsExactly("1000 on -1"); // delivered at once, not held
+    decoder.onEvent(records.stack(8, PID, T2, 20, 0x6));
+    decoder.onEvent(records.alloc(8, PID, T2, 20, HEAP, 8, 0x2000)); // early-stack path
+    assertThat(delivered).containsExactly("1000 on -1", "2000 on -1");
+    assertThat(counters.get(SourceCounters.STACKS_MISSING)).isZero();
+  }
+
+  @Test
   void theCallbackNeverThrows() {
     HeapEventDecoder throwing =
         new HeapEventDecoder(
