@@ -66,6 +66,8 @@ public final class HeapEngine implements HeapEventSink {
   private long implied;
   private long dropped;
   private int batchDepth;
+  private final EventWindow window = new EventWindow();
+  private long prefetched;
 
   public HeapEngine(EngineConfig config) {
     this(config, INITIAL_BLOCKS, AllocationTable.MAX_CAPACITY);
@@ -109,7 +111,8 @@ public final class HeapEngine implements HeapEventSink {
       return;
     }
     if (batchDepth > 0) {
-      alloc(timeNanos, heap, address, size, stackId);
+      checkStack(stackId);
+      defer(EventWindow.ALLOC, timeNanos, heap, address, 0, size, stackId);
       return;
     }
     lock.lock();
@@ -126,7 +129,7 @@ public final class HeapEngine implements HeapEventSink {
       return;
     }
     if (batchDepth > 0) {
-      free(heap, address);
+      defer(EventWindow.FREE, timeNanos, heap, address, 0, 0, 0);
       return;
     }
     lock.lock();
@@ -141,7 +144,8 @@ public final class HeapEngine implements HeapEventSink {
   public void onRealloc(
       long timeNanos, long heap, long oldAddress, long newAddress, long newSize, int stackId) {
     if (batchDepth > 0) {
-      realloc(timeNanos, heap, oldAddress, newAddress, newSize, stackId);
+      checkStack(stackId);
+      defer(EventWindow.REALLOC, timeNanos, heap, oldAddress, newAddress, newSize, stackId);
       return;
     }
     lock.lock();
@@ -155,7 +159,7 @@ public final class HeapEngine implements HeapEventSink {
   @Override
   public void onHeapDestroy(long timeNanos, long heap) {
     if (batchDepth > 0) {
-      destroyHeap(heap);
+      defer(EventWindow.DESTROY, timeNanos, heap, 0, 0, 0, 0);
       return;
     }
     lock.lock();
@@ -189,7 +193,50 @@ public final class HeapEngine implements HeapEventSink {
   @Override
   public void endBatch() {
     if (batchDepth > 0 && --batchDepth == 0) {
-      lock.unlock();
+      try {
+        drainWindow();
+      } finally {
+        lock.unlock();
+      }
+    }
+  }
+
+  /**
+   * Holds an event of a burst back in the {@link EventWindow}, applying the oldest one when it is
+   * full, and requests the cache line of the table slot where the new event's block lives.
+   */
+  private void defer(
+      byte kind, long time, long heap, long address, long address2, long size, int stack) {
+    if (window.full()) {
+      applyOldest();
+    }
+    window.add(kind, time, heap, address, address2, size, stack);
+    long key = address != 0 ? address : address2;
+    if (key != 0) {
+      int heapIndex = heap == 0 ? 0 : heaps.find(heap);
+      if (heapIndex >= 0) {
+        // The value is not needed; loading it brings the line in while other events proceed.
+        prefetched += blocks.peek(heapIndex, key);
+      }
+    }
+  }
+
+  private void applyOldest() {
+    EventWindow w = window;
+    int i = w.poll();
+    switch (w.kind[i]) {
+      case EventWindow.ALLOC -> alloc(w.time[i], w.heap[i], w.address[i], w.size[i], w.stack[i]);
+      case EventWindow.FREE -> free(w.heap[i], w.address[i]);
+      case EventWindow.REALLOC ->
+          realloc(w.time[i], w.heap[i], w.address[i], w.newAddress[i], w.size[i], w.stack[i]);
+      default -> destroyHeap(w.heap[i]);
+    }
+  }
+
+  /** Applies every held-back event. Holds the lock. */
+  private void drainWindow() {
+    while (!window.isEmpty()) {
+      applyOldest();
     }
   }
 
@@ -317,6 +364,7 @@ public final class HeapEngine implements HeapEventSink {
       snapshotter.prepare(stacks.count(), withAge);
       lock.lock();
       try {
+        drainWindow();
         int n = stacks.count();
         snapshotter.prepare(n, withAge);
         counters.copyTo(snapshotter.counters, n);
@@ -357,6 +405,7 @@ public final class HeapEngine implements HeapEventSink {
   public int blockCount() {
     lock.lock();
     try {
+      drainWindow();
       return blocks.size();
     } finally {
       lock.unlock();
@@ -367,6 +416,7 @@ public final class HeapEngine implements HeapEventSink {
   public int stackCount() {
     lock.lock();
     try {
+      drainWindow();
       return stacks.count();
     } finally {
       lock.unlock();
@@ -380,6 +430,7 @@ public final class HeapEngine implements HeapEventSink {
   public long retainedBytes() {
     lock.lock();
     try {
+      drainWindow();
       return blocks.retainedBytes() + stacks.retainedBytes() + counters.retainedBytes();
     } finally {
       lock.unlock();

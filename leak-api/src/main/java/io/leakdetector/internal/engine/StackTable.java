@@ -25,21 +25,34 @@ final class StackTable {
   }
 
   private static final long MULTIPLIER = 0x9E3779B97F4A7C15L;
+
+  /** A random odd multiplier per frame position (positions past the table reuse it). */
+  private static final long[] POSITION_KEYS = new long[256];
+
+  static {
+    long state = 0x2545F4914F6CDD1DL;
+    for (int i = 0; i < POSITION_KEYS.length; i++) {
+      state += MULTIPLIER;
+      long z = state;
+      z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+      z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+      POSITION_KEYS[i] = (z ^ (z >>> 31)) | 1;
+    }
+  }
+
   private static final int MAX_ARRAY = Integer.MAX_VALUE - 16;
 
   private long[] arena;
   private int arenaUsed;
   private int[] starts;
-  private int[] hashes;
   private int count;
-  private int[] slots;
+  private long[] slots;
   private int lastHash;
 
   StackTable() {
     arena = new long[1024];
     starts = new int[65];
-    hashes = new int[64];
-    slots = new int[128];
+    slots = new long[128];
   }
 
   /** Stacks interned so far; ids run from 0 to this, exclusive. */
@@ -63,14 +76,17 @@ final class StackTable {
   }
 
   static int hash(long[] frames, int offset, int length) {
-    // The multiplies are independent, only rotate-xor is chained: hashing a deep stack is not
-    // one long dependency chain of multiplies.
-    long h = length;
-    for (int i = offset, end = offset + length; i < end; i++) {
-      h = Long.rotateLeft(h, 7) ^ (frames[i] * MULTIPLIER);
+    // A sum of products with a different odd key per position: the multiplies are independent
+    // of each other, so a deep stack hashes at about one frame per cycle, and stacks that differ
+    // in one frame always differ in the sum.
+    long[] keys = POSITION_KEYS;
+    long h = length * MULTIPLIER;
+    for (int i = 0; i < length; i++) {
+      h += frames[offset + i] * keys[i & 255];
     }
+    h ^= h >>> 32;
     h *= MULTIPLIER;
-    return (int) (h ^ (h >>> 32));
+    return (int) (h ^ (h >>> 29));
   }
 
   /**
@@ -81,16 +97,16 @@ final class StackTable {
   int find(long[] frames, int offset, int length) {
     int h = hash(frames, offset, length);
     lastHash = h;
-    int[] s = slots;
+    long[] s = slots;
     int mask = s.length - 1;
     int i = h & mask;
     while (true) {
-      int entry = s[i];
+      long entry = s[i];
       if (entry == 0) {
         return -1 - i;
       }
-      int id = entry - 1;
-      if (hashes[id] == h) {
+      if ((int) (entry >>> 32) == h) {
+        int id = (int) entry - 1;
         int start = starts[id];
         if (starts[id + 1] - start == length
             && Arrays.equals(arena, start, start + length, frames, offset, offset + length)) {
@@ -118,13 +134,11 @@ final class StackTable {
         }
         arena = Arrays.copyOf(arena, (int) Math.min(wanted, MAX_ARRAY));
       }
-      if (count == hashes.length) {
+      if (count + 1 == starts.length) {
         if (count >= MAX_ARRAY / 2) {
           return -1;
         }
-        int grown = count * 2;
-        hashes = Arrays.copyOf(hashes, grown);
-        starts = Arrays.copyOf(starts, grown + 1);
+        starts = Arrays.copyOf(starts, count * 2 + 1);
       }
       if (2 * (count + 1) > slots.length) {
         if (slots.length >= 1 << 30) {
@@ -140,10 +154,13 @@ final class StackTable {
     System.arraycopy(frames, offset, arena, arenaUsed, length);
     arenaUsed += length;
     starts[id + 1] = arenaUsed;
-    hashes[id] = h;
-    slots[slot] = id + 1;
+    slots[slot] = slotEntry(h, id);
     count = id + 1;
     return id;
+  }
+
+  private static long slotEntry(int hash, int id) {
+    return ((long) hash << 32) | (id + 1);
   }
 
   private int probeEmpty(int h) {
@@ -155,21 +172,23 @@ final class StackTable {
     return -1 - i;
   }
 
-  private int[] rehash(int newLength) {
-    int[] fresh = new int[newLength];
+  private long[] rehash(int newLength) {
+    long[] fresh = new long[newLength];
     int mask = newLength - 1;
-    for (int id = 0; id < count; id++) {
-      int i = hashes[id] & mask;
-      while (fresh[i] != 0) {
-        i = (i + 1) & mask;
+    for (long entry : slots) {
+      if (entry != 0) {
+        int i = (int) (entry >>> 32) & mask;
+        while (fresh[i] != 0) {
+          i = (i + 1) & mask;
+        }
+        fresh[i] = entry;
       }
-      fresh[i] = id + 1;
     }
     return fresh;
   }
 
   /** Bytes of Java heap the table's arrays take (headers not counted). */
   long retainedBytes() {
-    return 8L * arena.length + 4L * (starts.length + hashes.length + slots.length);
+    return 8L * (arena.length + slots.length) + 4L * starts.length;
   }
 }

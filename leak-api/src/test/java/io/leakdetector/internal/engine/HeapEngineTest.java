@@ -410,6 +410,35 @@ class HeapEngineTest {
   }
 
   @Test
+  void eventsHeldBackInABurstAreSeenByASnapshotOfTheFeedingThreadItself() {
+    int a = stack(1);
+    engine.beginBatch();
+    for (int i = 1; i <= 5; i++) {
+      engine.onAlloc(t0, 0, 0x1000L * i, 1, a);
+    }
+    engine.onFree(t0, 0, 0x1000);
+    engine.onRealloc(t0, 0, 0x2000, 0x9000, 7, a);
+    engine.onHeapDestroy(t0, 0x55);
+    assertThat(all().totals().outstandingCount()).isEqualTo(4);
+    assertThat(all().totals().outstandingBytes()).isEqualTo(10);
+    assertThat(engine.blockCount()).isEqualTo(4);
+    engine.onFree(t0, 0, 0x3000);
+    engine.endBatch();
+    assertThat(all().totals().outstandingCount()).isEqualTo(3);
+  }
+
+  @Test
+  void aBadStackIdInABurstFailsTheCallThatPassedIt() {
+    engine.beginBatch();
+    assertThatThrownBy(() -> engine.onAlloc(t0, 0, 0x1000, 1, 9))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> engine.onRealloc(t0, 0, 0x1000, 0x2000, 1, 9))
+        .isInstanceOf(IllegalArgumentException.class);
+    engine.endBatch();
+    assertThat(all().totals().allocCount()).isZero();
+  }
+
+  @Test
   void theEndOfTheStreamChangesNothing() {
     int a = stack(1);
     engine.onAlloc(t0, 0, 0x1000, 1, a);

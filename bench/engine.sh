@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Builds leak-bench and runs the engine's JMH benchmarks, then prints the figures:
+# events per second (70/30 mixed stream and steady churn), bytes allocated per event,
+# snapshot time for 100 000 stacks, Java heap per outstanding allocation at 1 M and 10 M.
+# Takes about three minutes. Extra arguments go to every JMH run (e.g. -f 3 for more forks).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+mvn -q -B -pl leak-bench -am package -DskipTests -Dspotless.check.skip=true
+jar=leak-bench/target/benchmarks.jar
+out=leak-bench/target/jmh
+mkdir -p "$out"
+
+jmh() {
+  local name=$1
+  shift
+  java -jar "$jar" "$@" -rf csv -rff "$out/$name.csv" | grep -E '^(Benchmark|[A-Za-z]+Benchmark\.)' || true
+}
+
+echo "== events: 70 % alloc / 30 % free from 1 000 000 live blocks, 10 000 stacks of 16-32 frames"
+jmh mixed 'EngineEventsBenchmark\.mixed' "$@"
+echo "== events: steady churn at 1 000 000 live blocks (batch 1 = the lock taken per event)"
+jmh churn 'EngineEventsBenchmark\.churn' -prof gc "$@"
+echo "== snapshot of 100 000 stacks, 1 000 000 live blocks"
+jmh snapshot 'SnapshotBenchmark' "$@"
+echo "== Java heap per outstanding allocation"
+footprint=$(java -Xmx6g -cp "$jar" io.leakdetector.bench.EngineFootprint)
+echo "$footprint"
+
+# "Benchmark","Mode","Threads","Samples","Score","Score Error (99.9%)","Unit"[,"Param: …"]
+row() { awk -F, -v b="$2" -v p="$3" '{gsub(/["\r]/, "")} $1 == b && (p == "" || $NF == p) {print $5, $6, $7}' "$out/$1.csv"; }
+
+echo
+echo "== Summary ($(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $(java -version 2>&1 | head -1))"
+read -r ns err _ < <(row mixed io.leakdetector.bench.EngineEventsBenchmark.mixed 1000)
+awk -v ns="$ns" -v err="$err" 'BEGIN {printf "mixed 70/30, batch 1000:   %.1f M events/s (%.1f ± %.1f ns/event)\n", 1000/ns, ns, err}'
+for batch in 1 1000; do
+  read -r ops err _ < <(row churn io.leakdetector.bench.EngineEventsBenchmark.churn "$batch")
+  read -r norm _ < <(row churn io.leakdetector.bench.EngineEventsBenchmark.churn:gc.alloc.rate.norm "$batch")
+  awk -v o="$ops" -v e="$err" -v n="$norm" -v b="$batch" 'BEGIN {printf "steady churn, batch %-5s %.1f ± %.1f M events/s, %.3f bytes allocated/event\n", b ":", o/1e6, e/1e6, n}'
+done
+for bench in topByCount topByGrowthPeriodic allStacks; do
+  read -r ms err _ < <(row snapshot "io.leakdetector.bench.SnapshotBenchmark.$bench" "")
+  printf 'snapshot %-20s %s ± %s ms\n' "$bench:" "$ms" "$err"
+done
+echo "$footprint" | sed 's/^/footprint: /'
