@@ -55,8 +55,20 @@ class ElfSymbolResolverTest {
         ElfSymbolResolverProvider.class
             .getModule()
             .getResourceAsStream("META-INF/services/" + SymbolResolverProvider.class.getName())) {
-      assertThat(new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).trim())
-          .isEqualTo(ElfSymbolResolverProvider.class.getName());
+      // The class path sees the same providers as the module path, ELF first.
+      List<String> listed =
+          new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8)
+              .lines()
+              .map(String::trim)
+              .filter(line -> !line.isEmpty() && !line.startsWith("#"))
+              .toList();
+      List<String> declared =
+          ElfSymbolResolverProvider.class.getModule().getDescriptor().provides().stream()
+              .filter(p -> p.service().equals(SymbolResolverProvider.class.getName()))
+              .flatMap(p -> p.providers().stream())
+              .toList();
+      assertThat(listed).containsExactlyElementsOf(declared);
+      assertThat(listed.get(0)).isEqualTo(ElfSymbolResolverProvider.class.getName());
     }
     SymbolResolverProvider provider = new ElfSymbolResolverProvider();
     assertThat(provider.name()).isEqualTo("elf");
