@@ -3,10 +3,15 @@ package io.leakdetector.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.leakdetector.cli.Dist.Run;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -106,6 +111,51 @@ class DistributionIT {
     assertThat(r.err())
         .isEqualTo(
             "leakdetector: No process with pid " + CliExitTest.NO_SUCH_PID + " is running.\n");
+  }
+
+  @Test
+  void anUnprivilegedUserGetsOneSentenceAndExitTwo(@TempDir Path tmp) throws Exception {
+    Path runuser = Path.of("/usr/sbin/runuser");
+    Dist.requirePrerequisite(
+        "root".equals(System.getProperty("user.name")) && Files.isExecutable(runuser),
+        "root and runuser (to run the command as nobody)");
+    // A copy that user nobody can read wherever the build tree lives.
+    Path copy = tmp.resolve("leakdetector");
+    copyTree(Dist.home(), copy);
+    Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxr-xr-x"));
+    Process p =
+        new ProcessBuilder(
+                runuser.toString(),
+                "-u",
+                "nobody",
+                "--",
+                copy.resolve("bin/leakdetector").toString(),
+                "-p",
+                Long.toString(ProcessHandle.current().pid()))
+            .redirectOutput(dir.resolve("out.txt").toFile())
+            .redirectError(dir.resolve("err.txt").toFile())
+            .start();
+    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    Run r = Dist.finished(dir, p);
+    assertThat(r.exitCode()).as(r.err()).isEqualTo(2);
+    assertThat(r.out()).isEmpty();
+    assertThat(r.err().lines()).hasSize(1);
+    CliExitTest.assertOneSentence(r.err());
+  }
+
+  private static void copyTree(Path from, Path to) throws IOException {
+    try (Stream<Path> all = Files.walk(from)) {
+      for (Path source : (Iterable<Path>) all::iterator) {
+        Path target = to.resolve(from.relativize(source).toString());
+        Files.copy(source, target, StandardCopyOption.COPY_ATTRIBUTES);
+        Files.setPosixFilePermissions(
+            target,
+            PosixFilePermissions.fromString(
+                Files.isDirectory(source) || Files.isExecutable(source)
+                    ? "rwxr-xr-x"
+                    : "rw-r--r--"));
+      }
+    }
   }
 
   @Test
