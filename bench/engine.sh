@@ -14,7 +14,8 @@ mkdir -p "$out"
 jmh() {
   local name=$1
   shift
-  java -jar "$jar" "$@" -rf csv -rff "$out/$name.csv" | grep -E '^(Benchmark|[A-Za-z]+Benchmark\.)' || true
+  java -jar "$jar" "$@" -rf csv -rff "$out/$name.csv" > "$out/$name.log" 2>&1 || { tail -30 "$out/$name.log"; exit 1; }
+  grep -E '^(Benchmark|[A-Za-z]+Benchmark\.|lock held)' "$out/$name.log" || true
 }
 
 echo "== events: 70 % alloc / 30 % free from 1 000 000 live blocks, 10 000 stacks of 16-32 frames"
@@ -39,8 +40,9 @@ for batch in 1 1000; do
   read -r norm _ < <(row churn io.leakdetector.bench.EngineEventsBenchmark.churn:gc.alloc.rate.norm "$batch")
   awk -v o="$ops" -v e="$err" -v n="$norm" -v b="$batch" 'BEGIN {printf "steady churn, batch %-5s %.1f ± %.1f M events/s, %.3f bytes allocated/event\n", b ":", o/1e6, e/1e6, n}'
 done
-for bench in topByCount topByGrowthPeriodic allStacks; do
+for bench in allStacks topByCount topByGrowthPeriodic; do
   read -r ms err _ < <(row snapshot "io.leakdetector.bench.SnapshotBenchmark.$bench" "")
-  printf 'snapshot %-20s %s ± %s ms\n' "$bench:" "$ms" "$err"
+  held=$(grep -A2000 "SnapshotBenchmark.$bench" "$out/snapshot.log" | grep -m1 'lock held' || true)
+  printf 'snapshot of 100 000 stacks, %-20s %.3f ± %.3f ms; %s\n' "$bench:" "$ms" "$err" "$held"
 done
 echo "$footprint" | sed 's/^/footprint: /'

@@ -5,6 +5,7 @@ import io.leakdetector.internal.engine.EngineConfig;
 import io.leakdetector.internal.engine.EngineSnapshot;
 import io.leakdetector.internal.engine.HeapEngine;
 import io.leakdetector.internal.engine.SnapshotQuery;
+import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -17,6 +18,7 @@ import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
@@ -40,6 +42,9 @@ public class SnapshotBenchmark {
   public int topN;
 
   HeapEngine engine;
+  long lockNanos;
+  long lockMaxNanos;
+  long snapshots;
 
   @Setup(Level.Trial)
   public void fill() {
@@ -55,18 +60,38 @@ public class SnapshotBenchmark {
 
   @Benchmark
   public EngineSnapshot topByCount() {
-    return engine.snapshot(
-        new SnapshotQuery(SortOrder.COUNT, topN, 1, 0, System.nanoTime(), false));
+    return held(
+        engine.snapshot(new SnapshotQuery(SortOrder.COUNT, topN, 1, 0, System.nanoTime(), false)));
   }
 
   @Benchmark
   public EngineSnapshot topByGrowthPeriodic() {
-    return engine.snapshot(
-        new SnapshotQuery(SortOrder.GROWTH, topN, 1, 0, System.nanoTime(), true));
+    return held(
+        engine.snapshot(new SnapshotQuery(SortOrder.GROWTH, topN, 1, 0, System.nanoTime(), true)));
   }
 
   @Benchmark
   public EngineSnapshot allStacks() {
-    return engine.snapshot(new SnapshotQuery(SortOrder.COUNT, 0, 0, 0, System.nanoTime(), false));
+    return held(
+        engine.snapshot(new SnapshotQuery(SortOrder.COUNT, 0, 0, 0, System.nanoTime(), false)));
+  }
+
+  /** Keeps account of how long the snapshot held the engine's lock (the event thread's stall). */
+  private EngineSnapshot held(EngineSnapshot snapshot) {
+    long nanos = engine.lastSnapshotLockNanos();
+    lockNanos += nanos;
+    lockMaxNanos = Math.max(lockMaxNanos, nanos);
+    snapshots++;
+    return snapshot;
+  }
+
+  @TearDown(Level.Trial)
+  public void report() {
+    System.out.printf(
+        Locale.ROOT,
+        "%nlock held per snapshot: mean %.3f ms, max %.3f ms over %d snapshots%n",
+        lockNanos / 1e6 / Math.max(1, snapshots),
+        lockMaxNanos / 1e6,
+        snapshots);
   }
 }

@@ -68,6 +68,7 @@ public final class HeapEngine implements HeapEventSink {
   private int batchDepth;
   private final EventWindow window = new EventWindow();
   private long prefetched;
+  private volatile long lastSnapshotLockNanos;
 
   public HeapEngine(EngineConfig config) {
     this(config, INITIAL_BLOCKS, AllocationTable.MAX_CAPACITY);
@@ -211,13 +212,16 @@ public final class HeapEngine implements HeapEventSink {
       applyOldest();
     }
     window.add(kind, time, heap, address, address2, size, stack);
+    // The values are not needed: loading them brings their lines in while other events proceed.
     long key = address != 0 ? address : address2;
     if (key != 0) {
       int heapIndex = heap == 0 ? 0 : heaps.find(heap);
       if (heapIndex >= 0) {
-        // The value is not needed; loading it brings the line in while other events proceed.
         prefetched += blocks.peek(heapIndex, key);
       }
+    }
+    if (stack > 0) {
+      prefetched += counters.get(stack, StackCounters.ALLOC_COUNT);
     }
   }
 
@@ -363,6 +367,7 @@ public final class HeapEngine implements HeapEventSink {
       // A racy read is fine here: it only sizes the scratch arrays ahead of taking the lock.
       snapshotter.prepare(stacks.count(), withAge);
       lock.lock();
+      long lockedAt = System.nanoTime();
       try {
         drainWindow();
         int n = stacks.count();
@@ -375,6 +380,7 @@ public final class HeapEngine implements HeapEventSink {
             new Snapshotter.Captured(
                 stacks.view(), withAge, lost.get(), unmatched, implied, dropped);
       } finally {
+        lastSnapshotLockNanos = System.nanoTime() - lockedAt;
         lock.unlock();
       }
       return snapshotter.build(query, captured);
@@ -399,6 +405,14 @@ public final class HeapEngine implements HeapEventSink {
         }
       }
     }
+  }
+
+  /**
+   * How long the latest snapshot held the engine's lock, that is how long it could hold up the
+   * event thread, in nanoseconds.
+   */
+  public long lastSnapshotLockNanos() {
+    return lastSnapshotLockNanos;
   }
 
   /** Outstanding blocks held, counted or not. For tests and benchmarks; holds the lock. */
