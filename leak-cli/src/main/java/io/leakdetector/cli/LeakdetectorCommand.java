@@ -58,7 +58,7 @@ import picocli.CommandLine.ScopeType;
       "  leakdetector -P myserver -T 5 -C    top 5 stacks at Ctrl+C, screen cleared",
       "  leakdetector -i 5 --format json -o leaks.ndjson -- ./myprog --flag",
       "  leakdetector -p 4242 -i 15 --otel-endpoint http://127.0.0.1:4318",
-      "  leakdetector demo                   trace the bundled demo: 5 reports, 2 s apart",
+      "  leakdetector demo                   the bundled demo: 5 reports, 2 s apart",
     })
 final class LeakdetectorCommand {
 
@@ -159,7 +159,9 @@ final class LeakdetectorCommand {
       names = "--otel-endpoint",
       paramLabel = "URL",
       scope = ScopeType.INHERIT,
-      description = "OTLP endpoint of the otel exporter, e.g. http://127.0.0.1:4318.")
+      description =
+          "Base URL of the OTLP receiver the otel exporter pushes to (else"
+              + " OTEL_EXPORTER_OTLP_ENDPOINT, else http://localhost:4318).")
   String otelEndpoint;
 
   @Option(
@@ -214,7 +216,7 @@ final class LeakdetectorCommand {
       names = "--source-option",
       paramLabel = "KEY=VALUE",
       scope = ScopeType.INHERIT,
-      description = "A setting for the source (repeatable), e.g. uprobes.ring-kib=64.")
+      description = "A setting for the source (repeatable), such as uprobes.ring-kib=64.")
   List<String> sourceOptions = new ArrayList<>();
 
   @Option(

@@ -6,6 +6,7 @@ import io.leakdetector.cli.CliHarness.Result;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import picocli.CommandLine.Command;
 
 /** Exit codes and what the command prints for help, version and bad input. */
 class CliExitTest {
@@ -103,6 +104,14 @@ class CliExitTest {
   void helpLinesFitEightyColumns() {
     assertThat(CliHarness.run("--help").out().lines())
         .allSatisfy(line -> assertThat(line.length()).isLessThanOrEqualTo(80));
+  }
+
+  @Test
+  void footerLinesAreNotRewrapped() {
+    String help = CliHarness.run("--help").out();
+    for (String line : LeakdetectorCommand.class.getAnnotation(Command.class).footer()) {
+      assertThat(help).contains(line + "\n");
+    }
   }
 
   @Test
