@@ -67,6 +67,22 @@ class DistributionIT {
   }
 
   @Test
+  void theRepositoryRootScriptRunsTheBuiltDistribution() throws Exception {
+    Path script = Path.of("..", "leakdetector").toAbsolutePath().normalize();
+    assertThat(script).isExecutable();
+    Process p =
+        new ProcessBuilder(script.toString(), "--version")
+            .redirectOutput(dir.resolve("out.txt").toFile())
+            .redirectError(dir.resolve("err.txt").toFile())
+            .start();
+    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    Run r = Dist.finished(dir, p);
+    assertThat(r.exitCode()).as(r.err()).isZero();
+    assertThat(r.out()).isEqualTo(CliHarness.run("--version").out());
+    assertThat(r.err()).as("nothing to build: the distribution exists").isEmpty();
+  }
+
+  @Test
   void versionOnJava25() throws Exception {
     Dist.requirePrerequisite(Files.isExecutable(TEMURIN_25.resolve("bin/java")), "Temurin 25");
     Run r = Dist.run(dir, Map.of("JAVA_HOME", TEMURIN_25.toString()), "--version");
