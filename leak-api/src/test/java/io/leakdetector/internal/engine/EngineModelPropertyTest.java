@@ -12,10 +12,13 @@ import java.util.Map;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
+import net.jqwik.api.EdgeCasesMode;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
+import net.jqwik.api.RandomDistribution;
 import net.jqwik.api.Tuple;
+import net.jqwik.api.statistics.Statistics;
 
 /**
  * The engine against {@link ReferenceModel} over random streams of allocations, frees, reallocs,
@@ -82,7 +85,7 @@ class EngineModelPropertyTest {
 
   record Scenario(long minSize, long maxSize, boolean batched, List<Op> ops) {}
 
-  @Property(tries = 250)
+  @Property(tries = 200, edgeCases = EdgeCasesMode.NONE)
   void engineMatchesTheModel(@ForAll("scenarios") Scenario scenario) {
     HeapEngine engine =
         new HeapEngine(
@@ -118,6 +121,16 @@ class EngineModelPropertyTest {
     compare(engine, model, new Snap(SortOrder.BYTES, 5, 1, 0, false), end);
     compare(engine, model, new Snap(SortOrder.GROWTH, 3, 0, 0, true), end);
     assertThat(engine.blockCount()).isEqualTo(model.live.size());
+    int n = scenario.ops().size();
+    Statistics.label("stream length")
+        .collect(n < 100 ? "< 100" : n < 500 ? "100-499" : n < 1000 ? "500-999" : ">= 1000");
+    Statistics.label("implied and unmatched frees")
+        .collect(model.implied > 0 && model.unmatched > 0 ? "both" : "not both");
+    Statistics.label("live blocks at the end")
+        .collect(
+            model.live.size() < 12
+                ? "< 12 (no growth)"
+                : model.live.size() < 100 ? "12-99" : ">= 100");
   }
 
   /**
@@ -215,7 +228,8 @@ class EngineModelPropertyTest {
                 ops(space, heaps)
                     .list()
                     .ofMinSize(1)
-                    .ofMaxSize(2000)
+                    .ofMaxSize(3000)
+                    .withSizeDistribution(RandomDistribution.uniform())
                     .map(ops -> new Scenario(min, max, batch, ops)));
   }
 
