@@ -61,9 +61,6 @@ final class Cli {
         e.getCause().printStackTrace(err);
       }
       return ExitCodes.of(e);
-    } catch (IllegalArgumentException e) {
-      // The builder's own checks; the parser should have caught these first.
-      return usageError(withPeriod(e.getMessage()));
     } catch (RuntimeException | Error e) {
       err.println(PREFIX + "internal error: " + e + (debug ? "" : " (--debug shows where)."));
       if (debug) {

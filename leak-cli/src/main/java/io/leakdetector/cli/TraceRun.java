@@ -50,8 +50,7 @@ final class TraceRun {
               options.format(), options.exporters(), output.stream(), options.exporterOptions());
       LeakSession session;
       try {
-        configure(builder, options, exporters);
-        session = builder.build().open();
+        session = build(builder, options, exporters).open();
       } catch (LeakDetectorException | RuntimeException e) {
         ExporterSet.closeAll(exporters);
         throw e;
@@ -73,6 +72,18 @@ final class TraceRun {
       builder.command(launch.command());
     } else if (target instanceof Target.Demo demo) {
       builder.command(DemoProgram.command(DemoProgram.locate(env), demo));
+    }
+  }
+
+  /** The detector; the builder's own checks (which the parser runs first) become USAGE. */
+  private static LeakDetector build(
+      LeakDetector.Builder builder, CliOptions options, List<SnapshotExporter> exporters)
+      throws LeakDetectorException {
+    try {
+      configure(builder, options, exporters);
+      return builder.build();
+    } catch (IllegalArgumentException e) {
+      throw new LeakDetectorException(LeakDetectorException.Kind.USAGE, e.getMessage() + ".");
     }
   }
 

@@ -118,6 +118,24 @@ class TraceRunTest {
   }
 
   @Test
+  void anInternalFailureIsOneLineAndExitOneAndDebugAddsTheStackTrace() {
+    // The scripted source does not check its options: a bad number escapes as an unexpected
+    // NumberFormatException, which is what an internal failure looks like to the command.
+    String[] args = {"-p", SELF, "--source", "scripted", "--source-option", "scripted.rounds=x"};
+    Result r = CliHarness.run(args);
+    assertThat(r.exitCode()).isEqualTo(1);
+    assertThat(r.err())
+        .isEqualTo(
+            "leakdetector: internal error: java.lang.NumberFormatException: For input string:"
+                + " \"x\" (--debug shows where).\n");
+    Result debug = CliHarness.run(Map.of("LEAKDETECTOR_DEBUG", "1"), StopRequests::manual, args);
+    assertThat(debug.exitCode()).isEqualTo(1);
+    assertThat(debug.err())
+        .startsWith("leakdetector: internal error: java.lang.NumberFormatException")
+        .contains("\tat io.leakdetector.clitest.ScriptedSourceProvider.open");
+  }
+
+  @Test
   void outputFileGetsTheReports(@TempDir Path dir) throws IOException {
     Path file = dir.resolve("report.txt");
     Files.writeString(file, "old content that is replaced\n");
