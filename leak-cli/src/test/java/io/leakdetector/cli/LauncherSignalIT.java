@@ -5,6 +5,10 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import io.leakdetector.cli.Dist.Run;
 import java.io.IOException;
+import java.net.HttpURLConnection;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -75,6 +79,53 @@ class LauncherSignalIT {
     assertThat(r.out()).containsOnlyOnce("final report: stopped");
     assertThat(r.out().lines().filter(l -> l.startsWith("Outstanding: ")).count())
         .isGreaterThanOrEqualTo(2);
+  }
+
+  @Test
+  void prometheusEndpointOfTheDistribution() throws Exception {
+    int port;
+    try (ServerSocket free = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      port = free.getLocalPort();
+    }
+    Process target = started(new ProcessBuilder("sleep", "60").start());
+    Process tool =
+        started(
+            Dist.start(
+                dir,
+                env,
+                "-p",
+                Long.toString(target.pid()),
+                "--source",
+                "scripted",
+                "-i",
+                "0.2",
+                "--prometheus-port",
+                Integer.toString(port)));
+    awaitOut("Outstanding: 350 bytes");
+    String metrics = "";
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (!metrics.contains("leak_outstanding_bytes{") && System.nanoTime() < deadline) {
+      metrics = scrape(port);
+      Thread.sleep(100);
+    }
+    assertThat(metrics).containsPattern("\nleak_outstanding_bytes\\{[^}]*\\} 350(\\.0)?\n");
+    kill("TERM", tool.pid());
+    assertThat(tool.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(tool.exitValue()).isZero();
+  }
+
+  private static String scrape(int port) {
+    try {
+      HttpURLConnection c =
+          (HttpURLConnection) new URL("http://127.0.0.1:" + port + "/metrics").openConnection();
+      c.setConnectTimeout(1000);
+      c.setReadTimeout(2000);
+      try (var in = c.getInputStream()) {
+        return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+      }
+    } catch (IOException notYet) {
+      return "";
+    }
   }
 
   @Test

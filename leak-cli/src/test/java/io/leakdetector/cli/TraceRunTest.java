@@ -183,6 +183,29 @@ class TraceRunTest {
   }
 
   @Test
+  void jsonFormat() {
+    Result r =
+        CliHarness.run(
+            "-p",
+            SELF,
+            "--source",
+            "scripted",
+            "--source-option",
+            "scripted.then=exit",
+            "--format",
+            "json");
+    assertThat(r.exitCode()).as(r.err()).isZero();
+    assertThat(r.out().lines())
+        .singleElement()
+        .satisfies(
+            line ->
+                assertThat(line)
+                    .startsWith("{")
+                    .endsWith("}")
+                    .contains("\"outstandingBytes\":350", "\"outstandingCount\":4"));
+  }
+
+  @Test
   void processNameWithOneMatch(@TempDir Path dir) throws Exception {
     Path program = uniqueSleep(dir);
     Process p = start(program.toString(), "30");
