@@ -22,7 +22,10 @@
  *
  * Options: --rounds N (0 = until killed; default 0), --delay-ms MS between rounds (default
  * 1000), --wait-for-input (read one line from standard input before the first round),
- * --wait-for-signal (POSIX: wait for SIGUSR1 before the first round).
+ * --wait-for-signal (POSIX: wait for SIGUSR1 before the first round), --hold (after the --rounds
+ * rounds, none when N is 0, run one more round per line read from standard input, and end at the
+ * end of the input: a tracer's reports then see an exact number of rounds, and the program ends by
+ * itself when whoever drives it goes away).
  */
 #include <inttypes.h>
 #include <stdint.h>
@@ -160,11 +163,14 @@ DEMO_EXPORT DEMO_NOINLINE void run_round(void) {
 
 static void usage(void) {
   fprintf(stderr,
-          "usage: demo [--rounds N] [--delay-ms MS] [--wait-for-input] [--wait-for-signal]\n"
+          "usage: demo [--rounds N] [--delay-ms MS] [--wait-for-input] [--wait-for-signal]"
+          " [--hold]\n"
           "  --rounds N         rounds to run, 0 = until killed (default 0)\n"
           "  --delay-ms MS      pause between rounds in milliseconds (default 1000)\n"
           "  --wait-for-input   read one line from standard input before the first round\n"
-          "  --wait-for-signal  wait for SIGUSR1 before the first round (not on Windows)\n");
+          "  --wait-for-signal  wait for SIGUSR1 before the first round (not on Windows)\n"
+          "  --hold             after the N rounds (none when N is 0), run one more round per\n"
+          "                     line read from standard input; end at the end of the input\n");
   exit(2);
 }
 
@@ -179,12 +185,50 @@ static long number_option(const char *name, const char *value) {
 }
 
 static char stdout_buffer[4096];
+/* stdin gets a static buffer too: glibc would malloc one at the first read, during a trace. */
+static char stdin_buffer[256];
+
+/* Reads one line of any length from standard input; 0 at the end of the input. */
+static int read_line(void) {
+  char chunk[64];
+  int read_any = 0;
+  while (fgets(chunk, sizeof chunk, stdin) != NULL) {
+    read_any = 1;
+    if (strchr(chunk, '\n') != NULL) {
+      return 1;
+    }
+  }
+  return read_any;
+}
+
+/*
+ * Whether to run round done + 1: the first `rounds` ones (all, when 0 without --hold) with the
+ * delay between them, then with --hold one per line of input. main calls run_round from one
+ * place only, so every round's blocks have the same stacks.
+ */
+static int another_round(uint64_t done, long rounds, long delay_ms, int hold) {
+  if ((rounds == 0 && !hold) || done < (uint64_t)rounds) {
+    if (done > 0 && delay_ms > 0) {
+      demo_sleep_ms(delay_ms);
+    }
+    return 1;
+  }
+  if (!hold) {
+    return 0;
+  }
+  if (done == (uint64_t)rounds) {
+    printf("demo holding: one more round per line of input\n");
+    fflush(stdout);
+  }
+  return read_line();
+}
 
 int main(int argc, char **argv) {
   long rounds = 0;
   long delay_ms = 1000;
   int wait_for_input = 0;
   int wait_for_signal = 0;
+  int hold = 0;
   for (int i = 1; i < argc; i++) {
     if (strcmp(argv[i], "--rounds") == 0) {
       rounds = number_option("--rounds", i + 1 < argc ? argv[++i] : NULL);
@@ -194,6 +238,8 @@ int main(int argc, char **argv) {
       wait_for_input = 1;
     } else if (strcmp(argv[i], "--wait-for-signal") == 0) {
       wait_for_signal = 1;
+    } else if (strcmp(argv[i], "--hold") == 0) {
+      hold = 1;
     } else {
       fprintf(stderr, "demo: unknown option %s\n", argv[i]);
       usage();
@@ -201,6 +247,7 @@ int main(int argc, char **argv) {
   }
   /* A static, line-buffered stdout: printing allocates nothing. */
   setvbuf(stdout, stdout_buffer, _IOLBF, sizeof stdout_buffer);
+  setvbuf(stdin, stdin_buffer, _IOFBF, sizeof stdin_buffer);
   demo_init_heap();
 
 #ifndef _WIN32
@@ -225,10 +272,7 @@ int main(int argc, char **argv) {
   fflush(stdout);
 
   if (wait_for_input) {
-    char line[64];
-    if (fgets(line, sizeof line, stdin) == NULL) {
-      /* End of input also starts the rounds. */
-    }
+    (void)read_line(); /* End of input also starts the rounds. */
   }
 #ifndef _WIN32
   if (wait_for_signal) {
@@ -237,14 +281,11 @@ int main(int argc, char **argv) {
   }
 #endif
 
-  for (uint64_t round = 1; rounds == 0 || round <= (uint64_t)rounds; round++) {
+  for (uint64_t round = 1; another_round(round - 1, rounds, delay_ms, hold); round++) {
     run_round();
     printf("round %" PRIu64 ": %" PRIu64 " blocks, %" PRIu64 " bytes outstanding\n", round,
            round * ROUND_BLOCKS, round * ROUND_BYTES);
     fflush(stdout);
-    if (delay_ms > 0 && (rounds == 0 || round < (uint64_t)rounds)) {
-      demo_sleep_ms(delay_ms);
-    }
   }
   printf("demo done\n");
   fflush(stdout);

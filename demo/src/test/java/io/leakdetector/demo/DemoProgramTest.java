@@ -50,6 +50,61 @@ class DemoProgramTest {
   }
 
   @Test
+  void holdRunsOneMoreRoundPerLineOfInputUntilItsEnd() throws Exception {
+    Process process =
+        new ProcessBuilder(demo().toString(), "--rounds", "1", "--delay-ms", "0", "--hold")
+            .redirectErrorStream(true)
+            .start();
+    try (BufferedReader out =
+        new BufferedReader(
+            new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+      assertThat(HEADER.matcher(out.readLine()).matches()).isTrue();
+      assertThat(out.readLine()).isEqualTo("round 1: 60 blocks, 10440 bytes outstanding");
+      assertThat(out.readLine()).isEqualTo("demo holding: one more round per line of input");
+      Thread.sleep(300);
+      assertThat(process.isAlive()).as("holding").isTrue();
+      assertThat(out.ready()).as("no round without input").isFalse();
+      process.getOutputStream().write('\n');
+      process.getOutputStream().flush();
+      assertThat(out.readLine()).isEqualTo("round 2: 120 blocks, 20880 bytes outstanding");
+      // A line longer than the demo's read buffer is still one line, so one round.
+      process.getOutputStream().write(("x".repeat(300) + "\n").getBytes(StandardCharsets.UTF_8));
+      process.getOutputStream().flush();
+      assertThat(out.readLine()).isEqualTo("round 3: 180 blocks, 31320 bytes outstanding");
+      Thread.sleep(100);
+      assertThat(out.ready()).as("one round per line").isFalse();
+      process.getOutputStream().close();
+      assertThat(out.readLine()).isEqualTo("demo done");
+      assertThat(out.readLine()).isNull();
+    } finally {
+      process.destroyForcibly();
+    }
+    assertThat(process.waitFor(10, TimeUnit.SECONDS)).isTrue();
+    assertThat(process.exitValue()).isZero();
+  }
+
+  @Test
+  void holdWithZeroRoundsRunsOnlyTheRoundsOfTheInput() throws Exception {
+    ProcessBuilder builder =
+        new ProcessBuilder(demo().toString(), "--rounds", "0", "--hold").redirectErrorStream(true);
+    Process process = builder.start();
+    process.getOutputStream().write("\n\n".getBytes(StandardCharsets.UTF_8));
+    process.getOutputStream().close();
+    List<String> lines =
+        new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8)
+            .lines()
+            .toList();
+    assertThat(process.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(process.exitValue()).isZero();
+    assertThat(lines.subList(1, lines.size()))
+        .containsExactly(
+            "demo holding: one more round per line of input",
+            "round 1: 60 blocks, 10440 bytes outstanding",
+            "round 2: 120 blocks, 20880 bytes outstanding",
+            "demo done");
+  }
+
+  @Test
   void badOptionsExitWithUsage() throws Exception {
     DemoBinaries.Result unknown = DemoBinaries.run(List.of(demo().toString(), "--bogus"));
     assertThat(unknown.exitCode()).isEqualTo(2);
