@@ -83,29 +83,33 @@ final class AllocationTable {
    * @return its slot, or {@code -1 - slot} of the empty slot where it would go
    */
   int locate(int heap, long address) {
+    if (heaps != null) {
+      return locateOnHeaps(heap, address);
+    }
+    if (heap != 0) {
+      // No block was ever stored on a non-zero heap: only the empty slot is wanted.
+      return emptySlot(heap, address);
+    }
     long[] e = entries;
     int cap = capacity;
-    int i = home(heap, address, cap);
-    if (heaps == null) {
-      if (heap != 0) {
-        // No block was ever stored on a non-zero heap; find the empty slot only.
-        while (e[2 * i] != 0) {
-          i = ++i == cap ? 0 : i;
-        }
+    int i = home(0, address, cap);
+    while (true) {
+      long key = e[2 * i];
+      if (key == address) {
+        return i;
+      }
+      if (key == 0) {
         return -1 - i;
       }
-      while (true) {
-        long key = e[2 * i];
-        if (key == address) {
-          return i;
-        }
-        if (key == 0) {
-          return -1 - i;
-        }
-        i = ++i == cap ? 0 : i;
-      }
+      i = ++i == cap ? 0 : i;
     }
+  }
+
+  private int locateOnHeaps(int heap, long address) {
+    long[] e = entries;
     int[] hp = heaps;
+    int cap = capacity;
+    int i = home(heap, address, cap);
     while (true) {
       long key = e[2 * i];
       if (key == address && hp[i] == heap) {
@@ -116,6 +120,15 @@ final class AllocationTable {
       }
       i = ++i == cap ? 0 : i;
     }
+  }
+
+  private int emptySlot(int heap, long address) {
+    int cap = capacity;
+    int i = home(heap, address, cap);
+    while (entries[2 * i] != 0) {
+      i = ++i == cap ? 0 : i;
+    }
+    return -1 - i;
   }
 
   /** A word of each column at the home slot of a key: loading it brings their lines in. */
@@ -139,7 +152,7 @@ final class AllocationTable {
       }
       slot = -1 - locate(heap, address);
     }
-    int sizeField = sizeField(size);
+    int sizeField = size >= 0 && size <= Integer.MAX_VALUE ? (int) size : bigSizeField(size);
     if (sizeField == Integer.MIN_VALUE) {
       return false;
     }
@@ -222,7 +235,7 @@ final class AllocationTable {
 
   /** Replaces the block in {@code slot} by a new one at the same key. */
   boolean replace(int slot, long size, int stackId, int tick) {
-    int sizeField = sizeField(size);
+    int sizeField = size >= 0 && size <= Integer.MAX_VALUE ? (int) size : bigSizeField(size);
     releaseBig(slot);
     if (sizeField == Integer.MIN_VALUE) {
       entries[2 * slot + 1] = 0;
@@ -326,13 +339,10 @@ final class AllocationTable {
   }
 
   /**
-   * The size field for {@code size}: the size itself, or the complement of its index in the side
-   * array; {@link Integer#MIN_VALUE} when memory ran short.
+   * The size field for a size of 2 GiB or more (or a negative one): the complement of its index in
+   * the side array; {@link Integer#MIN_VALUE} when memory ran short.
    */
-  private int sizeField(long size) {
-    if (size >= 0 && size <= Integer.MAX_VALUE) {
-      return (int) size;
-    }
+  private int bigSizeField(long size) {
     int index;
     if (bigFreeHead >= 0) {
       index = bigFreeHead;

@@ -276,9 +276,7 @@ public final class HeapEngine implements HeapEventSink {
     int heapIndex = heap == 0 ? 0 : heaps.findOrAdd(heap);
     int slot = blocks.locate(heapIndex, address);
     if (slot >= 0) {
-      implied++;
-      countFree(blocks.sizeAt(slot), blocks.stackAt(slot));
-      storeInPlace(slot, timeNanos, size, stackId);
+      allocOverLiveBlock(slot, timeNanos, size, stackId);
       return;
     }
     if (stackId < 0 || !blocks.insert(slot, heapIndex, address, size, stackId, tick(timeNanos))) {
@@ -288,6 +286,12 @@ public final class HeapEngine implements HeapEventSink {
     if (included(size)) {
       counters.alloc(stackId, size);
     }
+  }
+
+  private void allocOverLiveBlock(int slot, long timeNanos, long size, int stackId) {
+    implied++;
+    countFree(blocks.sizeAt(slot), blocks.stackAt(slot));
+    storeInPlace(slot, timeNanos, size, stackId);
   }
 
   /** Puts a new block in the slot of one just counted as freed. */
