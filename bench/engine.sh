@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds leak-bench and runs the engine's JMH benchmarks, then prints the figures:
 # events per second (70/30 mixed stream and steady churn), bytes allocated per event,
-# snapshot time for 100 000 stacks, Java heap per outstanding allocation at 1 M and 10 M.
+# snapshot time for 100 000 stacks, Java heap per outstanding allocation at 1 M and 10 M,
+# and the machine's memory latency for context.
 # Takes about three minutes. Extra arguments go to every JMH run (e.g. -f 3 for more forks).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,6 +25,9 @@ echo "== events: steady churn at 1 000 000 live blocks (batch 1 = the lock taken
 jmh churn 'EngineEventsBenchmark\.churn' -prof gc "$@"
 echo "== snapshot of 100 000 stacks, 1 000 000 live blocks"
 jmh snapshot 'SnapshotBenchmark' "$@"
+echo "== memory latency of this machine (context for the events/s figures)"
+latency=$(java -Xmx1g -cp "$jar" io.leakdetector.bench.MemoryLatency)
+echo "$latency"
 echo "== Java heap per outstanding allocation"
 footprint=$(java -Xmx6g -cp "$jar" io.leakdetector.bench.EngineFootprint)
 echo "$footprint"
@@ -46,3 +50,5 @@ for bench in allStacks topByCount topByGrowthPeriodic; do
   printf 'snapshot of 100 000 stacks, %-20s %.3f ± %.3f ms; %s\n' "$bench:" "$ms" "$err" "$held"
 done
 echo "$footprint" | sed 's/^/footprint: /'
+echo "$latency" | sed 's/^/machine: /'
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
