@@ -5,7 +5,8 @@
  *   leaks; prints facts ("moved 1"…) and "done" after calling marker_done (malloc of 777777);
  *   waits for a line "exit" and exits 0.
  * Options: "small N" = how many 16-byte blocks leak_many_small keeps (default 1200000),
- *          "burst N"  = how many malloc/free pairs burst() makes (default 0).
+ *          "burst N"  = how many malloc/free pairs burst() makes (default 0),
+ *          "late N"   = threads created after "go"; each waits 100 ms, then leaks 5 x 222 bytes.
  */
 #define _GNU_SOURCE
 #include <malloc.h>
@@ -186,12 +187,33 @@ static void *worker(void *arg) {
   return NULL;
 }
 
+static long late_count = 0;
+
+NOINLINE void leak_in_late_thread(void) {
+  for (int i = 0; i < 5; i++) keep(malloc(222));
+}
+
+static void *late_worker(void *arg) {
+  (void) arg;
+  usleep(100000);
+  leak_in_late_thread();
+  return NULL;
+}
+
+NOINLINE void start_late_threads(void) {
+  pthread_t t[64];
+  long n = late_count > 64 ? 64 : late_count;
+  for (long i = 0; i < n; i++) pthread_create(&t[i], NULL, late_worker, NULL);
+  for (long i = 0; i < n; i++) pthread_join(t[i], NULL);
+}
+
 NOINLINE void marker_done(void) { keep(malloc(777777)); }
 
 int main(int argc, char **argv) {
   for (int i = 1; i + 1 < argc; i += 2) {
     if (!strcmp(argv[i], "small")) small_count = atol(argv[i + 1]);
     if (!strcmp(argv[i], "burst")) burst_count = atol(argv[i + 1]);
+    if (!strcmp(argv[i], "late")) late_count = atol(argv[i + 1]);
   }
   setvbuf(stdout, NULL, _IOLBF, 0);
   small_blocks = calloc(small_count > 0 ? small_count : 1, sizeof(void *));
@@ -227,6 +249,7 @@ int main(int argc, char **argv) {
   pthread_barrier_wait(&end_barrier);
   for (int w = 0; w < WORKERS; w++) pthread_join(t[w], NULL);
   burst();
+  start_late_threads();
   leak_many_small();
   marker_done();
   printf("done\n");

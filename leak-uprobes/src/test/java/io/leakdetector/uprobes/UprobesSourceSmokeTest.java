@@ -16,6 +16,7 @@ import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+/** The fixture against a plain reference-model sink (HashMap), independent of the engine. */
 class UprobesSourceSmokeTest {
   @TempDir Path dir;
 
@@ -38,7 +39,11 @@ class UprobesSourceSmokeTest {
         p.send("go");
         p.await("done", 120);
         assertThat(sink.awaitMarker(60)).as("marker seen").isTrue();
-        System.out.println(source.counters());
+        assertThat(source.counters())
+            .containsEntry("lostEvents", 0L)
+            .containsEntry("posixMemalignExact", 4L)
+            .containsEntry("posixMemalignConfirmed", 1L)
+            .containsEntry("posixMemalignInexact", 2L);
         FixtureSymbols symbols = new FixtureSymbols(fixture, p.pid());
         Map<String, long[]> outstanding = new TreeMap<>();
         for (RecordingSink.Block b : sink.live().values()) {
