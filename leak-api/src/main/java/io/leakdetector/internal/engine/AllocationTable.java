@@ -131,13 +131,6 @@ final class AllocationTable {
     return -1 - i;
   }
 
-  /** A word of each column at the home slot of a key: loading it brings their lines in. */
-  long peek(int heap, long address) {
-    int h = home(heap, address, capacity);
-    // The tick's line too: an insert writes it, a backward shift moves it.
-    return entries[2 * h] + ticks[h];
-  }
-
   /**
    * Stores a new block in the empty slot {@code locate} returned for it.
    *

@@ -66,8 +66,6 @@ public final class HeapEngine implements HeapEventSink {
   private long implied;
   private long dropped;
   private int batchDepth;
-  private final EventWindow window = new EventWindow();
-  private long prefetched;
   private volatile long lastSnapshotLockNanos;
 
   public HeapEngine(EngineConfig config) {
@@ -112,8 +110,7 @@ public final class HeapEngine implements HeapEventSink {
       return;
     }
     if (batchDepth > 0) {
-      checkStack(stackId);
-      defer(EventWindow.ALLOC, timeNanos, heap, address, 0, size, stackId);
+      alloc(timeNanos, heap, address, size, stackId);
       return;
     }
     lock.lock();
@@ -130,7 +127,7 @@ public final class HeapEngine implements HeapEventSink {
       return;
     }
     if (batchDepth > 0) {
-      defer(EventWindow.FREE, timeNanos, heap, address, 0, 0, 0);
+      free(heap, address);
       return;
     }
     lock.lock();
@@ -145,8 +142,7 @@ public final class HeapEngine implements HeapEventSink {
   public void onRealloc(
       long timeNanos, long heap, long oldAddress, long newAddress, long newSize, int stackId) {
     if (batchDepth > 0) {
-      checkStack(stackId);
-      defer(EventWindow.REALLOC, timeNanos, heap, oldAddress, newAddress, newSize, stackId);
+      realloc(timeNanos, heap, oldAddress, newAddress, newSize, stackId);
       return;
     }
     lock.lock();
@@ -160,7 +156,7 @@ public final class HeapEngine implements HeapEventSink {
   @Override
   public void onHeapDestroy(long timeNanos, long heap) {
     if (batchDepth > 0) {
-      defer(EventWindow.DESTROY, timeNanos, heap, 0, 0, 0, 0);
+      destroyHeap(heap);
       return;
     }
     lock.lock();
@@ -194,53 +190,7 @@ public final class HeapEngine implements HeapEventSink {
   @Override
   public void endBatch() {
     if (batchDepth > 0 && --batchDepth == 0) {
-      try {
-        drainWindow();
-      } finally {
-        lock.unlock();
-      }
-    }
-  }
-
-  /**
-   * Holds an event of a burst back in the {@link EventWindow}, applying the oldest one when it is
-   * full, and requests the cache line of the table slot where the new event's block lives.
-   */
-  private void defer(
-      byte kind, long time, long heap, long address, long address2, long size, int stack) {
-    if (window.full()) {
-      applyOldest();
-    }
-    window.add(kind, time, heap, address, address2, size, stack);
-    // The values are not needed: loading them brings their lines in while other events proceed.
-    long key = address != 0 ? address : address2;
-    if (key != 0) {
-      int heapIndex = heap == 0 ? 0 : heaps.find(heap);
-      if (heapIndex >= 0) {
-        prefetched += blocks.peek(heapIndex, key);
-      }
-    }
-    if (stack > 0) {
-      prefetched += counters.get(stack, StackCounters.ALLOC_COUNT);
-    }
-  }
-
-  private void applyOldest() {
-    EventWindow w = window;
-    int i = w.poll();
-    switch (w.kind[i]) {
-      case EventWindow.ALLOC -> alloc(w.time[i], w.heap[i], w.address[i], w.size[i], w.stack[i]);
-      case EventWindow.FREE -> free(w.heap[i], w.address[i]);
-      case EventWindow.REALLOC ->
-          realloc(w.time[i], w.heap[i], w.address[i], w.newAddress[i], w.size[i], w.stack[i]);
-      default -> destroyHeap(w.heap[i]);
-    }
-  }
-
-  /** Applies every held-back event. Holds the lock. */
-  private void drainWindow() {
-    while (!window.isEmpty()) {
-      applyOldest();
+      lock.unlock();
     }
   }
 
@@ -373,7 +323,6 @@ public final class HeapEngine implements HeapEventSink {
       lock.lock();
       long lockedAt = System.nanoTime();
       try {
-        drainWindow();
         int n = stacks.count();
         snapshotter.prepare(n, withAge);
         counters.copyTo(snapshotter.counters, n);
@@ -423,7 +372,6 @@ public final class HeapEngine implements HeapEventSink {
   public int blockCount() {
     lock.lock();
     try {
-      drainWindow();
       return blocks.size();
     } finally {
       lock.unlock();
@@ -434,7 +382,6 @@ public final class HeapEngine implements HeapEventSink {
   public int stackCount() {
     lock.lock();
     try {
-      drainWindow();
       return stacks.count();
     } finally {
       lock.unlock();
@@ -448,7 +395,6 @@ public final class HeapEngine implements HeapEventSink {
   public long retainedBytes() {
     lock.lock();
     try {
-      drainWindow();
       return blocks.retainedBytes() + stacks.retainedBytes() + counters.retainedBytes();
     } finally {
       lock.unlock();

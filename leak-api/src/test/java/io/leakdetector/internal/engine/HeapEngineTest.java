@@ -410,7 +410,7 @@ class HeapEngineTest {
   }
 
   @Test
-  void eventsHeldBackInABurstAreSeenByASnapshotOfTheFeedingThreadItself() {
+  void aSnapshotInsideTheFeedersOwnBurstSeesEveryEvent() {
     int a = stack(1);
     engine.beginBatch();
     for (int i = 1; i <= 5; i++) {
