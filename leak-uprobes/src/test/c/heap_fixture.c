@@ -6,7 +6,8 @@
  *   waits for a line "exit" and exits 0.
  * Options: "small N" = how many 16-byte blocks leak_many_small keeps (default 1200000),
  *          "burst N"  = how many malloc/free pairs burst() makes (default 0),
- *          "late N"   = threads created after "go"; each waits 100 ms, then leaks 5 x 222 bytes.
+ *          "late N"   = threads created after "go"; each waits 100 ms, then leaks 5 x 222 bytes,
+ *          "auto 1"   = do not wait for "go" nor "exit"; exit with status 7 when done.
  */
 #define _GNU_SOURCE
 #include <malloc.h>
@@ -188,6 +189,7 @@ static void *worker(void *arg) {
 }
 
 static long late_count = 0;
+static int automatic = 0;
 
 NOINLINE void leak_in_late_thread(void) {
   for (int i = 0; i < 5; i++) keep(malloc(222));
@@ -214,6 +216,7 @@ int main(int argc, char **argv) {
     if (!strcmp(argv[i], "small")) small_count = atol(argv[i + 1]);
     if (!strcmp(argv[i], "burst")) burst_count = atol(argv[i + 1]);
     if (!strcmp(argv[i], "late")) late_count = atol(argv[i + 1]);
+    if (!strcmp(argv[i], "auto")) automatic = atoi(argv[i + 1]);
   }
   setvbuf(stdout, NULL, _IOLBF, 0);
   small_blocks = calloc(small_count > 0 ? small_count : 1, sizeof(void *));
@@ -222,9 +225,12 @@ int main(int argc, char **argv) {
   pthread_t t[WORKERS];
   for (long w = 0; w < WORKERS; w++) pthread_create(&t[w], NULL, worker, (void *) w);
   alloc_early_blocks();
+  /* launched under the tracer, threads are traced from a few ms after their creation on (each
+     needs its own probe events): give them that time before they allocate */
+  if (automatic) usleep(300000);
   printf("pid %d\nready\n", getpid());
   char line[64];
-  while (fgets(line, sizeof line, stdin) && strncmp(line, "go", 2) != 0) {}
+  while (!automatic && fgets(line, sizeof line, stdin) && strncmp(line, "go", 2) != 0) {}
 
   leak_big_256k();
   leak_realloc_grow();
@@ -253,6 +259,7 @@ int main(int argc, char **argv) {
   leak_many_small();
   marker_done();
   printf("done\n");
+  if (automatic) return 7;
   while (fgets(line, sizeof line, stdin) && strncmp(line, "exit", 4) != 0) {}
   return 0;
 }

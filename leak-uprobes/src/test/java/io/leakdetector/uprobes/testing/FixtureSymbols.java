@@ -1,5 +1,6 @@
 package io.leakdetector.uprobes.testing;
 
+import io.leakdetector.spi.ModuleMapping;
 import io.leakdetector.symbols.elf.ElfFile;
 import io.leakdetector.symbols.elf.ElfSymbol;
 import io.leakdetector.uprobes.probe.MapsEntry;
@@ -26,6 +27,25 @@ public final class FixtureSymbols {
     }
     if (b == Long.MIN_VALUE) {
       throw new IOException(real + " is not mapped by " + pid);
+    }
+    bias = b;
+  }
+
+  /** From the mappings the source reported (the fixture may have exited). */
+  public FixtureSymbols(Path program, List<ModuleMapping> mappings) throws IOException {
+    String real = program.toRealPath().toString();
+    long b = Long.MIN_VALUE;
+    try (ElfFile elf = ElfFile.open(program)) {
+      functions = elf.symbols().stream().filter(ElfSymbol::isFunction).toList();
+      for (ModuleMapping m : mappings) {
+        if (m.path().equals(real)) {
+          b = elf.loadBias(m.start(), m.fileOffset()).orElseThrow();
+          break;
+        }
+      }
+    }
+    if (b == Long.MIN_VALUE) {
+      throw new IOException(real + " is not among the reported mappings " + mappings);
     }
     bias = b;
   }
