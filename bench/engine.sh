@@ -3,7 +3,7 @@
 # events per second (70/30 mixed stream and steady churn), bytes allocated per event,
 # snapshot time for 100 000 stacks, Java heap per outstanding allocation at 1 M and 10 M,
 # and the machine's memory latency for context.
-# Takes about three minutes. Extra arguments go to every JMH run (e.g. -f 3 for more forks).
+# Takes about four minutes. Extra arguments go to every JMH run (e.g. -f 3 for more forks).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,6 +23,8 @@ echo "== events: 70 % alloc / 30 % free from 1 000 000 live blocks, 10 000 stack
 jmh mixed 'EngineEventsBenchmark\.mixed' "$@"
 echo "== events: steady churn at 1 000 000 live blocks (batch 1 = the lock taken per event)"
 jmh churn 'EngineEventsBenchmark\.churn' -prof gc "$@"
+echo "== events: steady churn at 10 000 live blocks (the table fits in the cache: compute cost alone)"
+jmh churn-small 'EngineEventsBenchmark\.churn' -p live=10000 -p batch=1000 "$@"
 echo "== snapshot of 100 000 stacks, 1 000 000 live blocks"
 jmh snapshot 'SnapshotBenchmark' "$@"
 echo "== memory latency of this machine (context for the events/s figures)"
@@ -32,8 +34,9 @@ echo "== Java heap per outstanding allocation"
 footprint=$(java -Xmx6g -cp "$jar" io.leakdetector.bench.EngineFootprint)
 echo "$footprint"
 
-# "Benchmark","Mode","Threads","Samples","Score","Score Error (99.9%)","Unit"[,"Param: …"]
-row() { awk -F, -v b="$2" -v p="$3" '{gsub(/["\r]/, "")} $1 == b && (p == "" || $NF == p) {print $5, $6, $7}' "$out/$1.csv"; }
+# "Benchmark","Mode","Threads","Samples","Score","Score Error (99.9%)","Unit"[,"Param: …"…]
+# Rows are picked by benchmark name and the value of their first parameter.
+row() { awk -F, -v b="$2" -v p="$3" '{gsub(/["\r]/, "")} $1 == b && (p == "" || $8 == p) {print $5, $6, $7}' "$out/$1.csv"; }
 
 echo
 echo "== Summary ($(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $(java -version 2>&1 | head -1))"
@@ -42,8 +45,10 @@ awk -v ns="$ns" -v err="$err" 'BEGIN {printf "mixed 70/30, batch 1000:   %.1f M 
 for batch in 1 1000; do
   read -r ops err _ < <(row churn io.leakdetector.bench.EngineEventsBenchmark.churn "$batch")
   read -r norm _ < <(row churn io.leakdetector.bench.EngineEventsBenchmark.churn:gc.alloc.rate.norm "$batch")
-  awk -v o="$ops" -v e="$err" -v n="$norm" -v b="$batch" 'BEGIN {printf "steady churn, batch %-5s %.1f ± %.1f M events/s, %.3f bytes allocated/event\n", b ":", o/1e6, e/1e6, n}'
+  awk -v o="$ops" -v e="$err" -v n="$norm" -v b="$batch" 'BEGIN {printf "steady churn at 1 M live, batch %-5s %.1f ± %.1f M events/s, %.3f bytes allocated/event\n", b ":", o/1e6, e/1e6, n}'
 done
+read -r ops err _ < <(row churn-small io.leakdetector.bench.EngineEventsBenchmark.churn 1000)
+awk -v o="$ops" -v e="$err" 'BEGIN {printf "steady churn at 10 k live (table in cache), batch 1000: %.1f ± %.1f M events/s\n", o/1e6, e/1e6}'
 for bench in allStacks topByCount topByGrowthPeriodic; do
   read -r ms err _ < <(row snapshot "io.leakdetector.bench.SnapshotBenchmark.$bench" "")
   held=$(grep -A2000 "SnapshotBenchmark.$bench" "$out/snapshot.log" | grep -m1 'lock held' || true)

@@ -85,6 +85,10 @@ public class EngineEventsBenchmark {
     @Param({"1", "1000"})
     public int batch;
 
+    /** Live blocks; {@code -p live=10000} keeps the table in cache, showing the compute cost. */
+    @Param({"1000000"})
+    public int live;
+
     Workload workload;
     Workload.Events events;
     HeapEngine engine;
@@ -93,12 +97,12 @@ public class EngineEventsBenchmark {
     @Setup(Level.Trial)
     public void generate() {
       workload = new Workload(STACKS, 1);
-      events = workload.steadyChurn(LIVE, 1 << 20, 3);
+      events = workload.steadyChurn(live, 1 << 20, 3);
       engine = new HeapEngine(EngineConfig.DEFAULT);
-      workload.prefill(engine, Workload.liveSet(LIVE));
+      workload.prefill(engine, Workload.liveSet(live));
       // One full pass, so the table and the JIT have seen the whole stream once.
       feed(engine, workload, events, 0, events.length(), batch);
-      if (engine.blockCount() != LIVE) {
+      if (engine.blockCount() != live) {
         throw new IllegalStateException("the churn stream does not return to its start");
       }
     }
