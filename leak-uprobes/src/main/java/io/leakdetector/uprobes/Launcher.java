@@ -113,7 +113,8 @@ final class Launcher {
     try (ElfFile elf = ElfFile.open(executable)) {
       if (!elf.hasInterpreter()) {
         throw new LeakDetectorException(
-            Kind.UNAVAILABLE, name + " is statically linked (no libc to probe); nothing to trace.");
+            Kind.UNAVAILABLE,
+            "The command " + name + " is statically linked (no libc to probe); nothing to trace.");
       }
     } catch (IOException e) {
       // not an ELF we can read: let the exec decide

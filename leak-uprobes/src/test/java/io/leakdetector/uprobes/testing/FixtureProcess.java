@@ -82,6 +82,11 @@ public final class FixtureProcess implements AutoCloseable {
     }
   }
 
+  /** Forgets the lines printed so far and not yet awaited. */
+  public void skipPending() {
+    lines.clear();
+  }
+
   public void send(String line) throws IOException {
     stdin.write((line + "\n").getBytes(StandardCharsets.UTF_8));
     stdin.flush();

@@ -1,0 +1,102 @@
+package io.leakdetector.uprobes;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.leakdetector.uprobes.testing.CCompiler;
+import io.leakdetector.uprobes.testing.ChildJvm;
+import io.leakdetector.uprobes.testing.FixtureProcess;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * After kill -9 of a tracer mid-session no probe remains: the target's allocator runs at its
+ * untraced speed again, and it keeps running and exits normally.
+ */
+class KillTracerTest {
+  @TempDir Path dir;
+
+  @Test
+  void killingTheTracerLeavesNoProbeAndTheTargetUnharmed() throws Exception {
+    Path churn =
+        CCompiler.compile(
+            CCompiler.testSource("churn.c"),
+            dir.resolve("churn"),
+            "-O2",
+            "-fno-omit-frame-pointer",
+            "-g");
+    try (FixtureProcess target = FixtureProcess.start(churn, "report-ms", "200")) {
+      double untraced = median(rates(target, 5));
+      String cp = ChildJvm.classPath(dir);
+      Process tracer =
+          new ProcessBuilder(ChildJvm.command(cp, List.of(), "trace", Long.toString(target.pid())))
+              .redirectErrorStream(true)
+              .start();
+      try {
+        BufferedReader out =
+            new BufferedReader(
+                new InputStreamReader(tracer.getInputStream(), StandardCharsets.UTF_8));
+        String line;
+        while ((line = out.readLine()) != null && !line.equals("tracing")) {
+          // startup output
+        }
+        assertThat(line).isEqualTo("tracing");
+        drain(target);
+        double traced = median(rates(target, 5));
+        assertThat(traced).as("probes slow the allocator down").isLessThan(untraced / 5);
+
+        tracer.destroyForcibly(); // SIGKILL
+        assertThat(tracer.waitFor(120, TimeUnit.SECONDS)).isTrue();
+        // the kernel drops each probe as it closes the dead tracer's descriptors
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        double after = 0;
+        while (System.nanoTime() < deadline) {
+          drain(target);
+          after = median(rates(target, 3));
+          if (after > untraced / 2) {
+            break;
+          }
+        }
+        System.out.printf(
+            "churn ops/s: untraced %.0f, traced %.0f, after kill -9 %.0f%n",
+            untraced, traced, after);
+        assertThat(after).as("untraced speed again").isGreaterThan(untraced / 2);
+      } finally {
+        tracer.destroyForcibly();
+      }
+      assertThat(target.process().isAlive()).isTrue();
+      // SIGTERM (Process.destroy would also close our end of its stdout): churn prints its
+      // total and exits 0
+      io.leakdetector.uprobes.linux.LinuxC.kill((int) target.pid(), 15);
+      assertThat(target.process().waitFor(10, TimeUnit.SECONDS)).isTrue();
+      assertThat(target.process().exitValue()).isZero();
+      target.await("total ops/s", 10);
+    }
+  }
+
+  /** Drops the rates printed before now, and the one being measured now. */
+  private static void drain(FixtureProcess target) throws InterruptedException {
+    target.skipPending();
+    target.await("ops/s", 30);
+  }
+
+  private static List<Double> rates(FixtureProcess target, int n) throws InterruptedException {
+    List<Double> rates = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      rates.add(Double.parseDouble(target.await("ops/s", 30).substring(6)));
+    }
+    return rates;
+  }
+
+  private static double median(List<Double> values) {
+    List<Double> sorted = new ArrayList<>(values);
+    sorted.sort(null);
+    return sorted.get(sorted.size() / 2);
+  }
+}
