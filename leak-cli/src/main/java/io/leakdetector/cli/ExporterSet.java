@@ -14,21 +14,25 @@ final class ExporterSet {
   private ExporterSet() {}
 
   /**
-   * Creates every exporter, each with the same output stream and options.
+   * Creates every exporter: the {@code --format} one writes to {@code formatOut} (standard output
+   * or the {@code --output} file), the other ones to {@code out} (standard output), so that an
+   * output file holds one format only.
    *
    * @throws LeakDetectorException when one cannot be created; those already created are closed
    */
   static List<SnapshotExporter> create(
-      String format, List<String> others, PrintStream out, Map<String, String> options)
+      String format,
+      List<String> others,
+      PrintStream formatOut,
+      PrintStream out,
+      Map<String, String> options)
       throws LeakDetectorException {
-    ExporterContext context = new ExporterContext(out, options);
-    List<String> names = new ArrayList<>();
-    names.add(format);
-    names.addAll(others);
     List<SnapshotExporter> created = new ArrayList<>();
     try {
-      for (String name : names) {
-        created.add(SnapshotExporters.create(name, context));
+      created.add(SnapshotExporters.create(format, new ExporterContext(formatOut, options)));
+      ExporterContext othersContext = new ExporterContext(out, options);
+      for (String name : others) {
+        created.add(SnapshotExporters.create(name, othersContext));
       }
       return created;
     } catch (LeakDetectorException | RuntimeException e) {

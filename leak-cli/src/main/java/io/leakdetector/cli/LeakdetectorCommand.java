@@ -137,7 +137,9 @@ final class LeakdetectorCommand {
       names = {"-o", "--output"},
       paramLabel = "FILE",
       scope = ScopeType.INHERIT,
-      description = "Write the reports to FILE (replaced) instead of standard output.")
+      description =
+          "Write the --format reports to FILE (replaced) instead of standard output;"
+              + " --exporter ones still write to standard output.")
   String output;
 
   @Option(

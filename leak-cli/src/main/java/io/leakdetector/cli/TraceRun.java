@@ -47,7 +47,11 @@ final class TraceRun {
             : ReportOutput.file(options.output())) {
       List<SnapshotExporter> exporters =
           ExporterSet.create(
-              options.format(), options.exporters(), output.stream(), options.exporterOptions());
+              options.format(),
+              options.exporters(),
+              output.stream(),
+              out,
+              options.exporterOptions());
       LeakSession session;
       try {
         session = build(builder, options, exporters).open();
