@@ -11,6 +11,9 @@ mvn -q -B -pl leak-bench -am package -DskipTests -Dspotless.check.skip=true
 jar=leak-bench/target/benchmarks.jar
 out=leak-bench/target/jmh
 mkdir -p "$out"
+# The event benchmarks append their events per CPU-second here (see CpuClock).
+export LEAKDETECTOR_BENCH_CPU_LOG="$PWD/$out/cpu.txt"
+rm -f "$LEAKDETECTOR_BENCH_CPU_LOG"
 
 jmh() {
   local name=$1
@@ -49,6 +52,9 @@ for batch in 1 1000; do
 done
 read -r ops err _ < <(row churn-small io.leakdetector.bench.EngineEventsBenchmark.churn 1000)
 awk -v o="$ops" -v e="$err" 'BEGIN {printf "steady churn at 10 k live (table in cache), batch 1000: %.1f ± %.1f M events/s\n", o/1e6, e/1e6}'
+# cpu NAME… EVENTS CPU_NANOS
+awk '{name = $2; for (i = 3; i <= NF - 2; i++) name = name " " $i
+  printf "%s: %.1f M events per CPU-second of the benchmark thread\n", name, $(NF - 1) / ($NF / 1e3)}' "$LEAKDETECTOR_BENCH_CPU_LOG"
 for bench in allStacks topByCount topByGrowthPeriodic; do
   read -r ms err _ < <(row snapshot "io.leakdetector.bench.SnapshotBenchmark.$bench" "")
   held=$(grep -A2000 "SnapshotBenchmark.$bench" "$out/snapshot.log" | grep -m1 'lock held' || true)

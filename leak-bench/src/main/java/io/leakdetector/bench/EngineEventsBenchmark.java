@@ -15,7 +15,10 @@ import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.IterationParams;
+import org.openjdk.jmh.runner.IterationType;
 
 /**
  * Events per second through the engine on one thread, each allocation interning its stack first as
@@ -52,20 +55,29 @@ public class EngineEventsBenchmark {
     Workload.Events events;
     long[] live;
     HeapEngine engine;
+    CpuClock cpu;
+    boolean measuring;
 
     @Setup(Level.Trial)
     public void generate() {
       workload = new Workload(STACKS, 1);
       live = Workload.liveSet(LIVE);
       events = workload.mixed(LIVE, MIXED_EVENTS, 0.7, 2);
+      cpu = new CpuClock("mixed batch=" + batch);
     }
 
     @Setup(Level.Iteration)
-    public void fill() {
+    public void fill(IterationParams iteration) {
+      measuring = iteration.getType() == IterationType.MEASUREMENT;
       engine = null;
       System.gc();
       engine = new HeapEngine(EngineConfig.DEFAULT);
       workload.prefill(engine, live);
+    }
+
+    @TearDown(Level.Trial)
+    public void report() {
+      cpu.report();
     }
   }
 
@@ -76,7 +88,12 @@ public class EngineEventsBenchmark {
   @Warmup(iterations = 5)
   @Measurement(iterations = 10)
   public int mixed(Mixed state) {
-    return feed(state.engine, state.workload, state.events, 0, MIXED_EVENTS, state.batch);
+    long start = CpuClock.now();
+    int result = feed(state.engine, state.workload, state.events, 0, MIXED_EVENTS, state.batch);
+    if (state.measuring) {
+      state.cpu.add(CpuClock.now() - start, MIXED_EVENTS);
+    }
+    return result;
   }
 
   /** An engine at 1 000 000 live blocks and a stream that returns to that state each pass. */
@@ -93,11 +110,14 @@ public class EngineEventsBenchmark {
     Workload.Events events;
     HeapEngine engine;
     int cursor;
+    CpuClock cpu;
+    long fed;
 
     @Setup(Level.Trial)
     public void generate() {
       workload = new Workload(STACKS, 1);
       events = workload.steadyChurn(live, 1 << 20, 3);
+      cpu = new CpuClock("churn batch=" + batch + " live=" + live);
       engine = new HeapEngine(EngineConfig.DEFAULT);
       workload.prefill(engine, Workload.liveSet(live));
       // One full pass, so the table and the JIT have seen the whole stream once.
@@ -105,6 +125,25 @@ public class EngineEventsBenchmark {
       if (engine.blockCount() != live) {
         throw new IllegalStateException("the churn stream does not return to its start");
       }
+    }
+
+    /** Iteration fixtures run on the benchmark thread, so its CPU time is the benchmark's. */
+    @Setup(Level.Iteration)
+    public void startClock(IterationParams iteration) {
+      fed = 0;
+      if (iteration.getType() == IterationType.MEASUREMENT) {
+        cpu.start();
+      }
+    }
+
+    @TearDown(Level.Iteration)
+    public void stopClock() {
+      cpu.stop(fed);
+    }
+
+    @TearDown(Level.Trial)
+    public void report() {
+      cpu.report();
     }
   }
 
@@ -117,6 +156,7 @@ public class EngineEventsBenchmark {
   public int churn(Churn state) {
     int from = state.cursor;
     state.cursor = (from + CHUNK) % state.events.length();
+    state.fed += CHUNK;
     return feed(state.engine, state.workload, state.events, from, CHUNK, state.batch);
   }
 
