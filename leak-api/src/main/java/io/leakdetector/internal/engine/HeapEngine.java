@@ -224,6 +224,10 @@ public final class HeapEngine implements HeapEventSink {
   private void alloc(long timeNanos, long heap, long address, long size, int stackId) {
     checkStack(stackId);
     int heapIndex = heap == 0 ? 0 : heaps.findOrAdd(heap);
+    if (heapIndex == HeapIndex.UNKNOWN) {
+      dropped++;
+      return;
+    }
     int slot = blocks.locate(heapIndex, address);
     if (slot >= 0) {
       allocOverLiveBlock(slot, timeNanos, size, stackId);

@@ -49,14 +49,20 @@ final class HeapIndex {
     }
   }
 
-  /** The index of {@code heap}, assigning one if it has none. */
+  /**
+   * The index of {@code heap}, assigning one if it has none; {@link #UNKNOWN} if memory ran short.
+   */
   int findOrAdd(long heap) {
     int found = find(heap);
     if (found != UNKNOWN) {
       return found;
     }
     if (2 * (size + 1) > handles.length) {
-      rehash(handles.length * 2);
+      try {
+        rehash(handles.length * 2);
+      } catch (OutOfMemoryError e) {
+        return UNKNOWN;
+      }
     }
     int index;
     if (freeCount > 0) {
@@ -120,8 +126,10 @@ final class HeapIndex {
   private void rehash(int length) {
     long[] oldHandles = handles;
     int[] oldIndexes = indexes;
-    handles = new long[length];
-    indexes = new int[length];
+    long[] newHandles = new long[length];
+    int[] newIndexes = new int[length];
+    handles = newHandles;
+    indexes = newIndexes;
     int mask = length - 1;
     for (int s = 0; s < oldHandles.length; s++) {
       if (oldHandles[s] != 0) {
