@@ -38,34 +38,35 @@ public record SourceOptions(
         || Long.bitCount(ringBytes) != 1
         || ringBytes % pageSize != 0) {
       throw usage(
-          "uprobes.ring-kib must be a power of two from "
+          "The option uprobes.ring-kib must be a power of two from "
               + (pageSize / 1024)
               + " to 1048576, not "
               + ringKib);
     }
     int wakeup = (int) number(request, "uprobes.wakeup-percent", 25);
     if (wakeup < 1 || wakeup > 90) {
-      throw usage("uprobes.wakeup-percent must be between 1 and 90, not " + wakeup);
+      throw usage("The option uprobes.wakeup-percent must be between 1 and 90, not " + wakeup);
     }
     int poll = (int) number(request, "uprobes.poll-ms", 20);
     if (poll < 1 || poll > 1000) {
-      throw usage("uprobes.poll-ms must be between 1 and 1000, not " + poll);
+      throw usage("The option uprobes.poll-ms must be between 1 and 1000, not " + poll);
     }
     long reorder = number(request, "uprobes.reorder-ms", 10);
     if (reorder < 0 || reorder > 1000) {
-      throw usage("uprobes.reorder-ms must be between 0 and 1000, not " + reorder);
+      throw usage("The option uprobes.reorder-ms must be between 0 and 1000, not " + reorder);
     }
     int maxStack = (int) number(request, "uprobes.max-stack", 64);
     if (maxStack < 1 || maxStack > 127) {
-      throw usage("uprobes.max-stack must be between 1 and 127, not " + maxStack);
+      throw usage("The option uprobes.max-stack must be between 1 and 127, not " + maxStack);
     }
     int dump = (int) number(request, "uprobes.memalign-dump", 1024);
     if (dump < 64 || dump > 16384 || dump % 8 != 0) {
-      throw usage("uprobes.memalign-dump must be a multiple of 8 from 64 to 16384, not " + dump);
+      throw usage(
+          "The option uprobes.memalign-dump must be a multiple of 8 from 64 to 16384, not " + dump);
     }
     String placement = request.option("uprobes.placement", "auto");
     if (!placement.equals("auto") && !placement.equals("entry")) {
-      throw usage("uprobes.placement must be auto or entry, not " + placement);
+      throw usage("The option uprobes.placement must be auto or entry, not " + placement);
     }
     return new SourceOptions(
         (int) ringBytes,
@@ -86,7 +87,7 @@ public record SourceOptions(
     try {
       return Long.parseLong(value.trim());
     } catch (NumberFormatException e) {
-      throw usage(name + " must be a number, not \"" + value + "\"");
+      throw usage("The option " + name + " must be a number, not \"" + value + "\"");
     }
   }
 

@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# Benchmark of the uprobes source (not a test): a C malloc/free churn workload run untraced,
+# traced by LeakDetector's uprobes source (feeding the real engine), and traced by
+# `perf record -g` on the same uprobes, interleaved in rounds. Prints the workload's ops/s, the
+# slowdown against the untraced rounds around it, the tracer's CPU use and lost events.
+#
+# Usage: bench/uprobes.sh [ROUNDS=3] [SECONDS=3] [extra source options, e.g. uprobes.placement=entry]
+# Needs root, gcc, maven (offline repo) and linux-perf. Leaves nothing behind: perf probe
+# definitions are deleted and tracefs is unmounted again if this script mounted it.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+ROUNDS=${1:-3}
+SECS=${2:-3}
+shift $(( $# > 2 ? 2 : $# ))
+EXTRA=("$@")
+WORK=$(mktemp -d /tmp/uprobes-bench.XXXXXX)
+MOUNTED_TRACEFS=0
+PIDS=()
+
+cleanup() {
+  for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill -9 "$p" 2>/dev/null || true; done
+  perf probe -q -d 'ldbench:*' >/dev/null 2>&1 || true
+  if [ "$MOUNTED_TRACEFS" = 1 ]; then umount /sys/kernel/tracing || true; fi
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+command -v perf >/dev/null || { echo "perf is missing (apt-get install linux-perf)"; exit 2; }
+[ "$(id -u)" = 0 ] || { echo "run as root"; exit 2; }
+
+echo "building…" >&2
+gcc -O2 -fno-omit-frame-pointer -g -o "$WORK/churn" "$ROOT/leak-uprobes/src/test/c/churn.c"
+(cd "$ROOT" && mvn -q -B -o -pl leak-uprobes -am test-compile -Dspotless.check.skip=true >&2)
+JNA_VERSION=$(sed -n 's:.*<jna.version>\(.*\)</jna.version>.*:\1:p' "$ROOT/pom.xml")
+JNA=$(find "${MAVEN_REPO:-$HOME/.m2/repository}/net/java/dev/jna/jna-jpms/$JNA_VERSION" -name "jna-jpms-$JNA_VERSION.jar" | head -1)
+[ -n "$JNA" ] || { echo "jna-jpms $JNA_VERSION is not in the local maven repository"; exit 2; }
+CP="$ROOT/leak-uprobes/target/classes:$ROOT/leak-uprobes/target/test-classes"
+CP="$CP:$ROOT/leak-api/target/classes:$ROOT/leak-symbols/target/classes:$JNA"
+JAVA=(java -Xshare:auto -cp "$CP")
+
+LIBC=$(readlink -f "$(ldd "$WORK/churn" | awk '/libc\.so/ {print $3}')")
+
+# perf probes on the same instructions the source probes (entry at its placement, returns at +0)
+if ! grep -q ' /sys/kernel/tracing ' /proc/mounts; then
+  mount -t tracefs nodev /sys/kernel/tracing; MOUNTED_TRACEFS=1
+fi
+declare -A DELTA
+while read -r sym delta; do DELTA[$sym]=$delta; done < <("${JAVA[@]}" io.leakdetector.uprobes.bench.UprobesBench plan "$LIBC")
+for f in malloc calloc realloc free; do
+  d=${DELTA[$f]:-0}
+  spec="$f"; [ "$d" != 0 ] && spec="$f+$d"
+  perf probe -q -x "$LIBC" -a "ldbench:${f}_e=$spec" >/dev/null
+  [ "$f" != free ] && perf probe -q -x "$LIBC" -a "ldbench:${f}_r=$f%return" >/dev/null
+done
+echo "probes: free at +${DELTA[free]:-0}; malloc, calloc, realloc at +0 (entry and return)" >&2
+
+start_churn() {  # sets CHURN; the workload waits for SIGUSR1, runs SECS seconds, exits
+  "$WORK/churn" wait seconds "$SECS" > "$WORK/churn.out" 2>&1 &
+  CHURN=$!
+  PIDS+=("$CHURN")
+  for _ in $(seq 200); do grep -q waiting "$WORK/churn.out" && break; sleep 0.01; done
+}
+
+ops_of() { awk '/^total ops\/s/ {print $3}' "$WORK/churn.out"; }
+
+ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+
+run_untraced() {
+  start_churn; local p=$CHURN; kill -USR1 "$p"; wait "$p" || true; ops_of
+}
+
+run_leakdetector() {
+  start_churn; local p=$CHURN
+  "${JAVA[@]}" io.leakdetector.uprobes.bench.UprobesBench "$p" "${EXTRA[@]}" > "$WORK/ld.out" 2>&1 &
+  local j=$!; PIDS+=("$j")
+  for _ in $(seq 3000); do grep -q attached "$WORK/ld.out" && break; sleep 0.01; done
+  kill -USR1 "$p"; wait "$p" || true; wait "$j" || true
+  local r; r=$(grep '^result' "$WORK/ld.out" || echo "result failed")
+  echo "$(ops_of) $(sed -E 's/.*cpu_percent=([0-9.]+).* lost=([0-9]+).*/\1 \2/' <<< "$r") $(sed -E 's/.*samples_per_s=([0-9]+).*/\1/' <<< "$r")"
+}
+
+run_perf() {
+  start_churn; local p=$CHURN
+  perf record -g -e 'ldbench:*' -p "$p" -o "$WORK/perf.data" > "$WORK/perf.out" 2>&1 &
+  local q=$!; PIDS+=("$q")
+  sleep 3  # perf has no "ready" signal; opening 7 events on one thread is quick
+  local c0; c0=$(ticks "$q"); local t0; t0=$(date +%s.%N)
+  kill -USR1 "$p"; wait "$p" || true
+  local c1; c1=$(ticks "$q"); local t1; t1=$(date +%s.%N)
+  wait "$q" || true
+  perf report -i "$WORK/perf.data" --stats > "$WORK/perf.stats" 2>/dev/null || true
+  local lost; lost=$(awk '/LOST_SAMPLES events|LOST events/ {s+=$NF} END {print s+0}' "$WORK/perf.stats")
+  local samples; samples=$(awk '/SAMPLE events/ {print $NF; exit}' "$WORK/perf.stats")
+  local cpu; cpu=$(awk -v a="$c0" -v b="$c1" -v t0="$t0" -v t1="$t1" 'BEGIN {printf "%.1f", (b-a)/(t1-t0)}')
+  echo "$(ops_of) $cpu $lost $(awk -v s="${samples:-0}" -v d="$SECS" 'BEGIN {printf "%.0f", s/d}')"
+}
+
+printf '%-6s %-13s %12s %9s %9s %10s %12s\n' round mode ops/s slowdown tool_cpu% lost samples/s
+declare -a SLOW_LD SLOW_PERF CPU_LD LOST_LD
+for r in $(seq "$ROUNDS"); do
+  b1=$(run_untraced)
+  read -r ld_ops ld_cpu ld_lost ld_rate <<< "$(run_leakdetector)"
+  read -r pf_ops pf_cpu pf_lost pf_rate <<< "$(run_perf)"
+  b2=$(run_untraced)
+  base=$(awk -v a="$b1" -v b="$b2" 'BEGIN {print (a+b)/2}')
+  s_ld=$(awk -v b="$base" -v o="$ld_ops" 'BEGIN {printf "%.0f", b/o}')
+  s_pf=$(awk -v b="$base" -v o="$pf_ops" 'BEGIN {printf "%.0f", b/o}')
+  printf '%-6s %-13s %12.0f %9s %9s %10s %12s\n' "$r" untraced "$b1" 1 - - -
+  printf '%-6s %-13s %12.0f %9s %9s %10s %12s\n' "$r" leakdetector "$ld_ops" "${s_ld}x" "$ld_cpu" "$ld_lost" "$ld_rate"
+  printf '%-6s %-13s %12.0f %9s %9s %10s %12s\n' "$r" "perf record" "$pf_ops" "${s_pf}x" "$pf_cpu" "$pf_lost" "$pf_rate"
+  printf '%-6s %-13s %12.0f %9s %9s %10s %12s\n' "$r" untraced "$b2" 1 - - -
+  SLOW_LD+=("$s_ld"); SLOW_PERF+=("$s_pf"); CPU_LD+=("$ld_cpu"); LOST_LD+=("$ld_lost")
+done
+awk -v l="${SLOW_LD[*]}" -v p="${SLOW_PERF[*]}" -v c="${CPU_LD[*]}" -v z="${LOST_LD[*]}" 'BEGIN {
+  n = split(l, L, " "); split(p, P, " "); split(c, C, " "); split(z, Z, " ")
+  for (i = 1; i <= n; i++) { sl += L[i]; sp += P[i]; sc += C[i]; sz += Z[i] }
+  printf "\nmean slowdown: leakdetector %.0fx, perf record -g %.0fx (ratio %.2f); leakdetector CPU %.1f%% of one core; lost %d\n",
+    sl/n, sp/n, (sl/n)/(sp/n), sc/n, sz
+}'

@@ -1,0 +1,142 @@
+package io.leakdetector.uprobes.bench;
+
+import io.leakdetector.SortOrder;
+import io.leakdetector.internal.engine.EngineConfig;
+import io.leakdetector.internal.engine.EngineSnapshot;
+import io.leakdetector.internal.engine.HeapEngine;
+import io.leakdetector.internal.engine.SnapshotQuery;
+import io.leakdetector.spi.HeapEventSink;
+import io.leakdetector.spi.HeapEventSource;
+import io.leakdetector.spi.ModuleListener;
+import io.leakdetector.spi.SourceRequest;
+import io.leakdetector.spi.TargetSpec;
+import io.leakdetector.uprobes.UprobesSourceProvider;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The tracing side of {@code bench/uprobes.sh} (not a test): attaches to a process with the uprobes
+ * source feeding the real engine, prints {@code attached}, and when the process exits prints this
+ * JVM's CPU use over the traced window and the source's counters.
+ *
+ * <p>Usage: {@code UprobesBench PID [option=value…]} (options as in {@code SourceRequest}), or
+ * {@code UprobesBench plan LIBC} to print where each probe goes.
+ */
+public final class UprobesBench {
+  private UprobesBench() {}
+
+  public static void main(String[] args) throws Exception {
+    if (args[0].equals("plan")) {
+      // where the source places each probe in a libc: "symbol delta", one line each
+      var image =
+          new io.leakdetector.uprobes.probe.LibcProbePlanner(true)
+              .plan(args[1], Path.of(args[1]), 0);
+      for (var site : image.sites()) {
+        for (var f : site.functions()) {
+          System.out.println(f.symbol() + " " + site.placementDelta());
+        }
+      }
+      return;
+    }
+    long pid = Long.parseLong(args[0]);
+    Map<String, String> options = new HashMap<>();
+    for (int i = 1; i < args.length; i++) {
+      String[] kv = args[i].split("=", 2);
+      options.put(kv[0], kv[1]);
+    }
+    HeapEngine engine = new HeapEngine(EngineConfig.DEFAULT);
+    CountDownLatch ended = new CountDownLatch(1);
+    HeapEventSink sink = new EndingSink(engine, ended);
+    try (HeapEventSource source =
+        new UprobesSourceProvider()
+            .open(new SourceRequest(new TargetSpec.Pid(pid), false, options))) {
+      source.start(sink, ModuleListener.NONE);
+      long cpu0 = cpuTicks();
+      long t0 = System.nanoTime();
+      System.out.println("attached");
+      System.out.flush();
+      ended.await(600, TimeUnit.SECONDS);
+      long t1 = System.nanoTime();
+      long cpu1 = cpuTicks();
+      double seconds = (t1 - t0) / 1e9;
+      double cpuPercent = 100.0 * (cpu1 - cpu0) / 100.0 / seconds; // USER_HZ = 100
+      Map<String, Long> c = source.counters();
+      EngineSnapshot s =
+          engine.snapshot(new SnapshotQuery(SortOrder.COUNT, 10, 0, 0, System.nanoTime(), false));
+      System.out.printf(
+          "result cpu_percent=%.1f seconds=%.2f samples=%d samples_per_s=%.0f lost=%d"
+              + " late=%d outstanding=%d%n",
+          cpuPercent,
+          seconds,
+          c.get("samples"),
+          c.get("samples") / seconds,
+          c.get("lostEvents"),
+          c.get("lateEvents"),
+          s.totals().outstandingCount());
+    }
+  }
+
+  /** utime + stime of this JVM, in clock ticks. */
+  static long cpuTicks() throws Exception {
+    String stat = Files.readString(Path.of("/proc/self/stat"));
+    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+    return Long.parseLong(f[11]) + Long.parseLong(f[12]);
+  }
+
+  private record EndingSink(HeapEngine engine, CountDownLatch ended) implements HeapEventSink {
+    @Override
+    public int internStack(long[] frames, int offset, int length) {
+      return engine.internStack(frames, offset, length);
+    }
+
+    @Override
+    public void onAlloc(long t, long heap, long address, long size, int stack) {
+      engine.onAlloc(t, heap, address, size, stack);
+    }
+
+    @Override
+    public void onFree(long t, long heap, long address) {
+      engine.onFree(t, heap, address);
+    }
+
+    @Override
+    public void onRealloc(long t, long heap, long old, long address, long size, int stack) {
+      engine.onRealloc(t, heap, old, address, size, stack);
+    }
+
+    @Override
+    public void onHeapDestroy(long t, long heap) {
+      engine.onHeapDestroy(t, heap);
+    }
+
+    @Override
+    public void onLost(long count) {
+      engine.onLost(count);
+    }
+
+    @Override
+    public void onTargetExit(int exitCode) {
+      ended.countDown();
+    }
+
+    @Override
+    public void onSourceFailure(String message) {
+      System.out.println("failure " + message);
+      ended.countDown();
+    }
+
+    @Override
+    public void beginBatch() {
+      engine.beginBatch();
+    }
+
+    @Override
+    public void endBatch() {
+      engine.endBatch();
+    }
+  }
+}
