@@ -21,9 +21,14 @@ public final class EngineFootprint {
   private EngineFootprint() {}
 
   public static void main(String[] args) {
-    int[] targets = {1_000_000, 10_000_000};
     MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
     Workload workload = new Workload(10_000, 1);
+    measure(memory, workload, 0, "Linux layout (heap 0)");
+    measure(memory, workload, 0x7FF6_0000_0000L, "Windows layout (a heap handle per block)");
+  }
+
+  private static void measure(MemoryMXBean memory, Workload workload, long heap, String layout) {
+    int[] targets = {1_000_000, 10_000_000};
     long before = usedAfterGc(memory);
     HeapEngine engine = new HeapEngine(EngineConfig.DEFAULT);
     int[] ids = workload.internAll(engine);
@@ -35,7 +40,7 @@ public final class EngineFootprint {
       engine.beginBatch();
       while (filled < target) {
         long a = Workload.address(filled);
-        engine.onAlloc(time, 0, a, Workload.size(a), ids[workload.stack(a)]);
+        engine.onAlloc(time, heap, a, Workload.size(a), ids[workload.stack(a)]);
         filled++;
         if ((filled & 1023) == 0) {
           engine.endBatch();
@@ -53,16 +58,18 @@ public final class EngineFootprint {
       long used = usedAfterGc(memory) - before;
       System.out.printf(
           Locale.ROOT,
-          "outstanding %,d: engine arrays %.1f bytes/allocation, heap used after GC %.1f"
+          "%s, outstanding %,d: engine arrays %.1f bytes/allocation, heap used after GC %.1f"
               + " bytes/allocation%n",
+          layout,
           engine.blockCount(),
           (double) engine.retainedBytes() / engine.blockCount(),
           (double) used / engine.blockCount());
     }
     System.out.printf(
         Locale.ROOT,
-        "worst engine arrays while filling 1,000,000 to 10,000,000: %.1f bytes/allocation"
+        "%s, worst engine arrays while filling 1,000,000 to 10,000,000: %.1f bytes/allocation"
             + " (at %,d)%n",
+        layout,
         worst,
         worstAt);
   }

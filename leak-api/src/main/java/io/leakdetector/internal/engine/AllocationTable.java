@@ -6,13 +6,15 @@ package io.leakdetector.internal.engine;
  *
  * <p>Layout per slot: the address and a packed value (stack id in the high 32 bits, a size field in
  * the low 32 bits) side by side in one {@code long[]}, so a lookup touches one cache line; the tick
- * in an {@code int[]}; the heap index in an {@code int[]} that exists only once a block on a
- * non-zero heap index was stored (Linux never pays for it). That is 20 bytes a slot (24 with
- * heaps). Sizes of 2 GiB and more go to a side array; the size field then holds the complement of
- * their index there.
+ * in an {@code int[]}; the heap index in a {@code char[]} that exists only once a block on a
+ * non-zero heap index was stored (Linux never pays for it). That is 20 bytes a slot (22 with
+ * heaps). Heap indexes are reused after a heap is destroyed, so 16 bits suffice unless more than 65
+ * 535 heaps are alive at once; a block on a heap beyond that is refused (counted as dropped). Sizes
+ * of 2 GiB and more go to a side array; the size field then holds the complement of their index
+ * there.
  *
  * <p>The capacity is not a power of two: the table grows by half when it is three quarters full, so
- * the load stays between 1/2 and 3/4 and a block costs 27 to 40 bytes (32 to 48 with heaps). A
+ * the load stays between 1/2 and 3/4 and a block costs 27 to 40 bytes (29 to 44 with heaps). A
  * slot's home is {@code hash * capacity >> 32} (a multiply instead of a mask). Deletion is by
  * backward shift, so there are no tombstones and probe lengths do not decay with churn.
  *
@@ -26,12 +28,15 @@ final class AllocationTable {
   /** The largest capacity: the entries array holds two longs a slot. */
   static final int MAX_CAPACITY = (Integer.MAX_VALUE - 16) / 2;
 
+  /** The largest heap index a block can have: the heap column holds 16 bits. */
+  static final int MAX_HEAP_INDEX = Character.MAX_VALUE;
+
   private static final int MIN_CAPACITY = 16;
   private static final long SIZE_MASK = 0xFFFF_FFFFL;
 
   private long[] entries;
   private int[] ticks;
-  private int[] heaps;
+  private char[] heaps;
   private int capacity;
   private int size;
   private int growAt;
@@ -107,7 +112,7 @@ final class AllocationTable {
 
   private int locateOnHeaps(int heap, long address) {
     long[] e = entries;
-    int[] hp = heaps;
+    char[] hp = heaps;
     int cap = capacity;
     int i = home(heap, address, cap);
     while (true) {
@@ -139,6 +144,9 @@ final class AllocationTable {
    */
   boolean insert(int notFound, int heap, long address, long size, int stackId, int tick) {
     int slot = -1 - notFound;
+    if (heap > MAX_HEAP_INDEX) {
+      return false;
+    }
     if (this.size >= growAt || (heap != 0 && heaps == null)) {
       if (!makeRoom(heap)) {
         return false;
@@ -153,7 +161,7 @@ final class AllocationTable {
     entries[2 * slot + 1] = ((long) stackId << 32) | (sizeField & SIZE_MASK);
     ticks[slot] = tick;
     if (heaps != null) {
-      heaps[slot] = heap;
+      heaps[slot] = (char) heap;
     }
     this.size++;
     return true;
@@ -162,7 +170,7 @@ final class AllocationTable {
   private boolean makeRoom(int heap) {
     if (heap != 0 && heaps == null) {
       try {
-        heaps = new int[capacity];
+        heaps = new char[capacity];
       } catch (OutOfMemoryError e) {
         return false;
       }
@@ -188,19 +196,19 @@ final class AllocationTable {
     }
     long[] newEntries;
     int[] newTicks;
-    int[] newHeaps = null;
+    char[] newHeaps = null;
     try {
       newEntries = new long[2 * newCapacity];
       newTicks = new int[newCapacity];
       if (heaps != null) {
-        newHeaps = new int[newCapacity];
+        newHeaps = new char[newCapacity];
       }
     } catch (OutOfMemoryError e) {
       return false;
     }
     long[] oldEntries = entries;
     int[] oldTicks = ticks;
-    int[] oldHeaps = heaps;
+    char[] oldHeaps = heaps;
     for (int s = 0; s < capacity; s++) {
       long address = oldEntries[2 * s];
       if (address == 0) {
@@ -215,7 +223,7 @@ final class AllocationTable {
       newEntries[2 * i + 1] = oldEntries[2 * s + 1];
       newTicks[i] = oldTicks[s];
       if (newHeaps != null) {
-        newHeaps[i] = heap;
+        newHeaps[i] = (char) heap;
       }
     }
     entries = newEntries;
@@ -270,7 +278,7 @@ final class AllocationTable {
   void removeAt(int slot) {
     releaseBig(slot);
     long[] e = entries;
-    int[] hp = heaps;
+    char[] hp = heaps;
     int cap = capacity;
     int hole = slot;
     int j = slot;
@@ -289,7 +297,7 @@ final class AllocationTable {
         e[2 * hole + 1] = e[2 * j + 1];
         ticks[hole] = ticks[j];
         if (hp != null) {
-          hp[hole] = heap;
+          hp[hole] = (char) heap;
         }
         hole = j;
       }
@@ -326,7 +334,7 @@ final class AllocationTable {
   long retainedBytes() {
     long bytes = 8L * entries.length + 4L * ticks.length + 8L * bigSizes.length;
     if (heaps != null) {
-      bytes += 4L * heaps.length;
+      bytes += 2L * heaps.length;
     }
     return bytes;
   }

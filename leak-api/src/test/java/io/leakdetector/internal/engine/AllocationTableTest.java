@@ -107,6 +107,16 @@ class AllocationTableTest {
   }
 
   @Test
+  void aHeapIndexBeyondSixteenBitsIsRefused() {
+    AllocationTable t = new AllocationTable(16);
+    int heap = AllocationTable.MAX_HEAP_INDEX;
+    assertThat(put(t, heap, 0x1000, 1, 0)).isTrue();
+    assertThat(t.heapAt(t.locate(heap, 0x1000))).isEqualTo(heap);
+    assertThat(t.insert(t.locate(heap + 1, 0x2000), heap + 1, 0x2000, 1, 0, 0)).isFalse();
+    assertThat(t.size()).isEqualTo(1);
+  }
+
+  @Test
   void bigSizesReuseTheirSideSlots() {
     AllocationTable t = new AllocationTable(16);
     for (int round = 0; round < 1000; round++) {
