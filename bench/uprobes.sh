@@ -90,8 +90,9 @@ run_perf() {
   local c1; c1=$(ticks "$q"); local t1; t1=$(date +%s.%N)
   wait "$q" || true
   perf report -i "$WORK/perf.data" --stats > "$WORK/perf.stats" 2>/dev/null || true
-  local lost; lost=$(awk '/LOST_SAMPLES events|LOST events/ {s+=$NF} END {print s+0}' "$WORK/perf.stats")
-  local samples; samples=$(awk '/SAMPLE events/ {print $NF; exit}' "$WORK/perf.stats")
+  # "  LOST events:   12  ( 0.1%)": the number follows "events:" (aggregated section first)
+  local lost; lost=$(awk '/^Aggregated/ {a=1} /stats:$/ {a=0} a && /LOST(_SAMPLES)? events:/ {for (i = 1; i < NF; i++) if ($i == "events:") s += $(i+1)} END {print s+0}' "$WORK/perf.stats")
+  local samples; samples=$(awk '/ SAMPLE events:/ {for (i = 1; i < NF; i++) if ($i == "events:") {print $(i+1); exit}}' "$WORK/perf.stats")
   local cpu; cpu=$(awk -v a="$c0" -v b="$c1" -v t0="$t0" -v t1="$t1" 'BEGIN {printf "%.1f", (b-a)/(t1-t0)}')
   echo "$(ops_of) $cpu $lost $(awk -v s="${samples:-0}" -v d="$SECS" 'BEGIN {printf "%.0f", s/d}')"
 }

@@ -44,13 +44,18 @@ public final class UprobesBench {
     }
     long pid = Long.parseLong(args[0]);
     Map<String, String> options = new HashMap<>();
+    boolean nullSink = false;
     for (int i = 1; i < args.length; i++) {
       String[] kv = args[i].split("=", 2);
-      options.put(kv[0], kv[1]);
+      if (kv[0].equals("sink")) {
+        nullSink = kv[1].equals("null"); // measures the source alone
+      } else {
+        options.put(kv[0], kv[1]);
+      }
     }
     HeapEngine engine = new HeapEngine(EngineConfig.DEFAULT);
     CountDownLatch ended = new CountDownLatch(1);
-    HeapEventSink sink = new EndingSink(engine, ended);
+    HeapEventSink sink = nullSink ? new NullSink(ended) : new EndingSink(engine, ended);
     try (HeapEventSource source =
         new UprobesSourceProvider()
             .open(new SourceRequest(new TargetSpec.Pid(pid), false, options))) {
@@ -85,6 +90,39 @@ public final class UprobesBench {
     String stat = Files.readString(Path.of("/proc/self/stat"));
     String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
     return Long.parseLong(f[11]) + Long.parseLong(f[12]);
+  }
+
+  /** Takes every event and keeps nothing. */
+  private record NullSink(CountDownLatch ended) implements HeapEventSink {
+    @Override
+    public int internStack(long[] frames, int offset, int length) {
+      return length;
+    }
+
+    @Override
+    public void onAlloc(long t, long heap, long address, long size, int stack) {}
+
+    @Override
+    public void onFree(long t, long heap, long address) {}
+
+    @Override
+    public void onRealloc(long t, long heap, long old, long address, long size, int stack) {}
+
+    @Override
+    public void onHeapDestroy(long t, long heap) {}
+
+    @Override
+    public void onLost(long count) {}
+
+    @Override
+    public void onTargetExit(int exitCode) {
+      ended.countDown();
+    }
+
+    @Override
+    public void onSourceFailure(String message) {
+      ended.countDown();
+    }
   }
 
   private record EndingSink(HeapEngine engine, CountDownLatch ended) implements HeapEventSink {
