@@ -13,6 +13,7 @@ import io.leakdetector.uprobes.event.AllocationPairing;
 import io.leakdetector.uprobes.event.EventBatch;
 import io.leakdetector.uprobes.event.EventTable;
 import io.leakdetector.uprobes.event.RecordDecoder;
+import io.leakdetector.uprobes.event.Warmup;
 import io.leakdetector.uprobes.linux.CpuArch;
 import io.leakdetector.uprobes.linux.LinuxC;
 import io.leakdetector.uprobes.linux.PerfEventAttr;
@@ -42,7 +43,7 @@ import java.util.concurrent.TimeUnit;
  * and the kernel facts it rests on.
  */
 final class UprobesSource implements HeapEventSource, RecordDecoder.Sideband {
-  private static final int PAGE_SIZE = 4096;
+  private static final int PAGE_SIZE = LinuxC.getpagesize();
 
   private final CpuArch arch;
   private final PerfEvents perf;
@@ -71,6 +72,8 @@ final class UprobesSource implements HeapEventSource, RecordDecoder.Sideband {
   private AllocationPairing pairing;
   private EventBatch current;
   private EventBatch next;
+  private EventBatch spill;
+  private volatile long spills;
   private Thread consumer;
   private volatile boolean stopRequested;
   private volatile boolean started;
@@ -91,6 +94,8 @@ final class UprobesSource implements HeapEventSource, RecordDecoder.Sideband {
   private volatile long eventsOpen;
   private volatile long exitedThreadEvents;
   private volatile long closeMillis;
+  private volatile long warmupMillis;
+  private Thread warmup;
   private volatile String lastThreadError = "";
 
   private UprobesSource(
@@ -157,6 +162,17 @@ final class UprobesSource implements HeapEventSource, RecordDecoder.Sideband {
   }
 
   private void open(List<LibcLocator.Found> launchLibcs) throws LeakDetectorException {
+    // compile the reader's hot code while the kernel registers the probes (see Warmup)
+    warmup =
+        new Thread(
+            () -> {
+              long begin = System.nanoTime();
+              Warmup.run(layout(arch), 100);
+              warmupMillis = (System.nanoTime() - begin) / 1_000_000;
+            },
+            "leakdetector-uprobes-warmup");
+    warmup.setDaemon(true);
+    warmup.start();
     try {
       pidfd = perf.pidfdOpen(pid);
     } catch (LastErrorException e) {
@@ -396,6 +412,11 @@ final class UprobesSource implements HeapEventSource, RecordDecoder.Sideband {
     }
     this.sink = eventSink;
     this.modules = moduleListener == null ? ModuleListener.NONE : moduleListener;
+    try {
+      warmup.join();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
     RecordDecoder.Layout layout = layout(arch);
     decoder = new RecordDecoder(pid, table, layout, options.maxStack(), this, eventSink);
     decoder.siteDumpsStack(sites.dumpsStack());
@@ -403,6 +424,7 @@ final class UprobesSource implements HeapEventSource, RecordDecoder.Sideband {
     pairing.siteKinds(sites.kinds());
     current = new EventBatch(1 << 16);
     next = new EventBatch(1 << 16);
+    spill = new EventBatch(1 << 16);
     started = true;
     try {
       if (launched == null) {
@@ -504,21 +526,33 @@ final class UprobesSource implements HeapEventSource, RecordDecoder.Sideband {
   }
 
   private void drainAll() {
-    decoder.into(current);
+    drainInto(current);
+  }
+
+  private void drainInto(EventBatch target) {
+    decoder.into(target);
     for (PerfRing ring : rings) {
-      ring.drain(decoder);
-      if (current.count() > EventBatch.MAX_EVENTS - (1 << 20)) {
-        processUpTo(Long.MAX_VALUE);
-        decoder.into(current);
+      if (target.count() > EventBatch.MAX_EVENTS - (1 << 20)) {
+        break; // the rings keep the rest; the kernel counts what they cannot take
       }
+      ring.drain(decoder);
     }
     drains++;
   }
 
+  /**
+   * Applies the events of {@code current} older than {@code cutoff} in time order. Every few
+   * thousand events it checks the rings and, when one is more than half full, drains them into
+   * {@code spill}, so a slow stretch (a cold JIT, a slow sink) does not overflow them.
+   */
   private void processUpTo(long cutoff) {
     int ready = current.sort(cutoff);
     sink.beginBatch();
     for (int k = 0; k < ready; k++) {
+      if ((k & 2047) == 2047 && ringsHalfFull()) {
+        drainInto(spill);
+        spills++;
+      }
       int i = current.indexAt(k);
       long t = current.time(i);
       if (t < lastProcessedTime) {
@@ -535,9 +569,19 @@ final class UprobesSource implements HeapEventSource, RecordDecoder.Sideband {
     sink.endBatch();
     next.clear();
     current.carryOver(ready, next);
+    spill.moveAllTo(next);
     EventBatch swap = current;
     current = next;
     next = swap;
+  }
+
+  private boolean ringsHalfFull() {
+    for (PerfRing ring : rings) {
+      if (ring.pending() > ring.dataSize() / 2) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private long readTargetLong(long address, long fallback) {
@@ -667,6 +711,8 @@ final class UprobesSource implements HeapEventSource, RecordDecoder.Sideband {
     c.put("threadAttachFailures", threadAttachFailures);
     c.put("libcsProbedLate", libcsProbedLate);
     c.put("drains", drains);
+    c.put("warmupMillis", warmupMillis);
+    c.put("spills", spills);
     c.put("lateEvents", lateEvents);
     if (d != null) {
       c.put("samples", d.samples());

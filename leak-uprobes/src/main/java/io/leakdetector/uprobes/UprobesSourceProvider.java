@@ -153,7 +153,7 @@ public final class UprobesSourceProvider implements HeapEventSourceProvider {
       throw new LeakDetectorException(
           Kind.UNAVAILABLE, "Cannot read the uprobe PMU: " + e.getMessage() + ".", e);
     }
-    SourceOptions options = SourceOptions.from(request, 4096);
+    SourceOptions options = SourceOptions.from(request, LinuxC.getpagesize());
     TargetSpec target = request.target();
     if (target instanceof TargetSpec.Pid p) {
       return UprobesSource.attach(arch, pmu, options, request.includeKernelFrames(), p.pid());

@@ -136,7 +136,14 @@ public final class AllocationPairing {
     long a0 = pending.poppedArg0();
     long a1 = pending.poppedArg1();
     long a2 = pending.poppedArg2();
-    int stack = batch.stack(i);
+    if (result == 0
+        && kinds[site] != Kind.POSIX_MEMALIGN
+        && kinds[site] != Kind.REALLOC
+        && kinds[site] != Kind.REALLOCARRAY) {
+      failedCalls++;
+      return;
+    }
+    int stack = sink.internStack(batch.frames(), batch.frameAt(i), batch.frameCount(i));
     switch (kinds[site]) {
       case SIZE_ARG0 -> alloc(t, result, a0, stack);
       case SIZE_ARG1 -> alloc(t, result, a1, stack);

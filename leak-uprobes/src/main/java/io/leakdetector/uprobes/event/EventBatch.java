@@ -13,9 +13,9 @@ public final class EventBatch {
   public static final int ENTRY = 1;
 
   /**
-   * A return probe hit: {@code v0} the result; for posix_memalign {@code v1} the stack pointer,
-   * {@code v2} the length of a stack dump kept at {@code aux} in the dump arena ({@code aux} -1
-   * when none) and {@code v3} the second result register.
+   * A return probe hit: {@code v0} the result, its callchain in the frame arena; for posix_memalign
+   * {@code v1} the stack pointer, {@code v2} the length of a stack dump kept at {@code aux} in the
+   * dump arena ({@code aux} -1 when none) and {@code v3} the second result register.
    */
   public static final int RETURN = 2;
 
@@ -39,9 +39,13 @@ public final class EventBatch {
   long[] v1;
   long[] v2;
   long[] v3;
-  int[] stack;
+  int[] frameAt;
+  int[] frameCount;
   int[] aux;
   int count;
+
+  long[] frames = new long[1 << 12];
+  int framesUsed;
 
   byte[] dumps = new byte[4096];
   int dumpsUsed;
@@ -61,7 +65,8 @@ public final class EventBatch {
     v1 = new long[capacity];
     v2 = new long[capacity];
     v3 = new long[capacity];
-    stack = new int[capacity];
+    frameAt = new int[capacity];
+    frameCount = new int[capacity];
     aux = new int[capacity];
     order = new long[capacity];
   }
@@ -88,7 +93,8 @@ public final class EventBatch {
     v1[i] = 0;
     v2[i] = 0;
     v3[i] = 0;
-    stack[i] = 0;
+    frameAt[i] = 0;
+    frameCount[i] = 0;
     aux[i] = -1;
     return i;
   }
@@ -101,6 +107,30 @@ public final class EventBatch {
     int at = dumpsUsed;
     dumpsUsed += length;
     return at;
+  }
+
+  /** Appends the callchain of return event {@code i}. */
+  public void setFrames(int i, long[] source, int length) {
+    if (framesUsed + length > frames.length) {
+      frames = Arrays.copyOf(frames, Math.max(frames.length * 2, framesUsed + length));
+    }
+    System.arraycopy(source, 0, frames, framesUsed, length);
+    frameAt[i] = framesUsed;
+    frameCount[i] = length;
+    framesUsed += length;
+  }
+
+  /** The frame arena; event {@code i}'s callchain is at {@link #frameAt}, {@link #frameCount}. */
+  public long[] frames() {
+    return frames;
+  }
+
+  public int frameAt(int i) {
+    return frameAt[i];
+  }
+
+  public int frameCount(int i) {
+    return frameCount[i];
   }
 
   public byte[] dumps() {
@@ -143,10 +173,6 @@ public final class EventBatch {
     v3[i] = value;
   }
 
-  public int stack(int i) {
-    return stack[i];
-  }
-
   public int aux(int i) {
     return aux[i];
   }
@@ -155,10 +181,6 @@ public final class EventBatch {
     v0[i] = a;
     v1[i] = b;
     v2[i] = c;
-  }
-
-  public void setStack(int i, int stackId) {
-    stack[i] = stackId;
   }
 
   public void setAux(int i, int value) {
@@ -207,7 +229,18 @@ public final class EventBatch {
       next.v1[j] = v1[i];
       next.v2[j] = v2[i];
       next.v3[j] = v3[i];
-      next.stack[j] = stack[i];
+      if (frameCount[i] > 0) {
+        int length = frameCount[i];
+        if (next.framesUsed + length > next.frames.length) {
+          next.frames =
+              Arrays.copyOf(
+                  next.frames, Math.max(next.frames.length * 2, next.framesUsed + length));
+        }
+        System.arraycopy(frames, frameAt[i], next.frames, next.framesUsed, length);
+        next.frameAt[j] = next.framesUsed;
+        next.frameCount[j] = length;
+        next.framesUsed += length;
+      }
       if (aux[i] >= 0 && type[i] == RETURN) {
         int length = (int) v2[i];
         int at = next.reserveDump(length);
@@ -220,9 +253,18 @@ public final class EventBatch {
     clear();
   }
 
+  /** Appends every event of this batch, unsorted, to {@code next}, then empties this batch. */
+  public void moveAllTo(EventBatch next) {
+    for (int i = 0; i < count; i++) {
+      order[i] = i;
+    }
+    carryOver(0, next);
+  }
+
   public void clear() {
     count = 0;
     dumpsUsed = 0;
+    framesUsed = 0;
   }
 
   private void grow() {
@@ -235,7 +277,8 @@ public final class EventBatch {
     v1 = Arrays.copyOf(v1, capacity);
     v2 = Arrays.copyOf(v2, capacity);
     v3 = Arrays.copyOf(v3, capacity);
-    stack = Arrays.copyOf(stack, capacity);
+    frameAt = Arrays.copyOf(frameAt, capacity);
+    frameCount = Arrays.copyOf(frameCount, capacity);
     aux = Arrays.copyOf(aux, capacity);
     order = new long[capacity];
   }

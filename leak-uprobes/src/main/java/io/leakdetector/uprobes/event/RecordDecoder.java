@@ -157,9 +157,8 @@ public final class RecordDecoder implements PerfRing.RecordSink {
       truncatedRecords++;
       return;
     }
-    int stackId = sink.internStack(frames, 0, length);
     int i = batch.add(EventBatch.RETURN, time, tid, site);
-    batch.setStack(i, stackId);
+    batch.setFrames(i, frames, length);
     if (!dump) {
       batch.setValues(i, b.getLong(p + 8 * layout.returnResultSlot()), 0, 0);
       return;

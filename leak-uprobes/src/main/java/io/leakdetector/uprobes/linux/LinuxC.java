@@ -58,6 +58,9 @@ public final class LinuxC {
 
   public static native int kill(int pid, int signal) throws LastErrorException;
 
+  /** The size of a memory page. */
+  public static native int getpagesize();
+
   /** The message of {@code strerror(errno)}, for the rare error that is shown as it is. */
   public static native String strerror(int errno);
 }

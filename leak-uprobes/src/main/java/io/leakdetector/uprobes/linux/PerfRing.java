@@ -31,15 +31,22 @@ public final class PerfRing implements AutoCloseable {
   private final ByteBuffer buffer;
   private final int dataOffset;
   private final int dataSize;
-  private final ByteBuffer wrapped = ByteBuffer.allocate(1 << 16).order(ByteOrder.nativeOrder());
+  // direct like the mapping, so the decoder's code sees one buffer class
+  private final ByteBuffer wrapped =
+      ByteBuffer.allocateDirect(1 << 16).order(ByteOrder.nativeOrder());
   private long tail;
 
   private PerfRing(int fd, int cpu, Pointer base, long mapLength, int pageSize) {
+    this(fd, cpu, base, base.getByteBuffer(0, mapLength), mapLength, pageSize);
+  }
+
+  private PerfRing(
+      int fd, int cpu, Pointer base, ByteBuffer mapping, long mapLength, int pageSize) {
     this.fd = fd;
     this.cpu = cpu;
     this.base = base;
     this.mapLength = mapLength;
-    this.buffer = base.getByteBuffer(0, mapLength).order(ByteOrder.nativeOrder());
+    this.buffer = mapping.order(ByteOrder.nativeOrder());
     long offset = buffer.getLong(PerfAbi.PAGE_DATA_OFFSET);
     long size = buffer.getLong(PerfAbi.PAGE_DATA_SIZE);
     this.dataOffset = offset != 0 ? (int) offset : pageSize;
@@ -59,6 +66,17 @@ public final class PerfRing implements AutoCloseable {
     return new PerfRing(fd, cpu, p, length, pageSize);
   }
 
+  /**
+   * A ring over a direct buffer laid out like the mapping (metadata page, then the data area), with
+   * no event behind it: for tests and for warming the reader up.
+   */
+  public static PerfRing overBuffer(ByteBuffer mapping, int pageSize) {
+    if (!mapping.isDirect()) {
+      throw new IllegalArgumentException("the buffer must be direct, like a mapping");
+    }
+    return new PerfRing(-1, -1, null, mapping, mapping.capacity(), pageSize);
+  }
+
   public int fd() {
     return fd;
   }
@@ -69,6 +87,11 @@ public final class PerfRing implements AutoCloseable {
 
   public int dataSize() {
     return dataSize;
+  }
+
+  /** Sets where reading continues (for a ring over a plain buffer). */
+  public void resetTail(long newTail) {
+    this.tail = newTail;
   }
 
   /** Bytes written and not yet consumed. */
@@ -121,5 +144,6 @@ public final class PerfRing implements AutoCloseable {
       LinuxC.munmap(base, mapLength);
       base = null;
     }
+    // a ring over a plain buffer has nothing to release
   }
 }

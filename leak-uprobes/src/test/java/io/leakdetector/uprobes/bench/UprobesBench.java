@@ -64,7 +64,17 @@ public final class UprobesBench {
       long t0 = System.nanoTime();
       System.out.println("attached");
       System.out.flush();
-      ended.await(600, TimeUnit.SECONDS);
+      boolean timeline = Boolean.getBoolean("bench.timeline");
+      while (!ended.await(timeline ? 100 : 600_000, TimeUnit.MILLISECONDS)) {
+        Map<String, Long> now = source.counters();
+        System.err.printf(
+            "t=%.1f samples=%d lost=%d drains=%d cpu=%d%n",
+            (System.nanoTime() - t0) / 1e9,
+            now.get("samples"),
+            now.get("lostEvents"),
+            now.get("drains"),
+            cpuTicks() - cpu0);
+      }
       long t1 = System.nanoTime();
       long cpu1 = cpuTicks();
       double seconds = (t1 - t0) / 1e9;

@@ -53,7 +53,7 @@ class AllocationPairingTest {
   void ret(int tid, int site, long result) {
     int i = batch.add(EventBatch.RETURN, time += 10, tid, site);
     batch.setValues(i, result, 0, 0);
-    batch.setStack(i, sink.internStack(new long[] {site}, 0, 1));
+    batch.setFrames(i, new long[] {site}, 1);
     pairing.process(batch, i);
   }
 
@@ -157,7 +157,7 @@ class AllocationPairingTest {
     batch.setValues(i, 0, sp, 64);
     batch.setAux(i, at);
     batch.setV3(i, 0xdead);
-    batch.setStack(i, sink.internStack(new long[] {1}, 0, 1));
+    batch.setFrames(i, new long[] {1}, 1);
     pairing.process(batch, i);
     assertThat(sink.live()).containsOnlyKeys(pointer);
     assertThat(sink.live().get(pointer).size()).isEqualTo(2048);

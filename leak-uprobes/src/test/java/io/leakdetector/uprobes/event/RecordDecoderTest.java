@@ -94,7 +94,9 @@ class RecordDecoderTest {
     decoder.record(b, 0, b.capacity());
     assertThat(batch.type(0)).isEqualTo(EventBatch.RETURN);
     assertThat(batch.v0(0)).isEqualTo(0xAAAA);
-    assertThat(sink.stack(batch.stack(0))).containsExactly(0x401234, 0x401500);
+    assertThat(batch.frameCount(0)).isEqualTo(2);
+    assertThat(batch.frames()[batch.frameAt(0)]).isEqualTo(0x401234);
+    assertThat(batch.frames()[batch.frameAt(0) + 1]).isEqualTo(0x401500);
   }
 
   @Test
