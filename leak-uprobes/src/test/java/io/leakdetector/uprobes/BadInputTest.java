@@ -51,9 +51,10 @@ class BadInputTest {
 
   @Test
   void aProcessThatHasExitedButIsNotReaped() throws Exception {
-    // the background child exits at once; exec'd sleep never reaps it, so it stays a zombie
+    // the background child exits after the shell has become sleep, which never reaps it, so it
+    // stays a zombie (a child that exits before the exec may be reaped by the shell itself)
     Process p =
-        new ProcessBuilder("/bin/sh", "-c", "true & echo $!; exec sleep 30")
+        new ProcessBuilder("/bin/sh", "-c", "sleep 0.3 & echo $!; exec sleep 30")
             .redirectErrorStream(true)
             .start();
     try {
