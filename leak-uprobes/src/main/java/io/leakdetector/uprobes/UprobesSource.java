@@ -36,6 +36,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * A live stream of one process's heap events from uprobes on its libc's allocator, read through
@@ -79,6 +80,9 @@ final class UprobesSource implements HeapEventSource, RecordDecoder.Sideband {
   private volatile boolean started;
   private volatile boolean closed;
   private volatile boolean targetExited;
+
+  /** Every event older than this (System.nanoTime) has been handed to the sink. */
+  private volatile long processedUpTo = Long.MIN_VALUE;
 
   private long lastProcessedTime = Long.MIN_VALUE;
   private volatile long lateEvents;
@@ -494,6 +498,7 @@ final class UprobesSource implements HeapEventSource, RecordDecoder.Sideband {
         long drainStart = System.nanoTime();
         drainAll();
         processUpTo(exited ? Long.MAX_VALUE : drainStart - options.reorderNanos());
+        processedUpTo = drainStart - options.reorderNanos();
         if (exited) {
           drainAll();
           processUpTo(Long.MAX_VALUE);
@@ -690,6 +695,25 @@ final class UprobesSource implements HeapEventSource, RecordDecoder.Sideband {
       libcsProbedLate++;
     } catch (IOException | RuntimeException e) {
       lastThreadError = "cannot probe " + mapping.path() + ": " + e.getMessage();
+    }
+  }
+
+  /**
+   * Waits (at most a few poll periods) until every event that happened before this call has reached
+   * the sink, so that a periodic snapshot taken next sees what the target did until now and not
+   * only what an earlier drain had taken.
+   */
+  @Override
+  public void poll() {
+    long now = System.nanoTime();
+    long deadline =
+        now + 4 * (options.pollMillis() * 1_000_000L + options.reorderNanos()) + 50_000_000L;
+    while (started
+        && !closed
+        && !targetExited
+        && processedUpTo < now
+        && System.nanoTime() - deadline < 0) {
+      LockSupport.parkNanos(1_000_000L);
     }
   }
 
