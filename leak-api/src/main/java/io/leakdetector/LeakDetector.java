@@ -183,7 +183,11 @@ public final class LeakDetector {
       return this;
     }
 
-    /** Launches this command and traces it from its first instruction. */
+    /**
+     * Launches this command and traces it from its first instruction. The command is not ended with
+     * the session: if it still runs when the session ends, the caller decides (the command line
+     * terminates it).
+     */
     public Builder command(List<String> command) {
       if (command == null || command.isEmpty()) {
         throw new IllegalArgumentException("command is empty");

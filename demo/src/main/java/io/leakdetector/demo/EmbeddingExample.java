@@ -36,15 +36,22 @@ public final class EmbeddingExample {
     if (args.length > 0) {
       builder.pid(Long.parseLong(args[0]));
     } else {
+      Path dir = Files.createTempDirectory("leakdetector-demo");
       Path demo =
-          NativeDemo.extractTo(Files.createTempDirectory("leakdetector-demo"))
+          NativeDemo.extractTo(dir)
               .orElseThrow(() -> new IllegalStateException("no native demo in this build"));
+      dir.toFile().deleteOnExit();
+      demo.toFile().deleteOnExit();
       builder.command(List.of(demo.toString(), "--rounds", "0", "--delay-ms", "500"));
     }
     try (LeakSession session = builder.build().open()) {
       session.start();
       session.awaitTermination();
       System.out.println("session ended: " + session.endReason());
+      if (args.length == 0) {
+        // A launched command outlives the session; the demo runs forever, so end it here.
+        ProcessHandle.of(session.target().pid()).ifPresent(ProcessHandle::destroy);
+      }
     } catch (LeakDetectorException e) {
       System.err.println(e.getMessage());
       System.exit(2);

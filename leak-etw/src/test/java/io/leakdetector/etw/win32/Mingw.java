@@ -67,7 +67,8 @@ public final class Mingw {
     }
     Path gcc = require(compiler);
     try {
-      Path dir = Files.createTempDirectory("mingw-facts");
+      Path dir =
+          Files.createTempDirectory(Files.createDirectories(Path.of("target")), "mingw-facts");
       for (Map.Entry<String, String> file : generated.entrySet()) {
         Files.writeString(dir.resolve(file.getKey()), file.getValue());
       }

@@ -78,7 +78,8 @@ final class MingwFacts {
     }
     Path gcc = require("x86_64-w64-mingw32-gcc");
     try {
-      Path dir = Files.createTempDirectory("dbghelp-facts");
+      Path dir =
+          Files.createTempDirectory(Files.createDirectories(Path.of("target")), "dbghelp-facts");
       Path source = dir.resolve("dbghelp_layout.c");
       try (InputStream in = MingwFacts.class.getResourceAsStream("dbghelp_layout.c")) {
         Files.write(source, in.readAllBytes());
