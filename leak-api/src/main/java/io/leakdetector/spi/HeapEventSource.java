@@ -34,6 +34,16 @@ public interface HeapEventSource extends AutoCloseable {
     return Map.of();
   }
 
+  /**
+   * Stops delivering events: everything the source already read or buffered has reached the sink
+   * when this returns, and nothing reaches it afterwards. The session calls it before the final
+   * report, so that a source whose {@link #close} is slow does not hold that report up. May leave
+   * releasing system resources to {@link #close}. Idempotent; by default it is {@link #close}.
+   */
+  default void stop() {
+    close();
+  }
+
   /** Stops tracing, joins the source's threads and releases every system resource. Idempotent. */
   @Override
   void close();

@@ -775,14 +775,12 @@ final class UprobesSource implements HeapEventSource, RecordDecoder.Sideband {
 
   // ------------------------------------------------------------------ closing
 
+  /**
+   * Stops the reader, which applies what the rings still hold before it ends. The probes stay in
+   * place until {@link #close} (destroying them takes seconds): events meanwhile are not read.
+   */
   @Override
-  public void close() {
-    synchronized (this) {
-      if (closed) {
-        return;
-      }
-      closed = true;
-    }
+  public void stop() {
     stopRequested = true;
     Thread t = consumer;
     if (t != null && t != Thread.currentThread()) {
@@ -792,6 +790,17 @@ final class UprobesSource implements HeapEventSource, RecordDecoder.Sideband {
         Thread.currentThread().interrupt();
       }
     }
+  }
+
+  @Override
+  public void close() {
+    synchronized (this) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+    }
+    stop();
     long closeBegin = System.nanoTime();
     List<ThreadEvents> all;
     synchronized (threads) {

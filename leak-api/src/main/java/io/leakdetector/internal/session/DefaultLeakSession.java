@@ -273,9 +273,10 @@ public final class DefaultLeakSession implements LeakSession {
   }
 
   /**
-   * Ends the session once: stops tracing (so what the source still held is drained into the
-   * engine), delivers a final report when asked and closes the exporters. The resolver stays open
-   * until {@link #close()}, so that {@link #snapshot()} still names frames afterwards.
+   * Ends the session once: stops the source (so what it still held is drained into the engine),
+   * delivers a final report when asked, then closes the source (which may take seconds) and the
+   * exporters. The resolver stays open until {@link #close()}, so that {@link #snapshot()} still
+   * names frames afterwards.
    */
   private void end(String reason, boolean finalReport) {
     reportLock.lock();
@@ -286,10 +287,11 @@ public final class DefaultLeakSession implements LeakSession {
       boolean wasRunning = state == State.RUNNING;
       state = State.ENDED;
       endReason = reason;
-      source.close();
+      source.stop();
       if (finalReport && wasRunning) {
         deliver(take(true, true, reason));
       }
+      source.close();
       for (SnapshotExporter exporter : config.exporters()) {
         try {
           exporter.close();

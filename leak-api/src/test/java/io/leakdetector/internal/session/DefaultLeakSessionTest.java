@@ -63,6 +63,7 @@ class DefaultLeakSessionTest {
           @Override
           public void export(LeakSnapshot snapshot) {
             delivered.add(snapshot);
+            source.lifecycle.add("export");
           }
 
           @Override
@@ -89,6 +90,8 @@ class DefaultLeakSessionTest {
     assertThat(last.sourceCounters()).containsEntry("scripted", 1L);
     assertThat(exporterClosed).isTrue();
     assertThat(source.closes.get()).isEqualTo(1);
+    // The final report does not wait for the source's close, which can take seconds.
+    assertThat(source.lifecycle).containsExactly("stop", "export", "close");
     assertThat(session.awaitTermination(Duration.ZERO)).isTrue();
   }
 

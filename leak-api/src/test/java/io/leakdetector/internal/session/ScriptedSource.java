@@ -15,6 +15,7 @@ import io.leakdetector.spi.SymbolResolverProvider;
 import io.leakdetector.spi.TargetSpec;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
@@ -29,6 +30,10 @@ final class ScriptedSource implements HeapEventSource {
   private final TargetProcess target;
   private final Consumer<HeapEventSink> script;
   final AtomicInteger closes = new AtomicInteger();
+
+  /** "stop" and "close" in the order the session called them; tests may add their own steps. */
+  final List<String> lifecycle = new CopyOnWriteArrayList<>();
+
   final AtomicInteger polls = new AtomicInteger();
   final CountDownLatch fed = new CountDownLatch(1);
   volatile HeapEventSink sink;
@@ -69,8 +74,19 @@ final class ScriptedSource implements HeapEventSource {
   }
 
   @Override
+  public void stop() {
+    lifecycle.add("stop");
+    joinScript();
+  }
+
+  @Override
   public void close() {
+    lifecycle.add("close");
     closes.incrementAndGet();
+    joinScript();
+  }
+
+  private void joinScript() {
     if (thread != null && thread != Thread.currentThread()) {
       try {
         thread.join(5_000);
