@@ -1,9 +1,12 @@
 /*
  * Test fixture for a libc mapped after attach: loads a second libc with dlmopen(LM_ID_NEWLM) and
  * leaks known blocks through it and through the main libc, each from a distinctly named function.
- * Usage: second_libc LIBC_PATH (a copy of the system libc at another path, or the system libc's
- * own path: a new link-map namespace maps that file a second time).
+ * Usage: second_libc LIBC_PATH [EARLY_LIBC_PATH]. LIBC_PATH is a copy of the system libc at another
+ * path or under another name, the system libc's own path (a new link-map namespace maps that file
+ * a second time), or a view of it through an overlay; EARLY_LIBC_PATH, when given, is loaded the
+ * same way before "ready" (so before the tracer attaches) and otherwise left alone.
  * Protocol on stdin/stdout:
+ *   [dlmopen()s EARLY_LIBC_PATH and prints "early lmid L";]
  *   prints "pid N" and "ready", waits for a line "go";
  *   dlmopen()s LIBC_PATH, looks up malloc/free/calloc/realloc in it and prints
  *   "loaded lmid L malloc 0xADDR main_malloc 0xADDR", then waits for a line "leak" (the tracer
@@ -143,12 +146,20 @@ static void await_line(const char *word) {
   exit(0); /* stdin closed: the test is gone */
 }
 
+NOINLINE void load_early_libc(const char *path) {
+  void *h = must(dlmopen(LM_ID_NEWLM, path, RTLD_NOW | RTLD_LOCAL), "dlmopen early");
+  Lmid_t lmid = -1;
+  dlinfo(h, RTLD_DI_LMID, &lmid);
+  printf("early lmid %ld\n", (long) lmid);
+}
+
 int main(int argc, char **argv) {
-  if (argc != 2) {
-    fprintf(stderr, "usage: second_libc LIBC_PATH\n");
+  if (argc != 2 && argc != 3) {
+    fprintf(stderr, "usage: second_libc LIBC_PATH [EARLY_LIBC_PATH]\n");
     return 2;
   }
   setvbuf(stdout, NULL, _IOLBF, 0);
+  if (argc == 3) load_early_libc(argv[2]);
   printf("pid %d\nready\n", getpid());
   await_line("go");
   load_second_libc(argv[1]);

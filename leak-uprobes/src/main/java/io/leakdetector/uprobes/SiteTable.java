@@ -3,6 +3,7 @@ package io.leakdetector.uprobes;
 import com.sun.jna.Memory;
 import com.sun.jna.Pointer;
 import io.leakdetector.uprobes.probe.AllocatorFunction;
+import io.leakdetector.uprobes.probe.FileId;
 import io.leakdetector.uprobes.probe.LibcImage;
 import io.leakdetector.uprobes.probe.ProbeSite;
 import java.nio.charset.StandardCharsets;
@@ -51,8 +52,9 @@ final class SiteTable implements AutoCloseable {
     return List.copyOf(images);
   }
 
-  synchronized boolean hasInode(long inode) {
-    return images.stream().anyMatch(i -> i.inode() == inode && inode != 0);
+  /** Whether a libc with this device and inode is probed already. */
+  synchronized boolean hasFile(FileId file) {
+    return file.known() && images.stream().anyMatch(i -> i.file().equals(file));
   }
 
   synchronized AllocatorFunction.Kind[] kinds() {

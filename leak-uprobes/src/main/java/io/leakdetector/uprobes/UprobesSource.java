@@ -20,6 +20,7 @@ import io.leakdetector.uprobes.linux.PerfEventAttr;
 import io.leakdetector.uprobes.linux.PerfEvents;
 import io.leakdetector.uprobes.linux.PerfRing;
 import io.leakdetector.uprobes.linux.UprobePmu;
+import io.leakdetector.uprobes.probe.FileId;
 import io.leakdetector.uprobes.probe.LibcImage;
 import io.leakdetector.uprobes.probe.LibcLocator;
 import io.leakdetector.uprobes.probe.LibcProbePlanner;
@@ -59,6 +60,8 @@ final class UprobesSource implements HeapEventSource, RecordDecoder.Sideband {
   private final Map<Integer, ThreadEvents> threads = new HashMap<>();
   private final List<ThreadEvents> exitedThreads = new ArrayList<>();
   private final Set<String> mappingsSeen = new HashSet<>();
+  private final Set<FileId> filesExamined = new HashSet<>();
+  private final Set<FileId> filesNotProbed = new HashSet<>();
   private final LibcProbePlanner planner;
   private int pidfd = -1;
   private int[] cpus = new int[0];
@@ -94,6 +97,9 @@ final class UprobesSource implements HeapEventSource, RecordDecoder.Sideband {
   private volatile long threadAttachMicrosMax;
   private volatile long threadAttachMicrosTotal;
   private volatile long libcsProbedLate;
+  private volatile long lateProbeFailures;
+  private volatile long lateLibcMappingsOfProbedFiles;
+  private volatile long lateLibcsAliased;
   private volatile long drains;
   private volatile long eventsOpen;
   private volatile long exitedThreadEvents;
@@ -192,7 +198,7 @@ final class UprobesSource implements HeapEventSource, RecordDecoder.Sideband {
     List<LibcLocator.Found> libcs = launchLibcs != null ? launchLibcs : findLibcs();
     for (LibcLocator.Found libc : libcs) {
       try {
-        LibcImage image = planner.plan(libc.targetPath(), libc.hostPath(), libc.inode());
+        LibcImage image = planner.plan(libc.targetPath(), libc.hostPath(), libc.file());
         if (!image.sites().isEmpty()) {
           addSites(image);
         }
@@ -343,6 +349,7 @@ final class UprobesSource implements HeapEventSource, RecordDecoder.Sideband {
     return events;
   }
 
+  /** Opens the probe events of sites {@code [from, to)}; a retired site (no attrs) is skipped. */
   private void openSites(ThreadEvents events, int from, int to) {
     for (int s = from; s < to; s++) {
       PerfEventAttr ret = returnAttrs.get(s);
@@ -353,8 +360,11 @@ final class UprobesSource implements HeapEventSource, RecordDecoder.Sideband {
       }
     }
     for (int s = from; s < to; s++) {
-      for (int c = 0; c < cpus.length; c++) {
-        openOne(events, entryAttrs.get(s), c, EventTable.ENTRY_PROBE, s, true);
+      PerfEventAttr entry = entryAttrs.get(s);
+      if (entry != null) {
+        for (int c = 0; c < cpus.length; c++) {
+          openOne(events, entry, c, EventTable.ENTRY_PROBE, s, true);
+        }
       }
     }
   }
@@ -654,48 +664,141 @@ final class UprobesSource implements HeapEventSource, RecordDecoder.Sideband {
   }
 
   @Override
-  public void moduleMapped(long start, long length, long fileOffset, long inode, String path) {
-    if (!mappingsSeen.add(start + ":" + length + ":" + fileOffset + ":" + inode + ":" + path)) {
+  public void moduleMapped(
+      long start,
+      long length,
+      long fileOffset,
+      long devMajor,
+      long devMinor,
+      long inode,
+      String path) {
+    FileId file = new FileId(devMajor, devMinor, inode);
+    if (!mappingsSeen.add(start + ":" + length + ":" + fileOffset + ":" + file + ":" + path)) {
       return; // the same record from two side-band events of one thread
     }
     modules.onModuleMapped(new ModuleMapping(start, start + length, fileOffset, path));
-    if (LibcLocator.isLibcName(path) && inode != 0 && !sites.hasInode(inode)) {
-      probeLateLibc(new MapsEntry(start, start + length, "r-xp", fileOffset, inode, path));
+    if (!file.known()) {
+      return;
+    }
+    if (sites.hasFile(file) && !filesNotProbed.contains(file)) {
+      // the file is probed already (uprobes belong to a file): the kernel put the breakpoints
+      // into this mapping when it was made
+      lateLibcMappingsOfProbedFiles++;
+      return;
+    }
+    if (!filesExamined.add(file)) {
+      return;
+    }
+    MapsEntry mapping = new MapsEntry(start, start + length, "r-xp", fileOffset, file, path);
+    Path host = LibcLocator.hostPath(pid, mapping);
+    if (LibcLocator.isLibcName(path) || LibcLocator.hasLibcSoname(host)) {
+      probeLateLibc(mapping, host);
     }
   }
 
-  /** A libc mapped after attach (dlopen, or a launched command that maps another libc). */
-  private void probeLateLibc(MapsEntry mapping) {
+  /**
+   * A libc mapped after attach (dlopen, or a launched command that maps another libc): plans its
+   * probes and opens them on every thread. It counts as probed late when its events were opened on
+   * at least one thread; each thread it could not be probed in counts as a failure (the reason goes
+   * to {@link #lastThreadError}), and when no thread has them its sites are retired, so threads
+   * created later are not refused because of it.
+   */
+  private void probeLateLibc(MapsEntry mapping, Path host) {
+    LibcImage image;
     try {
-      Path host = LibcLocator.hostPath(pid, mapping);
-      LibcImage image = planner.plan(mapping.path(), host, mapping.inode());
-      if (image.sites().isEmpty()) {
-        return;
+      image = planner.plan(mapping.path(), host, mapping.file());
+    } catch (IOException | RuntimeException e) {
+      lateProbeFailures++;
+      lastThreadError = "cannot probe " + mapping.path() + ": " + e.getMessage();
+      return;
+    }
+    if (image.sites().isEmpty()) {
+      return;
+    }
+    if (holdsOurBreakpoints(mapping, image)) {
+      // another path to a file probed already (e.g. an overlay over it: /proc/PID/maps and MMAP2
+      // show the overlay's device, the uprobe sits on the real file); probing it again would
+      // report every call twice
+      lateLibcsAliased++;
+      return;
+    }
+    int from = sites.size();
+    addSites(image);
+    decoder.siteDumpsStack(sites.dumpsStack());
+    pairing.siteKinds(sites.kinds());
+    List<ThreadEvents> all;
+    synchronized (threads) {
+      all = new ArrayList<>(threads.values());
+    }
+    int opened = 0;
+    for (ThreadEvents events : all) {
+      ThreadEvents added = new ThreadEvents(events.tid);
+      try {
+        openSites(added, from, sites.size());
+        enable(added);
+        for (int k = 0; k < added.count; k++) {
+          events.add(added.fds[k], added.ids[k], added.entry[k]);
+        }
+        opened++;
+      } catch (RuntimeException e) {
+        closeEvents(added);
+        if (e instanceof LastErrorException le && le.getErrorCode() == LinuxC.ESRCH) {
+          continue; // the thread has ended meanwhile
+        }
+        lateProbeFailures++;
+        lastThreadError =
+            "cannot probe "
+                + mapping.path()
+                + " in thread "
+                + events.tid
+                + ": "
+                + (e instanceof LastErrorException le
+                    ? LinuxC.strerror(le.getErrorCode())
+                    : e.toString());
       }
-      int from = sites.size();
-      addSites(image);
-      decoder.siteDumpsStack(sites.dumpsStack());
-      pairing.siteKinds(sites.kinds());
-      List<ThreadEvents> all;
-      synchronized (threads) {
-        all = new ArrayList<>(threads.values());
+    }
+    if (opened > 0) {
+      libcsProbedLate++;
+    } else {
+      filesNotProbed.add(mapping.file());
+      for (int s = from; s < sites.size(); s++) {
+        entryAttrs.set(s, null);
+        returnAttrs.set(s, null);
       }
-      for (ThreadEvents events : all) {
-        ThreadEvents added = new ThreadEvents(events.tid);
+    }
+  }
+
+  /**
+   * Whether every probe site of {@code image} inside {@code mapping} already holds a uprobe
+   * breakpoint in the target's memory. The kernel writes the breakpoints of a probed file into each
+   * new mapping of it during the mmap call, and {@code process_vm_readv} waits for that call to
+   * finish, so the bytes read are the final ones.
+   */
+  private boolean holdsOurBreakpoints(MapsEntry mapping, LibcImage image) {
+    byte[] breakpoint = arch.uprobeBreakpoint();
+    int checked = 0;
+    try (Memory bytes = new Memory(breakpoint.length)) {
+      for (ProbeSite site : image.sites()) {
+        long address = mapping.start() + (site.probeOffset() - mapping.offset());
+        if (address < mapping.start() || address + breakpoint.length > mapping.end()) {
+          continue;
+        }
         try {
-          openSites(added, from, sites.size());
-          enable(added);
-          for (int k = 0; k < added.count; k++) {
-            events.add(added.fds[k], added.ids[k], added.entry[k]);
+          if (perf.readProcessMemory(pid, address, bytes, breakpoint.length) != breakpoint.length) {
+            return false;
           }
         } catch (LastErrorException e) {
-          closeEvents(added);
+          return false;
         }
+        for (int i = 0; i < breakpoint.length; i++) {
+          if (bytes.getByte(i) != breakpoint[i]) {
+            return false;
+          }
+        }
+        checked++;
       }
-      libcsProbedLate++;
-    } catch (IOException | RuntimeException e) {
-      lastThreadError = "cannot probe " + mapping.path() + ": " + e.getMessage();
     }
+    return checked > 0;
   }
 
   /**
@@ -734,6 +837,9 @@ final class UprobesSource implements HeapEventSource, RecordDecoder.Sideband {
     c.put("threadsGoneBeforeAttach", threadsGoneBeforeAttach);
     c.put("threadAttachFailures", threadAttachFailures);
     c.put("libcsProbedLate", libcsProbedLate);
+    c.put("lateProbeFailures", lateProbeFailures);
+    c.put("lateLibcMappingsOfProbedFiles", lateLibcMappingsOfProbedFiles);
+    c.put("lateLibcsAliased", lateLibcsAliased);
     c.put("drains", drains);
     c.put("warmupMillis", warmupMillis);
     c.put("spills", spills);

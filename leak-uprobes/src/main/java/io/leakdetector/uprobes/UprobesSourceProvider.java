@@ -77,7 +77,7 @@ public final class UprobesSourceProvider implements HeapEventSourceProvider {
       }
       LibcImage image =
           new LibcProbePlanner(false)
-              .plan(libcs.get(0).targetPath(), libcs.get(0).hostPath(), libcs.get(0).inode());
+              .plan(libcs.get(0).targetPath(), libcs.get(0).hostPath(), libcs.get(0).file());
       if (image.sites().isEmpty()) {
         return Availability.AVAILABLE;
       }

@@ -21,9 +21,19 @@ public final class RecordDecoder implements PerfRing.RecordSink {
     /**
      * The target mapped a file executable.
      *
+     * @param devMajor major number of the file's device ({@code maj}, as in {@code
+     *     /proc/PID/maps}); 0 when the record carries a build id instead
+     * @param devMinor minor number of the file's device ({@code min})
      * @param inode the file's inode, 0 when the record carries a build id instead
      */
-    void moduleMapped(long start, long length, long fileOffset, long inode, String path);
+    void moduleMapped(
+        long start,
+        long length,
+        long fileOffset,
+        long devMajor,
+        long devMinor,
+        long inode,
+        String path);
   }
 
   /** How samples of each probe site are laid out. */
@@ -214,7 +224,11 @@ public final class RecordDecoder implements PerfRing.RecordSink {
     long length = b.getLong(offset + 24);
     long pgoff = b.getLong(offset + 32);
     int misc = Short.toUnsignedInt(b.getShort(offset + 4));
-    long inode = (misc & PerfAbi.MISC_MMAP_BUILD_ID) != 0 ? 0 : b.getLong(offset + 48);
+    boolean buildId = (misc & PerfAbi.MISC_MMAP_BUILD_ID) != 0;
+    // u32 maj, u32 min, u64 ino: the kernel's MAJOR()/MINOR() of the inode's superblock device
+    long major = buildId ? 0 : Integer.toUnsignedLong(b.getInt(offset + 40));
+    long minor = buildId ? 0 : Integer.toUnsignedLong(b.getInt(offset + 44));
+    long inode = buildId ? 0 : b.getLong(offset + 48);
     int nameAt = offset + 72;
     int nameEnd = nameAt;
     int limit = offset + size - 24; // sample_id trailer
@@ -224,7 +238,13 @@ public final class RecordDecoder implements PerfRing.RecordSink {
     byte[] name = new byte[nameEnd - nameAt];
     b.get(nameAt, name);
     sideband.moduleMapped(
-        start, length, pgoff, inode, new String(name, java.nio.charset.StandardCharsets.UTF_8));
+        start,
+        length,
+        pgoff,
+        major,
+        minor,
+        inode,
+        new String(name, java.nio.charset.StandardCharsets.UTF_8));
   }
 
   public long samples() {

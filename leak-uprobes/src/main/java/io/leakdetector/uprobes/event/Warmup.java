@@ -35,7 +35,13 @@ public final class Warmup {
 
               @Override
               public void moduleMapped(
-                  long start, long length, long fileOffset, long inode, String path) {}
+                  long start,
+                  long length,
+                  long fileOffset,
+                  long devMajor,
+                  long devMinor,
+                  long inode,
+                  String path) {}
             },
             sink);
     decoder.siteDumpsStack(new boolean[2]);

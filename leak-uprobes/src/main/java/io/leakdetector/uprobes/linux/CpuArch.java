@@ -46,6 +46,16 @@ public record CpuArch(
     };
   }
 
+  /**
+   * The instruction the kernel writes at a uprobe ({@code UPROBE_SWBP_INSN}), as bytes in memory:
+   * {@code int3} on x86-64, {@code brk #5} on aarch64.
+   */
+  public byte[] uprobeBreakpoint() {
+    return name.equals("aarch64")
+        ? new byte[] {(byte) 0xa0, 0x00, 0x20, (byte) 0xd4}
+        : new byte[] {(byte) 0xcc};
+  }
+
   /** Registers sampled at an entry probe: the three argument registers. */
   public long entryRegsMask() {
     return (1L << arg0) | (1L << arg1) | (1L << arg2);

@@ -9,10 +9,10 @@ import java.util.List;
  * @param targetPath the path as the target sees it (from its maps)
  * @param hostPath the path this process opens it by (through {@code /proc/PID/root} or {@code
  *     /proc/PID/map_files})
- * @param inode its inode, 0 when unknown
+ * @param file its device and inode ({@link FileId#NONE} when unknown)
  * @param sites the probed addresses
  */
-public record LibcImage(String targetPath, Path hostPath, long inode, List<ProbeSite> sites) {
+public record LibcImage(String targetPath, Path hostPath, FileId file, List<ProbeSite> sites) {
   public LibcImage {
     sites = List.copyOf(sites);
   }

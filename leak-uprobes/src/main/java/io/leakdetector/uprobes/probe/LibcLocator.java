@@ -1,19 +1,22 @@
 package io.leakdetector.uprobes.probe;
 
+import io.leakdetector.symbols.elf.ElfFile;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
  * Finds the C libraries a process maps, and a path by which this process can open (and probe) each:
  * through {@code /proc/PID/root} so a target in another mount namespace works, or through {@code
- * /proc/PID/map_files} when the file was deleted or replaced since it was mapped.
+ * /proc/PID/map_files} when the file was deleted or replaced since it was mapped. A C library is
+ * recognized by its file name or, under any other name, by its ELF {@code DT_SONAME}.
  */
 public final class LibcLocator {
   private static final Pattern LIBC_NAME =
@@ -24,50 +27,81 @@ public final class LibcLocator {
 
   /** Whether a file name looks like a C library (glibc or musl). */
   public static boolean isLibcName(String path) {
-    String p = path.endsWith(" (deleted)") ? path.substring(0, path.length() - 10) : path;
+    String p = stripDeleted(path);
     int slash = p.lastIndexOf('/');
     return LIBC_NAME.matcher(p.substring(slash + 1)).matches();
   }
 
-  /** A libc mapping: path in the target, host path to open, inode. */
-  public record Found(String targetPath, Path hostPath, long inode) {}
+  /**
+   * Whether a regular file is an ELF object whose {@code DT_SONAME} names a C library ({@code
+   * libc.so.6}, …); false when it cannot be read. Only the headers and the dynamic section are
+   * read.
+   */
+  public static boolean hasLibcSoname(Path file) {
+    if (!Files.isRegularFile(file)) {
+      return false; // never open a device or a pipe someone mapped
+    }
+    try (ElfFile elf = ElfFile.open(file)) {
+      return elf.soname().map(s -> LIBC_NAME.matcher(s).matches()).orElse(false);
+    } catch (IOException | RuntimeException e) {
+      return false;
+    }
+  }
 
-  /** The distinct executable libc files mapped by {@code pid}. */
+  /** A libc mapping: path in the target, host path to open, the file's device and inode. */
+  public record Found(String targetPath, Path hostPath, FileId file) {}
+
+  /**
+   * The distinct executable libc files mapped by {@code pid}, one per file (device and inode),
+   * however many paths or mappings it has.
+   */
   public static List<Found> find(long pid, List<MapsEntry> maps) {
-    Map<String, Found> found = new LinkedHashMap<>();
+    List<Found> found = new ArrayList<>();
+    Set<FileId> examined = new HashSet<>();
     for (MapsEntry e : maps) {
-      if (!e.executable() || e.inode() == 0 || !isLibcName(e.path())) {
+      if (!e.executable() || !e.file().known() || !examined.add(e.file())) {
         continue;
       }
-      String key = e.path() + "#" + e.inode();
-      if (!found.containsKey(key)) {
-        found.put(key, new Found(stripDeleted(e.path()), hostPath(pid, e), e.inode()));
+      Path host = hostPath(pid, e);
+      if (isLibcName(e.path()) || hasLibcSoname(host)) {
+        found.add(new Found(stripDeleted(e.path()), host, e.file()));
       }
     }
-    return new ArrayList<>(found.values());
+    return found;
   }
 
   /**
-   * The path by which this process reaches the file of mapping {@code e} of process {@code pid}.
+   * The path by which this process reaches the file of mapping {@code e} of process {@code pid}:
+   * the file's path under {@code /proc/PID/root} when that is still the mapped file, else the
+   * mapping's {@code /proc/PID/map_files} entry.
    */
   public static Path hostPath(long pid, MapsEntry e) {
     Path proc = Path.of("/proc", Long.toString(pid));
+    Path mapFile =
+        proc.resolve("map_files")
+            .resolve(Long.toHexString(e.start()) + "-" + Long.toHexString(e.end()));
     if (!e.deleted() && e.path().startsWith("/")) {
       Path viaRoot = proc.resolve("root").resolve(e.path().substring(1));
-      if (inodeOf(viaRoot) == e.inode()) {
+      FileId atPath = fileIdOf(viaRoot);
+      // stat's st_dev is the maps device on ext4, tmpfs and overlayfs (measured), but not on
+      // btrfs (a subvolume's own device): there, compare with stat of the mapped file itself
+      if (atPath.known()
+          && atPath.inode() == e.inode()
+          && (atPath.equals(e.file()) || atPath.equals(fileIdOf(mapFile)))) {
         return viaRoot;
       }
     }
-    return proc.resolve("map_files")
-        .resolve(Long.toHexString(e.start()) + "-" + Long.toHexString(e.end()));
+    return mapFile;
   }
 
-  /** The inode of a file, or -1 when it cannot be read. */
-  public static long inodeOf(Path path) {
+  /** The device and inode {@code stat} gives for a file, or {@link FileId#NONE}. */
+  public static FileId fileIdOf(Path path) {
     try {
-      return ((Number) Files.getAttribute(path, "unix:ino", new LinkOption[0])).longValue();
+      Map<String, Object> a = Files.readAttributes(path, "unix:dev,ino", new LinkOption[0]);
+      return FileId.ofStat(
+          ((Number) a.get("dev")).longValue(), ((Number) a.get("ino")).longValue());
     } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
-      return -1;
+      return FileId.NONE;
     }
   }
 

@@ -28,7 +28,7 @@ public final class LibcProbePlanner {
    *
    * @return the image, with no sites when the file defines none of the functions
    */
-  public LibcImage plan(String targetPath, Path hostPath, long inode) throws IOException {
+  public LibcImage plan(String targetPath, Path hostPath, FileId file) throws IOException {
     try (ElfFile elf = ElfFile.open(hostPath)) {
       Map<Long, List<AllocatorFunction>> byOffset = new LinkedHashMap<>();
       Map<Long, Long> sizes = new LinkedHashMap<>();
@@ -66,7 +66,7 @@ public final class LibcProbePlanner {
       for (int i = 0; i < probe.length; i++) {
         sites.add(new ProbeSite(byOffset.get(entries.get(i)), entries.get(i), probe[i]));
       }
-      return new LibcImage(targetPath, hostPath, inode, sites);
+      return new LibcImage(targetPath, hostPath, file, sites);
     }
   }
 

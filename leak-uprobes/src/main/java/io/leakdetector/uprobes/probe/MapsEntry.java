@@ -13,11 +13,16 @@ import java.util.List;
  * @param end address past the mapping
  * @param perms {@code r-xp} and the like
  * @param offset file offset mapped at {@code start}
- * @param inode the file's inode (0 for anonymous memory)
+ * @param file the file's device and inode ({@link FileId#NONE} for anonymous memory)
  * @param path the file's path as the target sees it, {@code ""} for anonymous memory; a {@code "
  *     (deleted)"} suffix is kept
  */
-public record MapsEntry(long start, long end, String perms, long offset, long inode, String path) {
+public record MapsEntry(long start, long end, String perms, long offset, FileId file, String path) {
+
+  /** The file's inode number, 0 for anonymous memory. */
+  public long inode() {
+    return file.inode();
+  }
 
   public boolean executable() {
     return perms.length() > 2 && perms.charAt(2) == 'x';
@@ -43,7 +48,7 @@ public record MapsEntry(long start, long end, String perms, long offset, long in
           Long.parseUnsignedLong(f[0].substring(dash + 1), 16),
           f[1],
           Long.parseUnsignedLong(f[2], 16),
-          Long.parseLong(f[4]),
+          FileId.ofMaps(f[3], Long.parseLong(f[4])),
           f.length > 5 ? f[5] : "");
     } catch (NumberFormatException e) {
       return null;

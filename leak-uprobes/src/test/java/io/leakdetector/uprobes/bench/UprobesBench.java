@@ -34,7 +34,7 @@ public final class UprobesBench {
       // where the source places each probe in a libc: "symbol delta", one line each
       var image =
           new io.leakdetector.uprobes.probe.LibcProbePlanner(true)
-              .plan(args[1], Path.of(args[1]), 0);
+              .plan(args[1], Path.of(args[1]), io.leakdetector.uprobes.probe.FileId.NONE);
       for (var site : image.sites()) {
         for (var f : site.functions()) {
           System.out.println(f.symbol() + " " + site.placementDelta());

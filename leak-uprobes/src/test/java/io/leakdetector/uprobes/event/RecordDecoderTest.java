@@ -45,7 +45,14 @@ class RecordDecoderTest {
               }
 
               @Override
-              public void moduleMapped(long start, long length, long off, long inode, String path) {
+              public void moduleMapped(
+                  long start,
+                  long length,
+                  long off,
+                  long devMajor,
+                  long devMinor,
+                  long inode,
+                  String path) {
                 sideband.add(
                     "mmap "
                         + Long.toHexString(start)
@@ -53,6 +60,10 @@ class RecordDecoderTest {
                         + length
                         + " "
                         + off
+                        + " "
+                        + Long.toHexString(devMajor)
+                        + ":"
+                        + Long.toHexString(devMinor)
                         + " "
                         + inode
                         + " "
@@ -147,7 +158,55 @@ class RecordDecoderTest {
     assertThat(sideband)
         .containsExactly(
             "fork " + (PID + 5) + " 2000",
-            "mmap 7f0000001000 8192 163840 12345 /usr/lib/libc.so.6");
+            "mmap 7f0000001000 8192 163840 8:1 12345 /usr/lib/libc.so.6");
+  }
+
+  /**
+   * {@code PERF_RECORD_MMAP2} after the header: u32 pid, tid; u64 addr, len, pgoff; u32 maj, min;
+   * u64 ino, ino_generation; u32 prot, flags; the file name (NUL-padded to 8 bytes); the sample_id
+   * trailer (pid, tid, time, id). {@code maj} and {@code min} are the kernel's MAJOR()/MINOR(),
+   * printed in hex by /proc/PID/maps: device 259:65541 (nvme-like, a minor above 255) is {@code
+   * 103:10005} there.
+   */
+  static ByteBuffer mmap2(int misc, int major, int minor, long inode, String path) {
+    byte[] name = path.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    int padded = (name.length + 1 + 7) & ~7;
+    ByteBuffer b = ByteBuffer.allocate(8 + 64 + padded + 24).order(ByteOrder.LITTLE_ENDIAN);
+    b.putInt(PerfAbi.RECORD_MMAP2).putShort((short) misc).putShort((short) b.capacity());
+    b.putInt(PID).putInt(PID + 1).putLong(0x7f1234560000L).putLong(0x156000).putLong(0x26000);
+    b.putInt(major).putInt(minor).putLong(inode).putLong(99).putInt(5).putInt(2);
+    b.put(name).put(new byte[padded - name.length]);
+    b.putInt(PID).putInt(PID + 1).putLong(7_000L).putLong(104);
+    return b;
+  }
+
+  @Test
+  void mmap2DeviceNumbersAreTheKernelsMajorAndMinorUnsigned() {
+    ByteBuffer b = mmap2(0, 259, 65541, 339380, "/tmp/x/libc.so.6");
+    decoder.record(b, 0, b.capacity());
+    ByteBuffer high = mmap2(0, 0xfff, 0xfffff, -2L, "/b");
+    decoder.record(high, 0, high.capacity());
+    assertThat(sideband)
+        .containsExactly(
+            "mmap 7f1234560000 1400832 155648 103:10005 339380 /tmp/x/libc.so.6",
+            "mmap 7f1234560000 1400832 155648 fff:fffff -2 /b");
+    assertThat(batch.count()).isZero();
+  }
+
+  @Test
+  void mmap2WithABuildIdHasNoDeviceOrInode() {
+    // PERF_RECORD_MISC_MMAP_BUILD_ID: u8 size, 3 reserved, 20 bytes of build id instead
+    ByteBuffer b = mmap2(PerfAbi.MISC_MMAP_BUILD_ID, 0x14abcdef, 0x01020304, 0x0506070809L, "/x");
+    decoder.record(b, 0, b.capacity());
+    assertThat(sideband).containsExactly("mmap 7f1234560000 1400832 155648 0:0 0 /x");
+  }
+
+  @Test
+  void mmap2OfAnotherProcessIsIgnored() {
+    ByteBuffer b = mmap2(0, 8, 1, 5, "/x");
+    b.putInt(8, PID + 100);
+    decoder.record(b, 0, b.capacity());
+    assertThat(sideband).isEmpty();
   }
 
   @Test

@@ -30,7 +30,7 @@ class LibcProbePlannerTest {
   @Test
   void findsEveryAllocatorOnceAndPlacesProbesOnDecodedInstructionBoundaries() throws Exception {
     Path libc = ownLibc();
-    LibcImage image = new LibcProbePlanner(true).plan(libc.toString(), libc, 0);
+    LibcImage image = new LibcProbePlanner(true).plan(libc.toString(), libc, FileId.NONE);
     Map<String, Long> nm = dynamicSymbols(libc);
     List<String> probed = new ArrayList<>();
     for (ProbeSite site : image.sites()) {
@@ -68,7 +68,7 @@ class LibcProbePlannerTest {
   @Test
   void everyInstructionTheDecoderKnowsHasObjdumpsLength() throws Exception {
     Path libc = ownLibc();
-    LibcImage image = new LibcProbePlanner(true).plan(libc.toString(), libc, 0);
+    LibcImage image = new LibcProbePlanner(true).plan(libc.toString(), libc, FileId.NONE);
     for (ProbeSite site : image.sites()) {
       List<Long> starts = instructionStarts(libc, site.entryOffset(), 64);
       byte[] code;
@@ -94,7 +94,7 @@ class LibcProbePlannerTest {
     if (!version.contains("GNU C Library (Debian GLIBC 2.36-9+deb12u")) {
       return; // another build: the generic checks above apply
     }
-    LibcImage image = new LibcProbePlanner(true).plan(libc.toString(), libc, 0);
+    LibcImage image = new LibcProbePlanner(true).plan(libc.toString(), libc, FileId.NONE);
     Map<String, Integer> delta = new TreeMap<>();
     for (ProbeSite site : image.sites()) {
       for (AllocatorFunction f : site.functions()) {
@@ -114,7 +114,7 @@ class LibcProbePlannerTest {
         // the bytes "78 18" inside valloc's "mov 0x18(%rax),%rdi" read as a js to pvalloc+4: the
         // conservative branch scan keeps pvalloc at its entry
         .containsEntry("pvalloc", 0);
-    LibcImage atEntry = new LibcProbePlanner(false).plan(libc.toString(), libc, 0);
+    LibcImage atEntry = new LibcProbePlanner(false).plan(libc.toString(), libc, FileId.NONE);
     assertThat(atEntry.sites()).allMatch(s -> s.placementDelta() == 0);
   }
 

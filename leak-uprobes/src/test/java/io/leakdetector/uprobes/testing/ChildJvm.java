@@ -88,12 +88,18 @@ public final class ChildJvm {
 
   /** The command that runs {@link ChildTracer} with {@code args}, optionally as another user. */
   public static List<String> command(String classPath, List<String> asUser, String... args) {
+    return command(classPath, asUser, ChildTracer.class, args);
+  }
+
+  /** The command that runs {@code main} (a test class) with {@code args}. */
+  public static List<String> command(
+      String classPath, List<String> asUser, Class<?> main, String... args) {
     List<String> command = new ArrayList<>(asUser);
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.add("-Xshare:off");
     command.add("-cp");
     command.add(classPath);
-    command.add(ChildTracer.class.getName());
+    command.add(main.getName());
     command.addAll(List.of(args));
     return command;
   }

@@ -1,0 +1,55 @@
+package io.leakdetector.uprobes.probe;
+
+/**
+ * Which file a mapping maps, as the kernel reports it: the device of the file's filesystem
+ * (major:minor, as in the {@code dev} column of {@code /proc/PID/maps} and the {@code maj}/{@code
+ * min} fields of {@code PERF_RECORD_MMAP2}, both taken from the inode's superblock) and the inode
+ * number. An inode number alone is not unique: two filesystems (a tmpfs and the root filesystem, a
+ * container's overlay and the host) can each have a file with the same inode number.
+ *
+ * @param major the device's major number (the kernel's, not the glibc {@code dev_t} encoding)
+ * @param minor the device's minor number
+ * @param inode the inode number; 0 for no file (anonymous memory) or when unknown
+ */
+public record FileId(long major, long minor, long inode) {
+  /** No file. */
+  public static final FileId NONE = new FileId(0, 0, 0);
+
+  /** Whether this names a file (a mapping of anonymous memory, or an unknown one, does not). */
+  public boolean known() {
+    return inode != 0;
+  }
+
+  /**
+   * The identity of a file from {@code stat}: {@code st_dev} in the glibc {@code dev_t} encoding
+   * (as {@code unix:dev} gives it) and {@code st_ino}.
+   */
+  public static FileId ofStat(long stDev, long stIno) {
+    long major = ((stDev >>> 8) & 0xfffL) | ((stDev >>> 32) & ~0xfffL);
+    long minor = (stDev & 0xffL) | ((stDev >>> 12) & ~0xffL);
+    return new FileId(major, minor & 0xffffffffL, stIno);
+  }
+
+  /**
+   * Parses the {@code dev} column of {@code /proc/PID/maps}: hexadecimal {@code major:minor}, e.g.
+   * {@code fd:01}.
+   *
+   * @throws NumberFormatException when it is not two hexadecimal numbers separated by a colon
+   */
+  public static FileId ofMaps(String dev, long inode) {
+    int colon = dev.indexOf(':');
+    if (colon <= 0 || colon == dev.length() - 1) {
+      throw new NumberFormatException("not a major:minor device: " + dev);
+    }
+    return new FileId(
+        Long.parseLong(dev.substring(0, colon), 16),
+        Long.parseLong(dev.substring(colon + 1), 16),
+        inode);
+  }
+
+  /** As {@code /proc/PID/maps} shows it: {@code fd:01 inode 1234}. */
+  @Override
+  public String toString() {
+    return String.format("%02x:%02x inode %d", major, minor, inode);
+  }
+}
