@@ -329,7 +329,7 @@ final class UprobesSource implements HeapEventSource, RecordDecoder.Sideband {
       if (sideband) {
         PerfEventAttr attr = attrs.sideband(beforeExec);
         for (int c = 0; c < cpus.length; c++) {
-          openOne(events, attr, c, EventTable.SIDEBAND, -1, false);
+          openOne(events, attr, c, EventTable.SIDEBAND, -1, ThreadEvents.RETURNS);
         }
       }
       if (enable) {
@@ -355,28 +355,29 @@ final class UprobesSource implements HeapEventSource, RecordDecoder.Sideband {
       PerfEventAttr ret = returnAttrs.get(s);
       if (ret != null) {
         for (int c = 0; c < cpus.length; c++) {
-          openOne(events, ret, c, EventTable.RETURN_PROBE, s, false);
+          openOne(events, ret, c, EventTable.RETURN_PROBE, s, ThreadEvents.RETURNS);
         }
       }
     }
     for (int s = from; s < to; s++) {
       PerfEventAttr entry = entryAttrs.get(s);
       if (entry != null) {
+        byte phase = ThreadEvents.entryPhase(sites.site(s).kind());
         for (int c = 0; c < cpus.length; c++) {
-          openOne(events, entry, c, EventTable.ENTRY_PROBE, s, true);
+          openOne(events, entry, c, EventTable.ENTRY_PROBE, s, phase);
         }
       }
     }
   }
 
   private void openOne(
-      ThreadEvents events, PerfEventAttr attr, int cpuIndex, int role, int site, boolean entry) {
+      ThreadEvents events, PerfEventAttr attr, int cpuIndex, int role, int site, byte phase) {
     int fd = perf.open(attr, events.tid, cpus[cpuIndex], -1);
     try {
       perf.setOutput(fd, ringFds[cpuIndex]);
       long id = perf.id(fd);
       table.add(id, role, site, events.tid);
-      events.add(fd, id, entry);
+      events.add(fd, id, phase);
       eventsOpen++;
     } catch (LastErrorException e) {
       LinuxC.close(fd);
@@ -384,15 +385,14 @@ final class UprobesSource implements HeapEventSource, RecordDecoder.Sideband {
     }
   }
 
-  /** Enables return probes before entry probes (see {@link #attachThread}). */
+  /** Enables the events of one thread, phase by phase (see {@link ThreadEvents}). */
   private void enable(ThreadEvents events) {
-    for (int pass = 0; pass < 2; pass++) {
-      for (int k = 0; k < events.count; k++) {
-        if (events.entry[k] == (pass == 1)) {
-          perf.enable(events.fds[k]);
-        }
-      }
-    }
+    enable(List.of(events));
+  }
+
+  /** Enables the events of several threads, each phase in all of them before the next. */
+  private void enable(List<ThreadEvents> all) {
+    ThreadEvents.inEnableOrder(all, perf::enable);
   }
 
   private void closeEvents(ThreadEvents events) {
@@ -442,20 +442,11 @@ final class UprobesSource implements HeapEventSource, RecordDecoder.Sideband {
     started = true;
     try {
       if (launched == null) {
-        // all return probes first, then all entry probes
         List<ThreadEvents> all;
         synchronized (threads) {
           all = new ArrayList<>(threads.values());
         }
-        for (int pass = 0; pass < 2; pass++) {
-          for (ThreadEvents events : all) {
-            for (int k = 0; k < events.count; k++) {
-              if (events.entry[k] == (pass == 1)) {
-                perf.enable(events.fds[k]);
-              }
-            }
-          }
-        }
+        enable(all);
       } else {
         LinuxC.kill(pid, LinuxC.SIGCONT);
       }
@@ -630,7 +621,7 @@ final class UprobesSource implements HeapEventSource, RecordDecoder.Sideband {
         eventsOpen--;
       } else {
         table.remove(events.ids[k]);
-        kept.add(events.fds[k], events.ids[k], events.entry[k]);
+        kept.add(events.fds[k], events.ids[k], events.phase[k]);
       }
     }
     synchronized (threads) {
@@ -730,16 +721,16 @@ final class UprobesSource implements HeapEventSource, RecordDecoder.Sideband {
     synchronized (threads) {
       all = new ArrayList<>(threads.values());
     }
-    int opened = 0;
+    // open for every thread first, then enable phase by phase across them all: a block that one
+    // thread allocates through this libc and another frees must not fall into a gap between them
+    List<ThreadEvents> owners = new ArrayList<>();
+    List<ThreadEvents> opened = new ArrayList<>();
     for (ThreadEvents events : all) {
       ThreadEvents added = new ThreadEvents(events.tid);
       try {
         openSites(added, from, sites.size());
-        enable(added);
-        for (int k = 0; k < added.count; k++) {
-          events.add(added.fds[k], added.ids[k], added.entry[k]);
-        }
-        opened++;
+        owners.add(events);
+        opened.add(added);
       } catch (RuntimeException e) {
         closeEvents(added);
         if (e instanceof LastErrorException le && le.getErrorCode() == LinuxC.ESRCH) {
@@ -757,7 +748,24 @@ final class UprobesSource implements HeapEventSource, RecordDecoder.Sideband {
                     : e.toString());
       }
     }
-    if (opened > 0) {
+    try {
+      enable(opened);
+    } catch (LastErrorException e) {
+      // ESRCH aside (a thread ended: its events stay until it is reaped), enabling cannot fail on
+      // an event just opened; keep what is enabled, and count the rest as one failure
+      if (e.getErrorCode() != LinuxC.ESRCH) {
+        lateProbeFailures++;
+        lastThreadError =
+            "cannot enable the probes of "
+                + mapping.path()
+                + ": "
+                + LinuxC.strerror(e.getErrorCode());
+      }
+    }
+    for (int i = 0; i < opened.size(); i++) {
+      owners.get(i).addAll(opened.get(i));
+    }
+    if (!opened.isEmpty()) {
       libcsProbedLate++;
     } else {
       filesNotProbed.add(mapping.file());

@@ -29,6 +29,11 @@ public final class EngineProbe implements HeapEventSink {
     return engine.snapshot(new SnapshotQuery(SortOrder.COUNT, 0, 1, 0, System.nanoTime(), false));
   }
 
+  /** Every stack, also those with nothing outstanding. */
+  public EngineSnapshot snapshotEveryStack() {
+    return engine.snapshot(new SnapshotQuery(SortOrder.COUNT, 0, 0, 0, System.nanoTime(), false));
+  }
+
   public boolean awaitMarker(long seconds) throws InterruptedException {
     return marker.await(seconds, TimeUnit.SECONDS);
   }
