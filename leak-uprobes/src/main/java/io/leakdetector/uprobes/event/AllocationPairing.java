@@ -17,9 +17,9 @@ import io.leakdetector.uprobes.probe.AllocatorFunction.Kind;
  *   <li>{@code posix_memalign(&p, a, n)}: on success the pointer is read from the stack dump the
  *       return sample carries when {@code &p} lies in it (exact). Otherwise it is read from the
  *       process's memory now and compared with the second result register ({@code %rdx}, where the
- *       glibc builds measured leave it): equal values count as confirmed, anything else as inexact
- *       (the value read is used when it can be the result, else the register's), and neither being
- *       possible as unresolved (nothing reported).
+ *       glibc builds measured leave it; aarch64 has none): equal values count as confirmed,
+ *       anything else as inexact (the value read is used when it can be the result, else the
+ *       register's), and neither being possible as unresolved (nothing reported).
  *   <li>{@code free(p)}: a free of {@code p} when non-null.
  * </ul>
  *
@@ -49,6 +49,13 @@ public final class AllocationPairing {
   public static final long STALE_NANOS = 1_000_000_000L;
 
   private static final long UNREADABLE = 0x8000_0000_0000_0001L;
+
+  /**
+   * Above every user-space address: 2^56 with x86-64 5-level paging, at most 2^52 on arm64. Not
+   * x86-64's usual 2^47: with 48-bit addresses aarch64 puts a PIE's heap near {@code 0xaaaa…} and
+   * mmap'd memory near {@code 0xffff…}, above it.
+   */
+  private static final long USER_ADDRESS_LIMIT = 1L << 56;
 
   private final HeapEventSink sink;
   private final PendingCalls pending = new PendingCalls();
@@ -225,7 +232,7 @@ public final class AllocationPairing {
   /** A user-space address aligned as asked: what posix_memalign can have returned. */
   private static boolean plausible(long pointer, long alignment) {
     return pointer >= 4096
-        && pointer < (1L << 47)
+        && pointer < USER_ADDRESS_LIMIT
         && alignment > 0
         && Long.bitCount(alignment) == 1
         && (pointer & (alignment - 1)) == 0;
