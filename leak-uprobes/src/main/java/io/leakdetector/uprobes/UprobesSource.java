@@ -648,8 +648,8 @@ final class UprobesSource implements HeapEventSource, RecordDecoder.Sideband {
       if (e.getErrorCode() == LinuxC.ESRCH) {
         threadsGoneBeforeAttach++;
       } else {
-        threadAttachFailures++;
         lastThreadError = LinuxC.strerror(e.getErrorCode());
+        threadAttachFailures++;
       }
     }
   }
@@ -699,8 +699,8 @@ final class UprobesSource implements HeapEventSource, RecordDecoder.Sideband {
     try {
       image = planner.plan(mapping.path(), host, mapping.file());
     } catch (IOException | RuntimeException e) {
-      lateProbeFailures++;
       lastThreadError = "cannot probe " + mapping.path() + ": " + e.getMessage();
+      lateProbeFailures++;
       return;
     }
     if (image.sites().isEmpty()) {
@@ -736,7 +736,7 @@ final class UprobesSource implements HeapEventSource, RecordDecoder.Sideband {
         if (e instanceof LastErrorException le && le.getErrorCode() == LinuxC.ESRCH) {
           continue; // the thread has ended meanwhile
         }
-        lateProbeFailures++;
+        // the reason first, then the count: a reader that sees the count also sees the reason
         lastThreadError =
             "cannot probe "
                 + mapping.path()
@@ -746,6 +746,7 @@ final class UprobesSource implements HeapEventSource, RecordDecoder.Sideband {
                 + (e instanceof LastErrorException le
                     ? LinuxC.strerror(le.getErrorCode())
                     : e.toString());
+        lateProbeFailures++;
       }
     }
     try {
@@ -754,12 +755,12 @@ final class UprobesSource implements HeapEventSource, RecordDecoder.Sideband {
       // ESRCH aside (a thread ended: its events stay until it is reaped), enabling cannot fail on
       // an event just opened; keep what is enabled, and count the rest as one failure
       if (e.getErrorCode() != LinuxC.ESRCH) {
-        lateProbeFailures++;
         lastThreadError =
             "cannot enable the probes of "
                 + mapping.path()
                 + ": "
                 + LinuxC.strerror(e.getErrorCode());
+        lateProbeFailures++;
       }
     }
     for (int i = 0; i < opened.size(); i++) {

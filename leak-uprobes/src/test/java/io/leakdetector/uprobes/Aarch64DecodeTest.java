@@ -56,27 +56,7 @@ class Aarch64DecodeTest {
       }
     }
     sink = new RecordingSink(-1);
-    decoder =
-        new RecordDecoder(
-            PID,
-            table,
-            layout,
-            64,
-            new RecordDecoder.Sideband() {
-              @Override
-              public void threadCreated(int tid, long timeNanos) {}
-
-              @Override
-              public void moduleMapped(
-                  long start,
-                  long length,
-                  long fileOffset,
-                  long devMajor,
-                  long devMinor,
-                  long inode,
-                  String path) {}
-            },
-            sink);
+    decoder = new RecordDecoder(PID, table, layout, 64, RecordDecoder.Sideband.NONE, sink);
     decoder.siteDumpsStack(new boolean[] {false, false, true, false});
     pairing =
         new AllocationPairing(

@@ -3,7 +3,6 @@ package io.leakdetector.uprobes;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.leakdetector.internal.engine.EngineSnapshot;
-import io.leakdetector.internal.engine.RawStack;
 import io.leakdetector.spi.Availability;
 import io.leakdetector.spi.HeapEventSource;
 import io.leakdetector.spi.SourceRequest;
@@ -15,7 +14,6 @@ import io.leakdetector.uprobes.testing.FixtureSymbols;
 import io.leakdetector.uprobes.testing.Prerequisites;
 import java.nio.file.Path;
 import java.util.Map;
-import java.util.TreeMap;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -62,15 +60,8 @@ class AttachDuringChurnTest {
         p.await("stopped", 60);
         source.poll();
         assertThat(engine.awaitMarker(60)).as("marker allocation seen").isTrue();
-        Map<String, long[]> byFunction = new TreeMap<>();
         EngineSnapshot snapshot = engine.snapshotEveryStack();
-        for (RawStack s : snapshot.stacks()) {
-          String fn = s.frames().length == 0 ? "(empty)" : symbols.callerAt(s.frames()[0]);
-          long[] c = byFunction.computeIfAbsent(fn, k -> new long[3]);
-          c[0] += s.allocCount();
-          c[1] += s.freeCount();
-          c[2] += s.outstandingCount();
-        }
+        Map<String, long[]> byFunction = symbols.byFunction(snapshot);
         Map<String, Long> counters = source.counters();
         System.out.printf(
             "allocs/frees/outstanding: produce_block %s, churn_block %s; unmatched frees %d; %s%n",
@@ -82,8 +73,10 @@ class AttachDuringChurnTest {
         for (String fn : new String[] {"produce_block", "churn_block"}) {
           long[] c = byFunction.get(fn);
           assertThat(c).as(fn + " traced").isNotNull();
-          assertThat(c[0]).as(fn + " allocations seen").isGreaterThan(1000);
-          assertThat(c[2]).as(fn + " blocks reported outstanding (all were freed)").isZero();
+          assertThat(c[FixtureSymbols.ALLOCS]).as(fn + " allocations seen").isGreaterThan(1000);
+          assertThat(c[FixtureSymbols.OUTSTANDING])
+              .as(fn + " blocks reported outstanding (all were freed)")
+              .isZero();
         }
       }
     }

@@ -3,7 +3,6 @@ package io.leakdetector.uprobes;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.leakdetector.internal.engine.EngineSnapshot;
-import io.leakdetector.internal.engine.RawStack;
 import io.leakdetector.spi.Availability;
 import io.leakdetector.spi.HeapEventSource;
 import io.leakdetector.spi.ModuleMapping;
@@ -306,18 +305,7 @@ class LateLibcTest {
         EngineSnapshot snapshot = engine.snapshotAll();
         Map<String, Long> counters = source.counters();
         System.out.println("late libc " + lateLibc + ": " + counters);
-        Map<String, long[]> byFunction = new TreeMap<>();
-        for (RawStack s : snapshot.stacks()) {
-          if (s.outstandingCount() == 0) {
-            continue;
-          }
-          String fn = s.frames().length == 0 ? "(empty)" : symbols.callerAt(s.frames()[0]);
-          long[] c = byFunction.computeIfAbsent(fn, k -> new long[2]);
-          c[0] += s.outstandingCount();
-          c[1] += s.outstandingBytes();
-        }
-        Map<String, String> outstanding = new TreeMap<>();
-        byFunction.forEach((k, v) -> outstanding.put(k, blocks(v[0], v[1])));
+        Map<String, String> outstanding = symbols.outstandingByFunction(snapshot);
         // ld.so's and libc's own blocks (dlmopen's link map, dlerror state) are not the fixture's
         System.out.println("outside the fixture: " + outstanding.remove("?"));
         p.send("exit");

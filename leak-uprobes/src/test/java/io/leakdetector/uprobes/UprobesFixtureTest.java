@@ -3,7 +3,6 @@ package io.leakdetector.uprobes;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.leakdetector.internal.engine.EngineSnapshot;
-import io.leakdetector.internal.engine.RawStack;
 import io.leakdetector.spi.HeapEventSource;
 import io.leakdetector.spi.ModuleMapping;
 import io.leakdetector.spi.SourceRequest;
@@ -85,18 +84,7 @@ class UprobesFixtureTest {
             (t1 - t0) / 1e9, (System.nanoTime() - t1) / 1e9, source.counters());
         assertThat(seen).as("marker allocation seen").isTrue();
         EngineSnapshot snapshot = engine.snapshotAll();
-        Map<String, long[]> byFunction = new TreeMap<>();
-        for (RawStack s : snapshot.stacks()) {
-          if (s.outstandingCount() == 0) {
-            continue;
-          }
-          String fn = s.frames().length == 0 ? "(empty)" : symbols.callerAt(s.frames()[0]);
-          long[] c = byFunction.computeIfAbsent(fn, k -> new long[2]);
-          c[0] += s.outstandingCount();
-          c[1] += s.outstandingBytes();
-        }
-        Map<String, String> outstanding = new TreeMap<>();
-        byFunction.forEach((k, v) -> outstanding.put(k, v[0] + " blocks, " + v[1] + " bytes"));
+        Map<String, String> outstanding = symbols.outstandingByFunction(snapshot);
         return new Run(
             outstanding, snapshot, source.counters(), p.output(), mappings, deliveredByPoll);
       }

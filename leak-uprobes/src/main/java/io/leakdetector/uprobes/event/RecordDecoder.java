@@ -15,6 +15,23 @@ public final class RecordDecoder implements PerfRing.RecordSink {
 
   /** Told of side-band records of the target as soon as they are decoded. */
   public interface Sideband {
+    /** Ignores thread creations and mappings. */
+    Sideband NONE =
+        new Sideband() {
+          @Override
+          public void threadCreated(int tid, long timeNanos) {}
+
+          @Override
+          public void moduleMapped(
+              long start,
+              long length,
+              long fileOffset,
+              long devMajor,
+              long devMinor,
+              long inode,
+              String path) {}
+        };
+
     /** Thread {@code tid} of the target was created. */
     void threadCreated(int tid, long timeNanos);
 

@@ -24,26 +24,7 @@ public final class Warmup {
     table.add(3, EventTable.ENTRY_PROBE, 1, 7);
     HeapEventSink sink = new NullSink();
     RecordDecoder decoder =
-        new RecordDecoder(
-            7,
-            table,
-            layout,
-            64,
-            new RecordDecoder.Sideband() {
-              @Override
-              public void threadCreated(int tid, long timeNanos) {}
-
-              @Override
-              public void moduleMapped(
-                  long start,
-                  long length,
-                  long fileOffset,
-                  long devMajor,
-                  long devMinor,
-                  long inode,
-                  String path) {}
-            },
-            sink);
+        new RecordDecoder(7, table, layout, 64, RecordDecoder.Sideband.NONE, sink);
     decoder.siteDumpsStack(new boolean[2]);
     AllocationPairing pairing = new AllocationPairing(sink, (a, f) -> f, tid -> {});
     pairing.siteKinds(new Kind[] {Kind.SIZE_ARG0, Kind.FREE});
