@@ -139,7 +139,7 @@ class DistributionIT {
     Path copy = tmp.resolve("leakdetector");
     copyTree(Dist.home(), copy);
     Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxr-xr-x"));
-    Process p =
+    ProcessBuilder nobody =
         new ProcessBuilder(
                 runuser.toString(),
                 "-u",
@@ -149,8 +149,10 @@ class DistributionIT {
                 "-p",
                 Long.toString(ProcessHandle.current().pid()))
             .redirectOutput(dir.resolve("out.txt").toFile())
-            .redirectError(dir.resolve("err.txt").toFile())
-            .start();
+            .redirectError(dir.resolve("err.txt").toFile());
+    // no /tmp/hsperfdata_nobody folder left behind
+    nobody.environment().put("LEAKDETECTOR_JAVA_OPTS", "-XX:-UsePerfData");
+    Process p = nobody.start();
     assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
     Run r = Dist.finished(dir, p);
     assertThat(r.exitCode()).as(r.err()).isEqualTo(2);

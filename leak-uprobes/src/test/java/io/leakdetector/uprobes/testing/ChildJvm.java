@@ -97,6 +97,8 @@ public final class ChildJvm {
     List<String> command = new ArrayList<>(asUser);
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.add("-Xshare:off");
+    // no /tmp/hsperfdata_<user> folder left behind by a child run as another user
+    command.add("-XX:-UsePerfData");
     command.add("-cp");
     command.add(classPath);
     command.add(main.getName());
