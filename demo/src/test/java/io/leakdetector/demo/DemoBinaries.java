@@ -1,8 +1,8 @@
 package io.leakdetector.demo;
 
 import static org.junit.jupiter.api.Assertions.fail;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.leakdetector.testkit.Prerequisite;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -18,7 +18,7 @@ final class DemoBinaries {
     return Path.of(System.getProperty("demo.native.dir", "target/native"));
   }
 
-  /** The built file, or a skip (outside CI) / failure (CI=true) when the build made none. */
+  /** The built file, or a skip (outside CI) / failure (in CI) when the build made none. */
   static Path require(String fileName, String compiler) {
     Path file = nativeDir().resolve(fileName);
     if (!Files.isRegularFile(file)) {
@@ -34,22 +34,11 @@ final class DemoBinaries {
   }
 
   static void prerequisiteMissing(String message) {
-    if (System.getenv("CI") == null) {
-      assumeTrue(false, message + "; skipped outside CI");
-    }
-    fail(message + "; required with CI=true");
+    Prerequisite.require(false, message);
   }
 
   static boolean onPath(String tool) {
-    String path = System.getenv("PATH");
-    if (path != null) {
-      for (String dir : path.split(":")) {
-        if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, tool))) {
-          return true;
-        }
-      }
-    }
-    return false;
+    return Prerequisite.onPath(tool).isPresent();
   }
 
   /** A finished command: exit code and output (standard output and error together). */

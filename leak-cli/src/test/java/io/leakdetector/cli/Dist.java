@@ -3,6 +3,7 @@ package io.leakdetector.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import io.leakdetector.testkit.Prerequisite;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -11,7 +12,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Assumptions;
 
 /** The distribution folder built by {@code mvn package}, and runs of its real launcher. */
 final class Dist {
@@ -83,14 +83,8 @@ final class Dist {
     return false;
   }
 
-  /** Skips outside CI when a prerequisite is missing; in CI (CI=true) it fails instead. */
+  /** Skips outside CI when a prerequisite is missing; in CI it fails instead. */
   static void requirePrerequisite(boolean present, String what) {
-    if (present) {
-      return;
-    }
-    if (System.getenv("CI") == null) {
-      Assumptions.assumeTrue(false, what + " is missing");
-    }
-    fail(what + " is missing, and CI=true allows no skip");
+    Prerequisite.require(present, what + " is missing");
   }
 }

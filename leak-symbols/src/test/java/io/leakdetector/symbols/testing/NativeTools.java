@@ -1,43 +1,25 @@
 package io.leakdetector.symbols.testing;
 
-import static org.junit.jupiter.api.Assertions.fail;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
-
+import io.leakdetector.testkit.Commands;
+import io.leakdetector.testkit.Prerequisite;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /** Runs the machine's native tools (gcc, nm, readelf, objdump) for tests. */
 public final class NativeTools {
   private NativeTools() {}
 
-  /** Fails (with {@code CI=true}) or skips (otherwise) when {@code tool} is not on the PATH. */
+  /** Fails (in CI) or skips (otherwise) when {@code tool} is not on the PATH. */
   public static void requireTool(String tool) {
-    if (onPath(tool)) {
-      return;
-    }
-    String message = tool + " is not installed";
-    if (System.getenv("CI") == null) {
-      assumeTrue(false, message + "; skipped outside CI");
-    }
-    fail(message + "; it is required with CI=true");
+    Prerequisite.require(onPath(tool), tool + " is not installed");
   }
 
   public static boolean onPath(String tool) {
-    String path = System.getenv("PATH");
-    if (path == null) {
-      return false;
-    }
-    for (String dir : path.split(":")) {
-      if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, tool))) {
-        return true;
-      }
-    }
-    return false;
+    return Prerequisite.onPath(tool).isPresent();
   }
 
   /** Compiles one C source with gcc and returns the output file. */
@@ -71,16 +53,6 @@ public final class NativeTools {
   }
 
   public static String run(List<String> command) throws IOException, InterruptedException {
-    Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-    byte[] output = process.getInputStream().readAllBytes();
-    if (!process.waitFor(60, TimeUnit.SECONDS)) {
-      process.destroyForcibly();
-      fail("timed out: " + command);
-    }
-    String text = new String(output, StandardCharsets.UTF_8);
-    if (process.exitValue() != 0) {
-      fail(command + " exited " + process.exitValue() + ":\n" + text);
-    }
-    return text;
+    return Commands.run(command);
   }
 }
