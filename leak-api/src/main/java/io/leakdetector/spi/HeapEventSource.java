@@ -2,6 +2,7 @@ package io.leakdetector.spi;
 
 import io.leakdetector.LeakDetectorException;
 import io.leakdetector.TargetProcess;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -32,6 +33,16 @@ public interface HeapEventSource extends AutoCloseable {
   /** Counters of the source's own (decode failures, unpaired stacks, …), by name. */
   default Map<String, Long> counters() {
     return Map.of();
+  }
+
+  /**
+   * The names of those {@link #counters()} that, when not zero, mean events may be missing (a
+   * thread traced late, a probe that could not be placed, a buffer the operating system dropped),
+   * so the report is inexact and names them. Lost events the source reported through {@link
+   * HeapEventSink#onLost} need not be repeated here.
+   */
+  default List<String> inexactWhenNonZero() {
+    return List.of();
   }
 
   /**

@@ -24,6 +24,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
@@ -321,6 +322,7 @@ public final class DefaultLeakSession implements LeakSession {
     for (RawStack stack : raw.stacks()) {
       stacks.add(report(stack));
     }
+    Map<String, Long> sourceCounters = source.counters();
     return new LeakSnapshot(
         sequence.incrementAndGet(),
         Instant.now(),
@@ -328,8 +330,8 @@ public final class DefaultLeakSession implements LeakSession {
         sourceName,
         config.interval(),
         raw.totals(),
-        raw.counts(),
-        source.counters(),
+        raw.counts().withSourceCauses(source.inexactWhenNonZero(), sourceCounters),
+        sourceCounters,
         last,
         reason,
         stacks);

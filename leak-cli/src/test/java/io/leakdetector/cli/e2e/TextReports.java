@@ -16,7 +16,7 @@ final class TextReports {
       Pattern.compile(
           "Outstanding: (\\d+) bytes in (\\d+) allocations, (\\d+) stacks;"
               + " lost events: (\\d+) \\((\\d+) this interval\\); unmatched frees: (\\d+)"
-              + "(?:; inexact: (\\d+) events lost, (\\d+) allocations dropped)?"
+              + "(?:; inexact: (\\d+) events lost, (\\d+) allocations dropped(?:, [^;]+)?)?"
               + "(; final report(?:: (.+))?)?");
   private static final Pattern DEMO_LINE =
       Pattern.compile("demo pid \\d+: .*|round \\d+: .*|demo done|demo holding: .*");

@@ -103,6 +103,11 @@ public final class JsonReport {
     json.writeNumberField("unmatchedFrees", counts.unmatchedFrees());
     json.writeNumberField("impliedFrees", counts.impliedFrees());
     json.writeNumberField("droppedAllocations", counts.droppedAllocations());
+    json.writeObjectFieldStart("inexactCauses");
+    for (Map.Entry<String, Long> cause : counts.sourceCauses().entrySet()) {
+      json.writeNumberField(cause.getKey(), cause.getValue());
+    }
+    json.writeEndObject();
     json.writeObjectFieldStart("sourceCounters");
     for (Map.Entry<String, Long> counter : new TreeMap<>(snapshot.sourceCounters()).entrySet()) {
       json.writeNumberField(counter.getKey(), counter.getValue());

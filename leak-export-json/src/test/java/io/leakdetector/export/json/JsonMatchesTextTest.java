@@ -27,7 +27,7 @@ class JsonMatchesTextTest {
       Pattern.compile(
           "Outstanding: (\\d+) bytes in (\\d+) allocations, (\\d+) stacks;"
               + " lost events: (\\d+) \\((\\d+) this interval\\); unmatched frees: (\\d+)"
-              + "(; inexact: (\\d+) events lost, (\\d+) allocations dropped)?"
+              + "(; inexact: (\\d+) events lost, (\\d+) allocations dropped(?:, [^;]+)?)?"
               + "(; final report(: (.*))?)?");
 
   /** What the text report shows of one stack. */

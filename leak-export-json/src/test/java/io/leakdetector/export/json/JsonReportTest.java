@@ -29,7 +29,7 @@ class JsonReportTest {
                 + "\"freeBytes\":1024,\"outstandingCount\":38,\"outstandingBytes\":8112,"
                 + "\"stacks\":2},"
                 + "\"lostEvents\":0,\"lostEventsInInterval\":0,\"unmatchedFrees\":17,"
-                + "\"impliedFrees\":2,\"droppedAllocations\":0,"
+                + "\"impliedFrees\":0,\"droppedAllocations\":0,\"inexactCauses\":{},"
                 + "\"sourceCounters\":{\"decodeFailures\":1,\"unpairedStacks\":5},"
                 + "\"stacks\":["
                 + "{\"id\":7,\"allocCount\":30,\"freeCount\":0,\"allocBytes\":5040,"
@@ -68,6 +68,19 @@ class JsonReportTest {
   }
 
   @Test
+  void theSourcesCausesOfInexactnessAreNamedInOrder() throws Exception {
+    JsonNode json = MAPPER.readTree(JsonReport.format(Snapshots.missedEvents()));
+    assertThat(json.get("exact").booleanValue()).isFalse();
+    assertThat(json.get("impliedFrees").longValue()).isEqualTo(2);
+    assertThat(json.get("inexactCauses").fieldNames())
+        .toIterable()
+        .containsExactly("threadsAttachedLate", "lateProbeFailures");
+    assertThat(json.get("inexactCauses").get("threadsAttachedLate").longValue()).isEqualTo(3);
+    assertThat(MAPPER.readTree(JsonReport.format(Snapshots.known())).get("inexactCauses").size())
+        .isZero();
+  }
+
+  @Test
   void finalSnapshotCarriesItsEndReason() throws Exception {
     JsonNode json = MAPPER.readTree(JsonReport.format(Snapshots.last("target exited")));
     assertThat(json.get("final").booleanValue()).isTrue();
@@ -85,7 +98,8 @@ class JsonReportTest {
                 + "\"freeBytes\":0,\"outstandingCount\":0,\"outstandingBytes\":0,"
                 + "\"stacks\":0},"
                 + "\"lostEvents\":0,\"lostEventsInInterval\":0,\"unmatchedFrees\":0,"
-                + "\"impliedFrees\":0,\"droppedAllocations\":0,\"sourceCounters\":{},"
+                + "\"impliedFrees\":0,\"droppedAllocations\":0,\"inexactCauses\":{},"
+                + "\"sourceCounters\":{},"
                 + "\"stacks\":[]}");
   }
 

@@ -7,6 +7,7 @@ import io.leakdetector.LeakSnapshot;
 import io.leakdetector.StackReport;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -25,9 +26,11 @@ import java.util.Objects;
  * </pre>
  *
  * <p>The time line is the snapshot's time in this formatter's zone. The totals line may end with
- * {@code ; inexact: N events lost, M allocations dropped} when events were lost or dropped, and
- * with {@code ; final report: REASON} on a session's final report. One block follows per reported
- * stack, frames innermost first. Lines end with {@code \n} on every platform.
+ * {@code ; inexact: N events lost, M allocations dropped[, K implied frees][, counter V…]} when
+ * events were lost, dropped or missed (an implied free is a free that was missed; each source
+ * counter that says events may be missing is named with its value), and with {@code ; final report:
+ * REASON} on a session's final report. One block follows per reported stack, frames innermost
+ * first. Lines end with {@code \n} on every platform.
  */
 public final class TextReport {
 
@@ -96,6 +99,12 @@ public final class TextReport {
           .append(" events lost, ")
           .append(counts.droppedAllocations())
           .append(" allocations dropped");
+      if (counts.impliedFrees() != 0) {
+        out.append(", ").append(counts.impliedFrees()).append(" implied frees");
+      }
+      for (Map.Entry<String, Long> cause : counts.sourceCauses().entrySet()) {
+        out.append(", ").append(cause.getKey()).append(' ').append(cause.getValue());
+      }
     }
     if (snapshot.last()) {
       out.append("; final report");

@@ -52,6 +52,16 @@ class TextReportTest {
   }
 
   @Test
+  void missedFreesAndTheSourcesCausesAreNamed() {
+    assertThat(report.format(Snapshots.missedEvents()).lines().skip(1).findFirst())
+        .contains(
+            "Outstanding: 8112 bytes in 38 allocations, 2 stacks;"
+                + " lost events: 0 (0 this interval); unmatched frees: 17;"
+                + " inexact: 0 events lost, 0 allocations dropped, 2 implied frees,"
+                + " threadsAttachedLate 3, lateProbeFailures 1");
+  }
+
+  @Test
   void inexactSnapshotSaysSo() {
     assertThat(report.format(Snapshots.inexact()))
         .isEqualTo(
