@@ -20,6 +20,8 @@ import java.util.Map;
  * @param last whether this is the session's final report
  * @param endReason why the session ended, for a final report ({@code ""} otherwise)
  * @param stacks the reported stacks in the configured order, at most top N
+ * @param sourceDesign which design of the source ran when it is not its main one (e.g. {@code
+ *     "per-thread fallback"}), else {@code ""}
  */
 public record LeakSnapshot(
     long sequence,
@@ -32,11 +34,41 @@ public record LeakSnapshot(
     Map<String, Long> sourceCounters,
     boolean last,
     String endReason,
-    List<StackReport> stacks) {
+    List<StackReport> stacks,
+    String sourceDesign) {
 
   public LeakSnapshot {
     sourceCounters = Map.copyOf(sourceCounters);
     stacks = List.copyOf(stacks);
     endReason = endReason == null ? "" : endReason;
+    sourceDesign = sourceDesign == null ? "" : sourceDesign;
+  }
+
+  /** A snapshot of a source's main design. */
+  public LeakSnapshot(
+      long sequence,
+      Instant time,
+      TargetProcess target,
+      String source,
+      Duration interval,
+      HeapTotals totals,
+      EventCounts counts,
+      Map<String, Long> sourceCounters,
+      boolean last,
+      String endReason,
+      List<StackReport> stacks) {
+    this(
+        sequence,
+        time,
+        target,
+        source,
+        interval,
+        totals,
+        counts,
+        sourceCounters,
+        last,
+        endReason,
+        stacks,
+        "");
   }
 }

@@ -36,6 +36,14 @@ public interface HeapEventSource extends AutoCloseable {
   }
 
   /**
+   * Which of its designs the source runs, when it has more than one and this is not its main one
+   * (e.g. {@code "per-thread fallback"}); reports name it. {@code ""} by default.
+   */
+  default String design() {
+    return "";
+  }
+
+  /**
    * The names of those {@link #counters()} that, when not zero, mean events may be missing (a
    * thread traced late, a probe that could not be placed, a buffer the operating system dropped),
    * so the report is inexact and names them. Lost events the source reported through {@link

@@ -41,7 +41,10 @@ final class Inventory {
   }
 
   private static String availability(Availability availability) {
-    return availability.available() ? "available" : "not available: " + availability.reason();
+    if (!availability.available()) {
+      return "not available: " + availability.reason();
+    }
+    return availability.reason().isEmpty() ? "available" : "available: " + availability.reason();
   }
 
   private static String line(String name, String text) {

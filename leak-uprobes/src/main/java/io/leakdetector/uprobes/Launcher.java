@@ -25,8 +25,17 @@ final class Launcher {
 
   private Launcher() {}
 
-  /** The launched, stopped shell and the libcs to probe. */
-  record Held(Process process, String name, List<LibcLocator.Found> libcs) {}
+  /**
+   * The launched, stopped shell, the libcs to probe, and the dynamic loader the command will start
+   * in (null when it cannot be told).
+   */
+  record Held(Process process, String name, List<LibcLocator.Found> libcs, Loader loader) {}
+
+  /**
+   * The dynamic loader a command starts in: its path and the file offset of its entry point, where
+   * the command's first instruction after the exec is.
+   */
+  record Loader(String path, long entryOffset) {}
 
   static Held start(List<String> command) throws LeakDetectorException {
     Path executable = resolve(command.get(0));
@@ -72,7 +81,11 @@ final class Launcher {
     }
     String name =
         executable.getFileName() == null ? command.get(0) : executable.getFileName().toString();
-    return new Held(process, name, libcs);
+    Loader loader = loaderOf(executable, 0);
+    if (loader == null) {
+      loader = loaderOf(Path.of("/proc/" + process.pid() + "/exe"), 0);
+    }
+    return new Held(process, name, libcs, loader);
   }
 
   /** Finds the command like the shell would: as a path when it has a slash, else on PATH. */
@@ -99,6 +112,41 @@ final class Launcher {
       }
     }
     throw new LeakDetectorException(Kind.LAUNCH_FAILED, "Command not found: " + name + ".");
+  }
+
+  /**
+   * The loader of an executable: its {@code PT_INTERP}, or for a script ({@code #!}) its
+   * interpreter's.
+   */
+  static Loader loaderOf(Path executable, int depth) {
+    if (depth > 3) {
+      return null;
+    }
+    byte[] head;
+    try (InputStream in = Files.newInputStream(executable)) {
+      head = in.readNBytes(256);
+    } catch (IOException e) {
+      return null;
+    }
+    if (head.length > 2 && head[0] == '#' && head[1] == '!') {
+      String line = new String(head, 2, head.length - 2, java.nio.charset.StandardCharsets.UTF_8);
+      line = line.lines().findFirst().orElse("").strip();
+      String interpreter = line.split("\\s+")[0];
+      return interpreter.isEmpty() ? null : loaderOf(Path.of(interpreter), depth + 1);
+    }
+    try (ElfFile elf = ElfFile.open(executable)) {
+      java.util.Optional<String> interp = elf.interpreter();
+      if (interp.isEmpty()) {
+        return null;
+      }
+      Path loaderPath = Path.of(interp.get()).toRealPath();
+      try (ElfFile loader = ElfFile.open(loaderPath)) {
+        java.util.OptionalLong offset = loader.fileOffsetOf(loader.entry());
+        return offset.isPresent() ? new Loader(loaderPath.toString(), offset.getAsLong()) : null;
+      }
+    } catch (IOException | RuntimeException e) {
+      return null;
+    }
   }
 
   private static void checkNotStatic(Path executable, String name) throws LeakDetectorException {

@@ -19,6 +19,7 @@ final class SiteTable implements AutoCloseable {
   private final List<Memory> paths = new ArrayList<>();
   private final List<ProbeSite> sites = new ArrayList<>();
   private final List<Integer> siteImage = new ArrayList<>();
+  private final List<Boolean> retired = new ArrayList<>();
 
   /** Adds a libc; returns the index of its first site. */
   synchronized int add(LibcImage image) {
@@ -32,12 +33,24 @@ final class SiteTable implements AutoCloseable {
     for (ProbeSite site : image.sites()) {
       sites.add(site);
       siteImage.add(images.size() - 1);
+      retired.add(false);
     }
     return first;
   }
 
   synchronized int size() {
     return sites.size();
+  }
+
+  /** Retires the sites from {@code from} on: a libc that could not be probed anywhere. */
+  synchronized void retire(int from) {
+    for (int s = from; s < retired.size(); s++) {
+      retired.set(s, true);
+    }
+  }
+
+  synchronized boolean retired(int index) {
+    return retired.get(index);
   }
 
   synchronized ProbeSite site(int index) {

@@ -6,8 +6,12 @@ import io.leakdetector.spi.SourceRequest;
 /**
  * The uprobes source's settings, from {@link SourceRequest#options()}.
  *
- * @param ringBytes data bytes of each per-CPU ring ({@code uprobes.ring-kib}, default 4096 KiB; a
- *     power of two number of pages)
+ * @param mode the design: {@code auto} (BPF where it is permitted, else per-thread), {@code bpf} or
+ *     {@code per-thread} ({@code uprobes.mode})
+ * @param ringBytes data bytes of each per-CPU ring of the per-thread design ({@code
+ *     uprobes.ring-kib}, default 4096 KiB; a power of two number of pages)
+ * @param bpfRingBytes data bytes of the BPF design's one ring ({@code uprobes.ring-kib} when given,
+ *     else 16384 KiB)
  * @param wakeupPercent the consumer wakes when a ring is this full ({@code uprobes.wakeup-percent},
  *     default 25)
  * @param pollMillis and at least this often ({@code uprobes.poll-ms}, default 20)
@@ -20,13 +24,27 @@ import io.leakdetector.spi.SourceRequest;
  *     uprobes.placement} = {@code auto}, the default, or {@code entry})
  */
 public record SourceOptions(
+    Mode mode,
     int ringBytes,
+    int bpfRingBytes,
     int wakeupPercent,
     int pollMillis,
     long reorderNanos,
     int maxStack,
     int memalignDumpBytes,
     boolean placeAfterPrologue) {
+
+  /** The Linux source's designs. */
+  public enum Mode {
+    /** BPF where it is permitted, else the per-thread fallback. */
+    AUTO,
+    /** One uprobe event per probe for the whole process, with a BPF program. */
+    BPF,
+    /** Uprobe events per thread and CPU, read through perf rings: the fallback without BPF. */
+    PER_THREAD
+  }
+
+  static final int BPF_RING_KIB = 16384;
 
   /** Reads and checks the options; a bad value is a USAGE error. */
   public static SourceOptions from(SourceRequest request, int pageSize)
@@ -68,8 +86,21 @@ public record SourceOptions(
     if (!placement.equals("auto") && !placement.equals("entry")) {
       throw usage("The option uprobes.placement must be auto or entry, not " + placement);
     }
+    String modeName = request.option("uprobes.mode", "auto");
+    Mode mode =
+        switch (modeName) {
+          case "auto" -> Mode.AUTO;
+          case "bpf" -> Mode.BPF;
+          case "per-thread" -> Mode.PER_THREAD;
+          default ->
+              throw usage(
+                  "The option uprobes.mode must be auto, bpf or per-thread, not " + modeName);
+        };
+    boolean ringGiven = request.option("uprobes.ring-kib", null) != null;
     return new SourceOptions(
+        mode,
         (int) ringBytes,
+        ringGiven ? (int) ringBytes : BPF_RING_KIB * 1024,
         wakeup,
         poll,
         reorder * 1_000_000L,

@@ -8,7 +8,6 @@ import io.leakdetector.TargetProcess;
 import io.leakdetector.spi.HeapEventSink;
 import io.leakdetector.spi.HeapEventSource;
 import io.leakdetector.spi.ModuleListener;
-import io.leakdetector.spi.ModuleMapping;
 import io.leakdetector.uprobes.event.AllocationPairing;
 import io.leakdetector.uprobes.event.EventBatch;
 import io.leakdetector.uprobes.event.EventTable;
@@ -20,22 +19,17 @@ import io.leakdetector.uprobes.linux.PerfEventAttr;
 import io.leakdetector.uprobes.linux.PerfEvents;
 import io.leakdetector.uprobes.linux.PerfRing;
 import io.leakdetector.uprobes.linux.UprobePmu;
-import io.leakdetector.uprobes.probe.FileId;
 import io.leakdetector.uprobes.probe.LibcImage;
 import io.leakdetector.uprobes.probe.LibcLocator;
 import io.leakdetector.uprobes.probe.LibcProbePlanner;
 import io.leakdetector.uprobes.probe.MapsEntry;
 import io.leakdetector.uprobes.probe.ProbeSite;
 import java.io.IOException;
-import java.nio.file.AccessDeniedException;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
@@ -59,9 +53,6 @@ final class UprobesSource implements HeapEventSource, RecordDecoder.Sideband {
   private final EventTable table = new EventTable();
   private final Map<Integer, ThreadEvents> threads = new HashMap<>();
   private final List<ThreadEvents> exitedThreads = new ArrayList<>();
-  private final Set<String> mappingsSeen = new HashSet<>();
-  private final Set<FileId> filesExamined = new HashSet<>();
-  private final Set<FileId> filesNotProbed = new HashSet<>();
   private final LibcProbePlanner planner;
   private int pidfd = -1;
   private int[] cpus = new int[0];
@@ -71,7 +62,7 @@ final class UprobesSource implements HeapEventSource, RecordDecoder.Sideband {
   private final List<PerfEventAttr> returnAttrs = new ArrayList<>();
 
   private HeapEventSink sink;
-  private ModuleListener modules = ModuleListener.NONE;
+  private final MappingWatch mappings;
   private RecordDecoder decoder;
   private AllocationPairing pairing;
   private EventBatch current;
@@ -96,10 +87,6 @@ final class UprobesSource implements HeapEventSource, RecordDecoder.Sideband {
   private volatile long threadAttachDelayMaxMicros;
   private volatile long threadAttachMicrosMax;
   private volatile long threadAttachMicrosTotal;
-  private volatile long libcsProbedLate;
-  private volatile long lateProbeFailures;
-  private volatile long lateLibcMappingsOfProbedFiles;
-  private volatile long lateLibcsAliased;
   private volatile long drains;
   private volatile long eventsOpen;
   private volatile long exitedThreadEvents;
@@ -124,6 +111,7 @@ final class UprobesSource implements HeapEventSource, RecordDecoder.Sideband {
     this.attrs = new ProbeAttrs(arch, pmu, options, includeKernelFrames, launched != null);
     this.planner =
         new LibcProbePlanner(options.placeAfterPrologue() && arch.placesProbesAfterPrologue());
+    this.mappings = new MappingWatch(pid, arch, perf, planner, sites);
   }
 
   // ------------------------------------------------------------------ opening
@@ -132,13 +120,7 @@ final class UprobesSource implements HeapEventSource, RecordDecoder.Sideband {
   static UprobesSource attach(
       CpuArch arch, UprobePmu pmu, SourceOptions options, boolean kernelFrames, long pid)
       throws LeakDetectorException {
-    if (pid <= 0 || !ProcFs.exists(pid)) {
-      throw new LeakDetectorException(Kind.NO_SUCH_PROCESS, "No process has pid " + pid + ".");
-    }
-    if (pid == ProcessHandle.current().pid()) {
-      throw new LeakDetectorException(
-          Kind.USAGE, "Process " + pid + " is this tool itself; it cannot trace itself.");
-    }
+    TargetAttach.checkPid(pid);
     TargetProcess target = new TargetProcess(pid, ProcFs.comm(pid));
     UprobesSource source = new UprobesSource(arch, pmu, options, kernelFrames, target, null);
     try {
@@ -183,35 +165,10 @@ final class UprobesSource implements HeapEventSource, RecordDecoder.Sideband {
             "leakdetector-uprobes-warmup");
     warmup.setDaemon(true);
     warmup.start();
-    try {
-      pidfd = perf.pidfdOpen(pid);
-    } catch (LastErrorException e) {
-      if (e.getErrorCode() == LinuxC.ESRCH) {
-        throw new LeakDetectorException(Kind.NO_SUCH_PROCESS, "No process has pid " + pid + ".");
-      }
-      throw PerfErrors.translate(e, pid, "pidfd_open");
-    }
-    if (ProcFs.state(pid) == 'Z' || ProcFs.state(pid) == 'X') {
-      throw new LeakDetectorException(
-          Kind.NO_SUCH_PROCESS, "Process " + pid + " has exited (it is a zombie).");
-    }
-    List<LibcLocator.Found> libcs = launchLibcs != null ? launchLibcs : findLibcs();
-    for (LibcLocator.Found libc : libcs) {
-      try {
-        LibcImage image = planner.plan(libc.targetPath(), libc.hostPath(), libc.file());
-        if (!image.sites().isEmpty()) {
-          addSites(image);
-        }
-      } catch (IOException e) {
-        throw new LeakDetectorException(
-            Kind.UNAVAILABLE, "Cannot read " + libc.hostPath() + ": " + e.getMessage() + ".", e);
-      }
-    }
-    if (sites.size() == 0) {
-      throw new LeakDetectorException(
-          Kind.UNAVAILABLE,
-          "Process " + pid + " maps no libc with malloc and free; nothing to probe.");
-    }
+    pidfd = TargetAttach.openPidfd(perf, pid);
+    List<LibcLocator.Found> libcs = launchLibcs != null ? launchLibcs : TargetAttach.findLibcs(pid);
+    TargetAttach.planAll(planner, libcs, sites, pid);
+    addAttrs(0);
     try {
       cpus = ProcFs.onlineCpus();
     } catch (IOException | RuntimeException e) {
@@ -250,38 +207,8 @@ final class UprobesSource implements HeapEventSource, RecordDecoder.Sideband {
     }
   }
 
-  private List<LibcLocator.Found> findLibcs() throws LeakDetectorException {
-    List<MapsEntry> maps;
-    try {
-      maps = MapsEntry.read(pid);
-    } catch (AccessDeniedException e) {
-      throw new LeakDetectorException(
-          Kind.NOT_PERMITTED,
-          "Not permitted to read the memory map of process "
-              + pid
-              + ": "
-              + PerfErrors.permissionHint()
-              + ".",
-          e);
-    } catch (IOException e) {
-      throw new LeakDetectorException(
-          Kind.NO_SUCH_PROCESS, "Process " + pid + " exited while attaching.", e);
-    }
-    if (maps.isEmpty()) {
-      throw new LeakDetectorException(
-          Kind.NO_SUCH_PROCESS, "Process " + pid + " has exited or has no memory map.");
-    }
-    List<LibcLocator.Found> libcs = LibcLocator.find(pid, maps);
-    if (libcs.isEmpty()) {
-      throw new LeakDetectorException(
-          Kind.UNAVAILABLE,
-          "Process " + pid + " maps no libc (statically linked?); nothing to probe.");
-    }
-    return libcs;
-  }
-
-  private void addSites(LibcImage image) {
-    int first = sites.add(image);
+  /** Makes the event attributes of every site from {@code first} on. */
+  private void addAttrs(int first) {
     for (int s = first; s < sites.size(); s++) {
       ProbeSite site = sites.site(s);
       long path = sites.pathAddress(s);
@@ -353,7 +280,7 @@ final class UprobesSource implements HeapEventSource, RecordDecoder.Sideband {
   private void openSites(ThreadEvents events, int from, int to) {
     for (int s = from; s < to; s++) {
       PerfEventAttr ret = returnAttrs.get(s);
-      if (ret != null) {
+      if (ret != null && !sites.retired(s)) {
         for (int c = 0; c < cpus.length; c++) {
           openOne(events, ret, c, EventTable.RETURN_PROBE, s, ThreadEvents.RETURNS);
         }
@@ -361,7 +288,7 @@ final class UprobesSource implements HeapEventSource, RecordDecoder.Sideband {
     }
     for (int s = from; s < to; s++) {
       PerfEventAttr entry = entryAttrs.get(s);
-      if (entry != null) {
+      if (!sites.retired(s)) {
         byte phase = ThreadEvents.entryPhase(sites.site(s).kind());
         for (int c = 0; c < cpus.length; c++) {
           openOne(events, entry, c, EventTable.ENTRY_PROBE, s, phase);
@@ -425,7 +352,7 @@ final class UprobesSource implements HeapEventSource, RecordDecoder.Sideband {
       throw new IllegalStateException("source already started");
     }
     this.sink = eventSink;
-    this.modules = moduleListener == null ? ModuleListener.NONE : moduleListener;
+    mappings.start(moduleListener, this::probeLateLibc);
     try {
       warmup.join();
     } catch (InterruptedException e) {
@@ -663,58 +590,16 @@ final class UprobesSource implements HeapEventSource, RecordDecoder.Sideband {
       long devMinor,
       long inode,
       String path) {
-    FileId file = new FileId(devMajor, devMinor, inode);
-    if (!mappingsSeen.add(start + ":" + length + ":" + fileOffset + ":" + file + ":" + path)) {
-      return; // the same record from two side-band events of one thread
-    }
-    modules.onModuleMapped(new ModuleMapping(start, start + length, fileOffset, path));
-    if (!file.known()) {
-      return;
-    }
-    if (sites.hasFile(file) && !filesNotProbed.contains(file)) {
-      // the file is probed already (uprobes belong to a file): the kernel put the breakpoints
-      // into this mapping when it was made
-      lateLibcMappingsOfProbedFiles++;
-      return;
-    }
-    if (!filesExamined.add(file)) {
-      return;
-    }
-    MapsEntry mapping = new MapsEntry(start, start + length, "r-xp", fileOffset, file, path);
-    Path host = LibcLocator.hostPath(pid, mapping);
-    if (LibcLocator.isLibcName(path) || LibcLocator.hasLibcSoname(host)) {
-      probeLateLibc(mapping, host);
-    }
+    mappings.moduleMapped(start, length, fileOffset, devMajor, devMinor, inode, path);
   }
 
   /**
-   * A libc mapped after attach (dlopen, or a launched command that maps another libc): plans its
-   * probes and opens them on every thread. It counts as probed late when its events were opened on
-   * at least one thread; each thread it could not be probed in counts as a failure (the reason goes
-   * to {@link #lastThreadError}), and when no thread has them its sites are retired, so threads
-   * created later are not refused because of it.
+   * Probes a libc mapped after attach (dlopen, or a launched command that maps another libc) in
+   * every thread. It counts as probed when its events were opened on at least one thread; each
+   * thread it could not be probed in counts as a failure (the reason is kept).
    */
-  private void probeLateLibc(MapsEntry mapping, Path host) {
-    LibcImage image;
-    try {
-      image = planner.plan(mapping.path(), host, mapping.file());
-    } catch (IOException | RuntimeException e) {
-      lastThreadError = "cannot probe " + mapping.path() + ": " + e.getMessage();
-      lateProbeFailures++;
-      return;
-    }
-    if (image.sites().isEmpty()) {
-      return;
-    }
-    if (holdsOurBreakpoints(mapping, image)) {
-      // another path to a file probed already (e.g. an overlay over it: /proc/PID/maps and MMAP2
-      // show the overlay's device, the uprobe sits on the real file); probing it again would
-      // report every call twice
-      lateLibcsAliased++;
-      return;
-    }
-    int from = sites.size();
-    addSites(image);
+  private boolean probeLateLibc(MapsEntry mapping, LibcImage image, int from) {
+    addAttrs(from);
     decoder.siteDumpsStack(sites.dumpsStack());
     pairing.siteKinds(sites.kinds());
     List<ThreadEvents> all;
@@ -736,8 +621,7 @@ final class UprobesSource implements HeapEventSource, RecordDecoder.Sideband {
         if (e instanceof LastErrorException le && le.getErrorCode() == LinuxC.ESRCH) {
           continue; // the thread has ended meanwhile
         }
-        // the reason first, then the count: a reader that sees the count also sees the reason
-        lastThreadError =
+        mappings.failed(
             "cannot probe "
                 + mapping.path()
                 + " in thread "
@@ -745,8 +629,7 @@ final class UprobesSource implements HeapEventSource, RecordDecoder.Sideband {
                 + ": "
                 + (e instanceof LastErrorException le
                     ? LinuxC.strerror(le.getErrorCode())
-                    : e.toString());
-        lateProbeFailures++;
+                    : e.toString()));
       }
     }
     try {
@@ -755,59 +638,17 @@ final class UprobesSource implements HeapEventSource, RecordDecoder.Sideband {
       // ESRCH aside (a thread ended: its events stay until it is reaped), enabling cannot fail on
       // an event just opened; keep what is enabled, and count the rest as one failure
       if (e.getErrorCode() != LinuxC.ESRCH) {
-        lastThreadError =
+        mappings.failed(
             "cannot enable the probes of "
                 + mapping.path()
                 + ": "
-                + LinuxC.strerror(e.getErrorCode());
-        lateProbeFailures++;
+                + LinuxC.strerror(e.getErrorCode()));
       }
     }
     for (int i = 0; i < opened.size(); i++) {
       owners.get(i).addAll(opened.get(i));
     }
-    if (!opened.isEmpty()) {
-      libcsProbedLate++;
-    } else {
-      filesNotProbed.add(mapping.file());
-      for (int s = from; s < sites.size(); s++) {
-        entryAttrs.set(s, null);
-        returnAttrs.set(s, null);
-      }
-    }
-  }
-
-  /**
-   * Whether every probe site of {@code image} inside {@code mapping} already holds a uprobe
-   * breakpoint in the target's memory. The kernel writes the breakpoints of a probed file into each
-   * new mapping of it during the mmap call, and {@code process_vm_readv} waits for that call to
-   * finish, so the bytes read are the final ones.
-   */
-  private boolean holdsOurBreakpoints(MapsEntry mapping, LibcImage image) {
-    byte[] breakpoint = arch.uprobeBreakpoint();
-    int checked = 0;
-    try (Memory bytes = new Memory(breakpoint.length)) {
-      for (ProbeSite site : image.sites()) {
-        long address = mapping.start() + (site.probeOffset() - mapping.offset());
-        if (address < mapping.start() || address + breakpoint.length > mapping.end()) {
-          continue;
-        }
-        try {
-          if (perf.readProcessMemory(pid, address, bytes, breakpoint.length) != breakpoint.length) {
-            return false;
-          }
-        } catch (LastErrorException e) {
-          return false;
-        }
-        for (int i = 0; i < breakpoint.length; i++) {
-          if (bytes.getByte(i) != breakpoint[i]) {
-            return false;
-          }
-        }
-        checked++;
-      }
-    }
-    return checked > 0;
+    return !opened.isEmpty();
   }
 
   /**
@@ -845,10 +686,10 @@ final class UprobesSource implements HeapEventSource, RecordDecoder.Sideband {
     c.put("threadAttachDelayMaxMicros", threadAttachDelayMaxMicros);
     c.put("threadsGoneBeforeAttach", threadsGoneBeforeAttach);
     c.put("threadAttachFailures", threadAttachFailures);
-    c.put("libcsProbedLate", libcsProbedLate);
-    c.put("lateProbeFailures", lateProbeFailures);
-    c.put("lateLibcMappingsOfProbedFiles", lateLibcMappingsOfProbedFiles);
-    c.put("lateLibcsAliased", lateLibcsAliased);
+    c.put("libcsProbedLate", mappings.libcsProbedLate);
+    c.put("lateProbeFailures", mappings.lateProbeFailures);
+    c.put("lateLibcMappingsOfProbedFiles", mappings.lateLibcMappingsOfProbedFiles);
+    c.put("lateLibcsAliased", mappings.lateLibcsAliased);
     c.put("drains", drains);
     c.put("warmupMillis", warmupMillis);
     c.put("spills", spills);
@@ -878,9 +719,30 @@ final class UprobesSource implements HeapEventSource, RecordDecoder.Sideband {
     return c;
   }
 
+  /**
+   * A thread attached after the start may have allocated or freed before its events were open;
+   * failures leave threads or libcs untraced; events behind the reorder window may be applied out
+   * of order.
+   */
+  @Override
+  public List<String> inexactWhenNonZero() {
+    return List.of(
+        "threadsAttachedAfterStart",
+        "threadAttachFailures",
+        "lateProbeFailures",
+        "lateEvents",
+        "posixMemalignUnresolved");
+  }
+
+  @Override
+  public String design() {
+    return "per-thread fallback";
+  }
+
   /** The last problem met while attaching a new thread or libc, or "". */
   String lastThreadError() {
-    return lastThreadError;
+    String late = mappings.lastError();
+    return late.isEmpty() ? lastThreadError : late;
   }
 
   /** Whether the target's exit was seen and reported. */

@@ -34,6 +34,7 @@ import java.util.Optional;
 public final class UprobesSourceProvider implements HeapEventSourceProvider {
   private static final long CAP_SYS_ADMIN = 1L << 21;
   private static final long CAP_PERFMON = 1L << 38;
+  private static final long CAP_BPF = 1L << 39;
 
   @Override
   public String name() {
@@ -63,7 +64,62 @@ public final class UprobesSourceProvider implements HeapEventSourceProvider {
       return Availability.unavailable(
           "Not permitted to trace: " + PerfErrors.permissionHint() + "; run as root.");
     }
-    return probeSelf(arch.get());
+    Availability uprobes = probeSelf(arch.get());
+    if (!uprobes.available()) {
+      return uprobes;
+    }
+    String bpf = bpfRefusal(arch.get());
+    return new Availability(
+        true,
+        bpf.isEmpty()
+            ? "BPF design: one uprobe event per probe for the whole process"
+            : "per-thread fallback (" + bpf + "): threads created after attach are traced late");
+  }
+
+  /**
+   * Why BPF cannot be used here ("" when it can): creates a one-page ring buffer map and loads a
+   * two-instruction program of the kprobe type, then closes both.
+   */
+  static String bpfRefusal(CpuArch arch) {
+    io.leakdetector.uprobes.bpf.Bpf bpf =
+        new io.leakdetector.uprobes.bpf.Bpf(io.leakdetector.uprobes.bpf.BpfArch.of(arch));
+    int map = -1;
+    int program = -1;
+    try {
+      map =
+          bpf.createMap(
+              io.leakdetector.uprobes.bpf.Bpf.MAP_TYPE_RINGBUF,
+              0,
+              0,
+              LinuxC.getpagesize(),
+              0,
+              "leak_check");
+      program =
+          bpf.loadProgram(
+              "leak_check",
+              new io.leakdetector.uprobes.bpf.BpfAssembler().movImm(0, 0).exit().assemble(),
+              4096);
+      return "";
+    } catch (LastErrorException e) {
+      int errno = e.getErrorCode();
+      if (errno == LinuxC.EPERM || errno == LinuxC.EACCES) {
+        long caps = ProcFs.effectiveCapabilities();
+        return "BPF not permitted: "
+            + BpfErrors.NEEDS
+            + ((caps & (CAP_BPF | CAP_SYS_ADMIN)) == 0 ? "; CAP_BPF is missing" : "");
+      }
+      if (errno == LinuxC.EINVAL) {
+        return "this kernel has no BPF ring buffer; Linux 5.8 or later is needed";
+      }
+      return "BPF refused: " + LinuxC.strerror(errno);
+    } catch (io.leakdetector.uprobes.bpf.Bpf.VerifierRejection e) {
+      return e.getMessage();
+    } catch (RuntimeException | UnsatisfiedLinkError e) {
+      return "BPF unusable: " + e.getMessage();
+    } finally {
+      Closer.closeQuietly(map);
+      Closer.closeQuietly(program);
+    }
   }
 
   /** Opens (and at once closes) a disabled uprobe event on this process's own malloc. */
@@ -154,12 +210,32 @@ public final class UprobesSourceProvider implements HeapEventSourceProvider {
           Kind.UNAVAILABLE, "Cannot read the uprobe PMU: " + e.getMessage() + ".", e);
     }
     SourceOptions options = SourceOptions.from(request, LinuxC.getpagesize());
+    boolean useBpf =
+        switch (options.mode()) {
+          case BPF -> {
+            String refusal = bpfRefusal(arch);
+            if (!refusal.isEmpty()) {
+              throw new LeakDetectorException(
+                  refusal.startsWith("BPF not permitted") ? Kind.NOT_PERMITTED : Kind.UNAVAILABLE,
+                  "uprobes.mode=bpf cannot be used: " + refusal + ".");
+            }
+            yield true;
+          }
+          case PER_THREAD -> false;
+          case AUTO -> availability.reason().startsWith("BPF design");
+        };
     TargetSpec target = request.target();
     if (target instanceof TargetSpec.Pid p) {
-      return UprobesSource.attach(arch, pmu, options, request.includeKernelFrames(), p.pid());
+      return useBpf
+          ? BpfSource.attach(arch, pmu, options, p.pid())
+          : UprobesSource.attach(arch, pmu, options, request.includeKernelFrames(), p.pid());
     }
     TargetSpec.Launch launch = (TargetSpec.Launch) target;
     Launcher.Held held = Launcher.start(launch.command());
+    if (useBpf && held.loader() != null) {
+      return BpfSource.launched(arch, pmu, options, held);
+    }
+    // no dynamic loader to arm the BPF probes at the command's first instruction: per-thread
     return UprobesSource.launched(
         arch,
         pmu,

@@ -334,7 +334,8 @@ public final class DefaultLeakSession implements LeakSession {
         sourceCounters,
         last,
         reason,
-        stacks);
+        stacks,
+        source.design());
   }
 
   private StackReport report(RawStack stack) {

@@ -16,6 +16,7 @@ final class TextReports {
       Pattern.compile(
           "Outstanding: (\\d+) bytes in (\\d+) allocations, (\\d+) stacks;"
               + " lost events: (\\d+) \\((\\d+) this interval\\); unmatched frees: (\\d+)"
+              + "(?:; \\w+ [^;]* fallback)?"
               + "(?:; inexact: (\\d+) events lost, (\\d+) allocations dropped(?:, [^;]+)?)?"
               + "(; final report(?:: (.+))?)?");
   private static final Pattern DEMO_LINE =

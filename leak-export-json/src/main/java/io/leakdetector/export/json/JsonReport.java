@@ -93,6 +93,7 @@ public final class JsonReport {
     json.writeNumberField("pid", snapshot.target().pid());
     json.writeStringField("processName", snapshot.target().name());
     json.writeStringField("source", snapshot.source());
+    json.writeStringField("sourceDesign", snapshot.sourceDesign());
     writeSeconds(json, "intervalSeconds", snapshot.interval());
     json.writeBooleanField("final", snapshot.last());
     json.writeStringField("endReason", snapshot.endReason());

@@ -23,7 +23,7 @@ class JsonReportTest {
     assertThat(JsonReport.format(Snapshots.known()))
         .isEqualTo(
             "{\"time\":\"2026-11-26T18:26:32.250Z\",\"sequence\":3,\"pid\":4242,"
-                + "\"processName\":\"Demo.exe\",\"source\":\"etw\",\"intervalSeconds\":5,"
+                + "\"processName\":\"Demo.exe\",\"source\":\"etw\",\"sourceDesign\":\"\",\"intervalSeconds\":5,"
                 + "\"final\":false,\"endReason\":\"\",\"exact\":true,"
                 + "\"totals\":{\"allocCount\":42,\"freeCount\":4,\"allocBytes\":9136,"
                 + "\"freeBytes\":1024,\"outstandingCount\":38,\"outstandingBytes\":8112,"
@@ -92,7 +92,7 @@ class JsonReportTest {
     assertThat(JsonReport.format(Snapshots.empty()))
         .isEqualTo(
             "{\"time\":\"2026-11-26T18:26:32.250Z\",\"sequence\":1,\"pid\":1,"
-                + "\"processName\":\"\",\"source\":\"uprobes\",\"intervalSeconds\":0,"
+                + "\"processName\":\"\",\"source\":\"uprobes\",\"sourceDesign\":\"\",\"intervalSeconds\":0,"
                 + "\"final\":false,\"endReason\":\"\",\"exact\":true,"
                 + "\"totals\":{\"allocCount\":0,\"freeCount\":0,\"allocBytes\":0,"
                 + "\"freeBytes\":0,\"outstandingCount\":0,\"outstandingBytes\":0,"

@@ -26,11 +26,12 @@ import java.util.Objects;
  * </pre>
  *
  * <p>The time line is the snapshot's time in this formatter's zone. The totals line may end with
- * {@code ; inexact: N events lost, M allocations dropped[, K implied frees][, counter V…]} when
- * events were lost, dropped or missed (an implied free is a free that was missed; each source
- * counter that says events may be missing is named with its value), and with {@code ; final report:
- * REASON} on a session's final report. One block follows per reported stack, frames innermost
- * first. Lines end with {@code \n} on every platform.
+ * {@code ; SOURCE DESIGN} when the source runs other than its main design (e.g. {@code ; uprobes
+ * per-thread fallback}), {@code ; inexact: N events lost, M allocations dropped[, K implied
+ * frees][, counter V…]} when events were lost, dropped or missed (an implied free is a free that
+ * was missed; each source counter that says events may be missing is named with its value), and
+ * with {@code ; final report: REASON} on a session's final report. One block follows per reported
+ * stack, frames innermost first. Lines end with {@code \n} on every platform.
  */
 public final class TextReport {
 
@@ -93,6 +94,9 @@ public final class TextReport {
         .append(counts.lostEventsInInterval())
         .append(" this interval); unmatched frees: ")
         .append(counts.unmatchedFrees());
+    if (!snapshot.sourceDesign().isEmpty()) {
+      out.append("; ").append(snapshot.source()).append(' ').append(snapshot.sourceDesign());
+    }
     if (!counts.exact()) {
       out.append("; inexact: ")
           .append(counts.lostEvents())

@@ -2,6 +2,7 @@ package io.leakdetector.export.text;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.leakdetector.LeakSnapshot;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 import org.junit.jupiter.api.Test;
@@ -59,6 +60,28 @@ class TextReportTest {
                 + " lost events: 0 (0 this interval); unmatched frees: 17;"
                 + " inexact: 0 events lost, 0 allocations dropped, 2 implied frees,"
                 + " threadsAttachedLate 3, lateProbeFailures 1");
+  }
+
+  @Test
+  void aFallbackDesignIsNamed() {
+    LeakSnapshot s = Snapshots.missedEvents();
+    LeakSnapshot fallback =
+        new LeakSnapshot(
+            s.sequence(),
+            s.time(),
+            s.target(),
+            s.source(),
+            s.interval(),
+            s.totals(),
+            s.counts(),
+            s.sourceCounters(),
+            s.last(),
+            s.endReason(),
+            s.stacks(),
+            "per-thread fallback");
+    assertThat(report.format(fallback).lines().skip(1).findFirst().orElseThrow())
+        .contains("unmatched frees: 17; uprobes per-thread fallback; inexact: ");
+    assertThat(report.format(s)).doesNotContain("fallback");
   }
 
   @Test

@@ -126,6 +126,11 @@ public final class PendingCalls {
         poppedTime = time[base + k];
         poppedDropped = depth[s] - 1 - k;
         depth[s] = k;
+        if (k == 0) {
+          // a thread outside every probed call holds no slot: threads that ended need no exit
+          // record to be forgotten
+          removeThread(tid);
+        }
         return k;
       }
     }

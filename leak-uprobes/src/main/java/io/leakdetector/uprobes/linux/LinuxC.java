@@ -34,6 +34,7 @@ public final class LinuxC {
   public static final int EBADF = 9;
   public static final int EACCES = 13;
   public static final int EINVAL = 22;
+  public static final int ENOMEM = 12;
   public static final int EMFILE = 24;
   public static final int ENOSPC = 28;
   public static final int EOPNOTSUPP = 95;

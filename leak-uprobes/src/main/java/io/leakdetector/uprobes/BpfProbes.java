@@ -1,0 +1,252 @@
+package io.leakdetector.uprobes;
+
+import com.sun.jna.LastErrorException;
+import com.sun.jna.Memory;
+import com.sun.jna.Pointer;
+import io.leakdetector.uprobes.bpf.Bpf;
+import io.leakdetector.uprobes.bpf.BpfArch;
+import io.leakdetector.uprobes.bpf.BpfAssembler;
+import io.leakdetector.uprobes.bpf.BpfRingBuffer;
+import io.leakdetector.uprobes.bpf.ProbePrograms;
+import io.leakdetector.uprobes.linux.CpuArch;
+import io.leakdetector.uprobes.linux.LinuxC;
+import io.leakdetector.uprobes.linux.PerfAbi;
+import io.leakdetector.uprobes.linux.PerfEventAttr;
+import io.leakdetector.uprobes.linux.PerfEvents;
+import io.leakdetector.uprobes.linux.UprobePmu;
+import io.leakdetector.uprobes.probe.AllocatorFunction.Kind;
+import io.leakdetector.uprobes.probe.ProbeSite;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The kernel objects of the BPF design: the ring buffer, the globals ({@code armed}, {@code lost})
+ * and the posix_memalign map, and per probe site one uprobe PMU event for the whole process ({@code
+ * pid} = target, {@code cpu} = -1) with its program attached. The kernel's uprobe filter compares
+ * address spaces, and the program runs before perf's per-task delivery, so it runs for every thread
+ * of the target, also those created later, from their first instruction; the events themselves stay
+ * disabled and never write a perf sample (the programs return 0). Nothing here depends on the
+ * number of threads or CPUs.
+ */
+final class BpfProbes implements AutoCloseable {
+  private static final int PAGE_SIZE = LinuxC.getpagesize();
+  private static final long IOC_SET_BPF = 0x40042408L;
+  private static final int VERIFIER_LOG_BYTES = 1 << 20;
+
+  private final Bpf bpf;
+  private final PerfEvents perf;
+  private final UprobePmu pmu;
+  private final ProbePrograms programs;
+  private final int ringFd;
+  private final int globalsFd;
+  private final int memptrsFd;
+  private final BpfRingBuffer ring;
+  private final Pointer globals;
+  private final List<Integer> eventFds = new ArrayList<>();
+  private final List<Integer> programFds = new ArrayList<>();
+  private volatile int probeEvents;
+
+  /**
+   * Creates the maps and maps the ring.
+   *
+   * @throws LastErrorException when the kernel refuses (EPERM: no CAP_BPF; EINVAL: no ring buffer
+   *     maps before Linux 5.8)
+   */
+  BpfProbes(CpuArch arch, UprobePmu pmu, SourceOptions options) {
+    BpfArch bpfArch = BpfArch.of(arch);
+    this.bpf = new Bpf(bpfArch);
+    this.perf = new PerfEvents(arch);
+    this.pmu = pmu;
+    int ring = -1;
+    int globalsMap = -1;
+    int memptrs = -1;
+    BpfRingBuffer mapped = null;
+    Pointer globalsPage = null;
+    try {
+      ring = bpf.createMap(Bpf.MAP_TYPE_RINGBUF, 0, 0, options.bpfRingBytes(), 0, "leak_ring");
+      globalsMap =
+          bpf.createMap(
+              Bpf.MAP_TYPE_ARRAY, 4, ProbePrograms.GLOBALS_SIZE, 1, Bpf.F_MMAPABLE, "leak_globals");
+      memptrs = bpf.createMap(Bpf.MAP_TYPE_HASH, 8, 8, 4096, 0, "leak_memptr");
+      mapped = BpfRingBuffer.map(ring, options.bpfRingBytes(), PAGE_SIZE);
+      globalsPage =
+          LinuxC.mmap(
+              null,
+              PAGE_SIZE,
+              LinuxC.PROT_READ | LinuxC.PROT_WRITE,
+              LinuxC.MAP_SHARED,
+              globalsMap,
+              0);
+    } catch (LastErrorException e) {
+      if (mapped != null) {
+        mapped.close();
+      }
+      for (int fd : new int[] {ring, globalsMap, memptrs}) {
+        closeQuietly(fd);
+      }
+      throw e;
+    }
+    this.ringFd = ring;
+    this.globalsFd = globalsMap;
+    this.memptrsFd = memptrs;
+    this.ring = mapped;
+    this.globals = globalsPage;
+    this.programs =
+        new ProbePrograms(
+            bpfArch,
+            new ProbePrograms.Maps(ring, globalsMap, memptrs),
+            options.maxStack(),
+            options.bpfRingBytes() / 100 * options.wakeupPercent());
+  }
+
+  BpfRingBuffer ring() {
+    return ring;
+  }
+
+  int ringFd() {
+    return ringFd;
+  }
+
+  /**
+   * Opens the entry and return probes of {@code sites[from, to)} in process {@code pid}: returns
+   * first, so an entry that is recorded always has its return recorded once the probes are armed.
+   *
+   * @throws LastErrorException when an event cannot be opened (those of this call are closed)
+   * @throws Bpf.VerifierRejection when a program is refused
+   */
+  void probe(SiteTable sites, int from, int to, int pid) throws Bpf.VerifierRejection {
+    List<Integer> opened = new ArrayList<>();
+    try {
+      for (int s = from; s < to; s++) {
+        ProbeSite site = sites.site(s);
+        if (site.function().hasReturnProbe()) {
+          BpfAssembler program =
+              site.kind() == Kind.POSIX_MEMALIGN ? programs.memalignReturn(s) : programs.ret(s);
+          opened.add(open(sites.pathAddress(s), site.probeOffset(), true, pid, "ret", program));
+        }
+      }
+      for (int s = from; s < to; s++) {
+        ProbeSite site = sites.site(s);
+        BpfAssembler program =
+            site.kind() == Kind.POSIX_MEMALIGN ? programs.memalignEntry(s) : programs.entry(s);
+        opened.add(open(sites.pathAddress(s), site.probeOffset(), false, pid, "entry", program));
+      }
+    } catch (LastErrorException | Bpf.VerifierRejection e) {
+      for (int fd : opened) {
+        closeQuietly(fd);
+      }
+      synchronized (eventFds) {
+        eventFds.removeAll(opened);
+      }
+      throw e;
+    }
+    probeEvents += opened.size();
+  }
+
+  /**
+   * Opens a probe at the dynamic loader's entry that arms the others: in launch mode the probes
+   * then start at the command's first instruction, not in the shell that execs it (the programs run
+   * whenever their probe fires, enabled or not).
+   */
+  void armAtExec(String loaderPath, long entryOffset, int pid) throws Bpf.VerifierRejection {
+    byte[] path = (loaderPath + "\0").getBytes(StandardCharsets.UTF_8);
+    try (Memory memory = new Memory(path.length)) {
+      memory.write(0, path, 0, path.length);
+      open(Pointer.nativeValue(memory), entryOffset, false, pid, "exec", programs.armAtExec());
+    }
+  }
+
+  private int open(
+      long pathAddress, long offset, boolean returnProbe, int pid, String name, BpfAssembler code)
+      throws Bpf.VerifierRejection {
+    int program = bpf.loadProgram("leak_" + name, code.assemble(), VERIFIER_LOG_BYTES);
+    synchronized (programFds) {
+      programFds.add(program);
+    }
+    PerfEventAttr attr =
+        new PerfEventAttr()
+            .type(pmu.type())
+            .config(pmu.config(returnProbe))
+            .config1(pathAddress)
+            .config2(offset)
+            .samplePeriod(1)
+            .flag(PerfAbi.BIT_DISABLED, true);
+    int fd = perf.open(attr, pid, -1, -1);
+    synchronized (eventFds) {
+      eventFds.add(fd);
+    }
+    LinuxC.ioctl(fd, IOC_SET_BPF, program);
+    return fd;
+  }
+
+  /** Turns every program on at once. */
+  void arm() {
+    globals.setInt(ProbePrograms.GLOBAL_ARMED, 1);
+  }
+
+  boolean armed() {
+    return globals.getInt(ProbePrograms.GLOBAL_ARMED) != 0;
+  }
+
+  /** Records the programs could not reserve because the ring was full. */
+  long lost() {
+    return globals.getLong(ProbePrograms.GLOBAL_LOST);
+  }
+
+  /** Uprobe events open (two per site with a return probe, one per other site). */
+  int probeEvents() {
+    return probeEvents;
+  }
+
+  int programs() {
+    synchronized (programFds) {
+      return programFds.size();
+    }
+  }
+
+  /** Perf events open: the probes and the launch-mode arming probe. */
+  int events() {
+    synchronized (eventFds) {
+      return eventFds.size();
+    }
+  }
+
+  /**
+   * Closes the events (the kernel removes each uprobe, about 0.1 s apiece, so a few threads overlap
+   * the waits), then the programs and maps.
+   */
+  @Override
+  public void close() {
+    List<Integer> events;
+    synchronized (eventFds) {
+      events = new ArrayList<>(eventFds);
+      eventFds.clear();
+    }
+    Closer.closeInParallel(events);
+    synchronized (programFds) {
+      for (int fd : programFds) {
+        closeQuietly(fd);
+      }
+      programFds.clear();
+    }
+    ring.close();
+    if (globals != null) {
+      LinuxC.munmap(globals, PAGE_SIZE);
+    }
+    closeQuietly(ringFd);
+    closeQuietly(globalsFd);
+    closeQuietly(memptrsFd);
+  }
+
+  static void closeQuietly(int fd) {
+    if (fd < 0) {
+      return;
+    }
+    try {
+      LinuxC.close(fd);
+    } catch (LastErrorException e) {
+      // already closed
+    }
+  }
+}

@@ -1,0 +1,447 @@
+package io.leakdetector.uprobes;
+
+import com.sun.jna.LastErrorException;
+import com.sun.jna.Memory;
+import io.leakdetector.LeakDetectorException;
+import io.leakdetector.LeakDetectorException.Kind;
+import io.leakdetector.TargetProcess;
+import io.leakdetector.spi.HeapEventSink;
+import io.leakdetector.spi.HeapEventSource;
+import io.leakdetector.spi.ModuleListener;
+import io.leakdetector.uprobes.bpf.Bpf;
+import io.leakdetector.uprobes.event.AllocationPairing;
+import io.leakdetector.uprobes.event.BpfRecordDecoder;
+import io.leakdetector.uprobes.event.EventBatch;
+import io.leakdetector.uprobes.event.RecordDecoder;
+import io.leakdetector.uprobes.linux.CpuArch;
+import io.leakdetector.uprobes.linux.LinuxC;
+import io.leakdetector.uprobes.linux.PerfEvents;
+import io.leakdetector.uprobes.linux.UprobePmu;
+import io.leakdetector.uprobes.probe.LibcImage;
+import io.leakdetector.uprobes.probe.LibcLocator;
+import io.leakdetector.uprobes.probe.LibcProbePlanner;
+import io.leakdetector.uprobes.probe.MapsEntry;
+import java.io.IOException;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * The Linux source's main design: per probe site one uprobe event for the whole process with a BPF
+ * program that writes each hit into one BPF ring buffer ({@link BpfProbes}), read in reservation
+ * order, which is a total order across CPUs: a block's allocation is always read before its free,
+ * whichever threads and CPUs they ran on. Threads need no attaching, so every thread is traced from
+ * its first instruction and neither the cost per hit nor attach and detach depend on how many
+ * threads or CPUs there are. New executable mappings come from {@link MappingEvents}.
+ */
+final class BpfSource implements HeapEventSource, RecordDecoder.Sideband {
+  /** Records decoded and applied at a time (the sink's lock is taken once per chunk). */
+  private static final int CHUNK = 4096;
+
+  private final CpuArch arch;
+  private final SourceOptions options;
+  private final TargetProcess target;
+  private final int pid;
+  private final Process launched;
+  private final PerfEvents perf;
+  private final SiteTable sites = new SiteTable();
+  private final LibcProbePlanner planner;
+  private final MappingWatch mappings;
+  private BpfProbes probes;
+  private MappingEvents mappingEvents;
+  private int pidfd = -1;
+
+  private HeapEventSink sink;
+  private BpfRecordDecoder decoder;
+  private AllocationPairing pairing;
+  private final EventBatch batch = new EventBatch(CHUNK);
+  private Thread consumer;
+  private volatile boolean stopRequested;
+  private volatile boolean started;
+  private volatile boolean closed;
+  private volatile boolean targetExited;
+  private volatile long processedUpTo = Long.MIN_VALUE;
+  private long lostSeen;
+  private volatile long drains;
+  private volatile long attachMillis;
+  private volatile long closeMillis;
+
+  private BpfSource(CpuArch arch, SourceOptions options, TargetProcess target, Process launched) {
+    this.arch = arch;
+    this.options = options;
+    this.target = target;
+    this.pid = (int) target.pid();
+    this.launched = launched;
+    this.perf = new PerfEvents(arch);
+    this.planner =
+        new LibcProbePlanner(options.placeAfterPrologue() && arch.placesProbesAfterPrologue());
+    this.mappings = new MappingWatch(pid, arch, perf, planner, sites);
+  }
+
+  /** Attaches to a running process: every probe is placed; {@link #start} arms them at once. */
+  static BpfSource attach(CpuArch arch, UprobePmu pmu, SourceOptions options, long pid)
+      throws LeakDetectorException {
+    TargetAttach.checkPid(pid);
+    BpfSource source = new BpfSource(arch, options, new TargetProcess(pid, ProcFs.comm(pid)), null);
+    try {
+      source.open(pmu, null, null);
+      return source;
+    } catch (LeakDetectorException | RuntimeException e) {
+      source.close();
+      throw e;
+    }
+  }
+
+  /**
+   * Places the probes for a launcher held before its exec, and a probe at the dynamic loader's
+   * entry that arms them when the command starts; {@link #start} lets the launcher run.
+   */
+  static BpfSource launched(CpuArch arch, UprobePmu pmu, SourceOptions options, Launcher.Held held)
+      throws LeakDetectorException {
+    TargetProcess target = new TargetProcess(held.process().pid(), held.name());
+    BpfSource source = new BpfSource(arch, options, target, held.process());
+    try {
+      source.open(pmu, held.libcs(), held.loader());
+      return source;
+    } catch (LeakDetectorException | RuntimeException e) {
+      source.close();
+      throw e;
+    }
+  }
+
+  private void open(UprobePmu pmu, List<LibcLocator.Found> launchLibcs, Launcher.Loader loader)
+      throws LeakDetectorException {
+    long begin = System.nanoTime();
+    pidfd = TargetAttach.openPidfd(perf, pid);
+    List<LibcLocator.Found> libcs = launchLibcs != null ? launchLibcs : TargetAttach.findLibcs(pid);
+    TargetAttach.planAll(planner, libcs, sites, pid);
+    try {
+      probes = new BpfProbes(arch, pmu, options);
+    } catch (LastErrorException e) {
+      throw BpfErrors.maps(e, options);
+    }
+    try {
+      probes.probe(sites, 0, sites.size(), pid);
+      if (loader != null) {
+        probes.armAtExec(loader.path(), loader.entryOffset(), pid);
+      }
+    } catch (Bpf.VerifierRejection e) {
+      throw new LeakDetectorException(Kind.UNAVAILABLE, e.getMessage() + ".", e);
+    } catch (LastErrorException e) {
+      throw PerfErrors.translate(e, pid, "a uprobe");
+    }
+    try {
+      mappingEvents = new MappingEvents(arch, ProcFs.onlineCpus(), pid, this, null);
+    } catch (IOException e) {
+      throw new LeakDetectorException(
+          Kind.UNAVAILABLE, "Cannot read the online CPUs: " + e.getMessage() + ".", e);
+    } catch (LastErrorException e) {
+      throw PerfErrors.translate(e, pid, "the mapping events");
+    }
+    if (launched == null && !ProcFs.exists(pid)) {
+      throw new LeakDetectorException(
+          Kind.NO_SUCH_PROCESS, "Process " + pid + " exited while attaching.");
+    }
+    attachMillis = (System.nanoTime() - begin) / 1_000_000;
+  }
+
+  @Override
+  public TargetProcess target() {
+    return target;
+  }
+
+  @Override
+  public synchronized void start(HeapEventSink eventSink, ModuleListener modules)
+      throws LeakDetectorException {
+    if (closed) {
+      throw new IllegalStateException("source is closed");
+    }
+    if (started) {
+      throw new IllegalStateException("source already started");
+    }
+    this.sink = eventSink;
+    decoder = new BpfRecordDecoder(options.maxStack());
+    decoder.into(batch);
+    pairing = new AllocationPairing(eventSink, this::readTargetLong, tid -> {});
+    pairing.siteKinds(sites.kinds());
+    mappings.start(modules, this::probeLateLibc);
+    started = true;
+    if (launched == null) {
+      probes.arm();
+    } else {
+      try {
+        LinuxC.kill(pid, LinuxC.SIGCONT);
+      } catch (LastErrorException e) {
+        throw PerfErrors.translate(e, pid, "starting the command");
+      }
+    }
+    consumer = new Thread(this::run, "leakdetector-uprobes-" + pid);
+    consumer.setDaemon(true);
+    consumer.start();
+  }
+
+  private void run() {
+    int[] mappingFds = mappingEvents.fds();
+    int n = 2 + mappingFds.length;
+    try (Memory pollfds = new Memory(8L * n)) {
+      pollfds.setInt(0, probes.ringFd());
+      pollfds.setInt(8, pidfd);
+      for (int k = 0; k < mappingFds.length; k++) {
+        pollfds.setInt(8L * (2 + k), mappingFds[k]);
+      }
+      for (int k = 0; k < n; k++) {
+        pollfds.setShort(8L * k + 4, LinuxC.POLLIN);
+      }
+      while (!stopRequested) {
+        for (int k = 0; k < n; k++) {
+          pollfds.setShort(8L * k + 6, (short) 0);
+        }
+        try {
+          LinuxC.poll(pollfds, n, options.pollMillis());
+        } catch (LastErrorException e) {
+          if (e.getErrorCode() != LinuxC.EINTR) {
+            throw e;
+          }
+        }
+        boolean exited = pollfds.getShort(8L * 1 + 6) != 0;
+        drainAll();
+        if (exited) {
+          drainAll();
+          targetExited = true;
+          sink.onTargetExit(exitCode());
+          return;
+        }
+      }
+      drainAll();
+    } catch (Throwable t) {
+      if (!closed) {
+        sink.onSourceFailure("The uprobes source stopped: " + t + ".");
+      }
+    }
+  }
+
+  /**
+   * Reads the new mappings (a late libc gets its probes first), then applies every record in the
+   * ring in order, a chunk at a time.
+   */
+  private void drainAll() {
+    long drainStart = System.nanoTime();
+    mappingEvents.drain();
+    int read;
+    do {
+      read = probes.ring().drain(decoder, CHUNK);
+      long lost = probes.lost();
+      if (lost != lostSeen) {
+        int i = batch.add(EventBatch.LOST, System.nanoTime(), 0, -1);
+        batch.setValues(i, lost - lostSeen, 0, 0);
+        lostSeen = lost;
+      }
+      apply();
+    } while (read == CHUNK);
+    drains++;
+    if (probes.ring().caughtUp()) {
+      processedUpTo = drainStart;
+    }
+  }
+
+  private void apply() {
+    int count = batch.count();
+    if (count == 0) {
+      return;
+    }
+    sink.beginBatch();
+    for (int i = 0; i < count; i++) {
+      pairing.process(batch, i);
+    }
+    sink.endBatch();
+    batch.clear();
+  }
+
+  private boolean probeLateLibc(MapsEntry mapping, LibcImage image, int from) {
+    try {
+      probes.probe(sites, from, sites.size(), pid);
+    } catch (Bpf.VerifierRejection | RuntimeException e) {
+      mappings.failed("cannot probe " + mapping.path() + ": " + reason(e));
+      return false;
+    }
+    pairing.siteKinds(sites.kinds());
+    return true;
+  }
+
+  private static String reason(Exception e) {
+    if (e instanceof LastErrorException le) {
+      return LinuxC.strerror(le.getErrorCode());
+    }
+    return e.getMessage();
+  }
+
+  @Override
+  public void threadCreated(int tid, long timeNanos) {
+    // every thread is traced from its first instruction: nothing to do
+  }
+
+  @Override
+  public void moduleMapped(
+      long start,
+      long length,
+      long fileOffset,
+      long devMajor,
+      long devMinor,
+      long inode,
+      String path) {
+    mappings.moduleMapped(start, length, fileOffset, devMajor, devMinor, inode, path);
+  }
+
+  private long readTargetLong(long address, long fallback) {
+    try (Memory word = new Memory(8)) {
+      return perf.readProcessMemory(pid, address, word, 8) == 8 ? word.getLong(0) : fallback;
+    } catch (LastErrorException e) {
+      return fallback;
+    }
+  }
+
+  private int exitCode() {
+    if (launched == null) {
+      return -1;
+    }
+    try {
+      if (launched.waitFor(2, TimeUnit.SECONDS)) {
+        return launched.exitValue();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    return -1;
+  }
+
+  /**
+   * Waits (at most a few poll periods) until every record the target wrote before this call has
+   * reached the sink, so a periodic snapshot taken next is up to date.
+   */
+  @Override
+  public void poll() {
+    long now = System.nanoTime();
+    long deadline = now + 4 * options.pollMillis() * 1_000_000L + 50_000_000L;
+    while (started
+        && !closed
+        && !targetExited
+        && processedUpTo < now
+        && System.nanoTime() - deadline < 0) {
+      LockSupport.parkNanos(1_000_000L);
+    }
+  }
+
+  @Override
+  public Map<String, Long> counters() {
+    Map<String, Long> c = new LinkedHashMap<>();
+    BpfProbes p = probes;
+    c.put("probeSites", (long) sites.size());
+    c.put("probeEvents", p == null ? 0L : p.probeEvents());
+    c.put("bpfPrograms", p == null ? 0L : p.programs());
+    c.put(
+        "perfEvents",
+        p == null ? 0L : p.events() + (mappingEvents == null ? 0 : mappingEvents.events()));
+    c.put("lostRecords", p == null ? 0L : p.lost());
+    c.put("lostMappingRecords", mappingEvents == null ? 0L : mappingEvents.lost());
+    c.put("libcsProbedLate", mappings.libcsProbedLate);
+    c.put("lateProbeFailures", mappings.lateProbeFailures);
+    c.put("lateLibcMappingsOfProbedFiles", mappings.lateLibcMappingsOfProbedFiles);
+    c.put("lateLibcsAliased", mappings.lateLibcsAliased);
+    c.put("drains", drains);
+    c.put("attachMillis", attachMillis);
+    c.put("closeMillis", closeMillis);
+    BpfRecordDecoder d = decoder;
+    if (d != null) {
+      c.put("records", d.records());
+      c.put("malformedRecords", d.malformedRecords());
+    }
+    AllocationPairing a = pairing;
+    if (a != null) {
+      c.put("lostEvents", a.lostEvents());
+      c.put("allocations", a.allocations());
+      c.put("frees", a.frees());
+      c.put("reallocs", a.reallocs());
+      c.put("failedCalls", a.failedCalls());
+      c.put("nestedCalls", a.nestedCalls());
+      c.put("unpairedReturns", a.unpairedReturns());
+      c.put("staleEntries", a.staleEntries());
+      c.put("pendingOverflows", a.pendingOverflows());
+      c.put("posixMemalignExact", a.posixMemalignExact());
+      c.put("posixMemalignConfirmed", a.posixMemalignConfirmed());
+      c.put("posixMemalignInexact", a.posixMemalignInexact());
+      c.put("posixMemalignUnresolved", a.posixMemalignUnresolved());
+    }
+    return c;
+  }
+
+  @Override
+  public List<String> inexactWhenNonZero() {
+    return List.of("lateProbeFailures", "lostMappingRecords", "posixMemalignUnresolved");
+  }
+
+  /** The last problem met while probing a late libc, or "". */
+  String lastThreadError() {
+    return mappings.lastError();
+  }
+
+  boolean targetExited() {
+    return targetExited;
+  }
+
+  /** Stops the reader, which applies what the ring still holds before it ends. */
+  @Override
+  public void stop() {
+    stopRequested = true;
+    Thread t = consumer;
+    if (t != null && t != Thread.currentThread()) {
+      try {
+        t.join(TimeUnit.SECONDS.toMillis(10));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  @Override
+  public void close() {
+    synchronized (this) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+    }
+    stop();
+    long begin = System.nanoTime();
+    if (probes != null) {
+      probes.close();
+    }
+    if (mappingEvents != null) {
+      mappingEvents.close();
+    }
+    if (pidfd >= 0) {
+      Closer.closeQuietly(pidfd);
+      pidfd = -1;
+    }
+    sites.close();
+    closeMillis = (System.nanoTime() - begin) / 1_000_000;
+    if (launched != null && !started && launched.isAlive()) {
+      launched.destroyForcibly();
+      try {
+        LinuxC.kill(pid, LinuxC.SIGCONT);
+      } catch (LastErrorException e) {
+        // already gone
+      }
+      try {
+        launched.waitFor(5, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  long closeMillis() {
+    return closeMillis;
+  }
+}

@@ -1,0 +1,52 @@
+package io.leakdetector.uprobes.bpf;
+
+/**
+ * The layout of the records the probe programs write into the ring buffer (native byte order):
+ *
+ * <pre>
+ *  0  u64 time        bpf_ktime_get_ns(): CLOCK_MONOTONIC, the clock of System.nanoTime()
+ *  8  u32 tid         the thread (low half of bpf_get_current_pid_tgid())
+ * 12  u16 site        the probe site's index; u8 kind; u8 0
+ * 16  u64 v0          entry: 1st argument; return: the result register
+ * 24  u64 v1          entry: 2nd argument; posix_memalign return: memptr
+ * 32  u64 v2          entry: 3rd argument; posix_memalign return: *memptr read at the return
+ * 40  s32 stackBytes  return: bpf_get_stack()'s result (bytes of frames, or a negative errno)
+ * 44  u32 flags       return: FLAG_VALUE_READ when v2 holds *memptr
+ * 48  u64 frames[]    return: the user callchain, innermost first (return address in the caller)
+ * </pre>
+ *
+ * Entry records end after {@code v2}; return records are reserved with room for the deepest stack
+ * asked for.
+ */
+public final class ProbeRecord {
+  private ProbeRecord() {}
+
+  public static final int TIME = 0;
+  public static final int TID = 8;
+  public static final int SITE = 12;
+  public static final int KIND = 14;
+  public static final int V0 = 16;
+  public static final int V1 = 24;
+  public static final int V2 = 32;
+  public static final int STACK_BYTES = 40;
+  public static final int FLAGS = 44;
+  public static final int FRAMES = 48;
+
+  public static final int ENTRY_SIZE = 40;
+
+  public static final int KIND_ENTRY = 1;
+  public static final int KIND_RETURN = 2;
+
+  /** {@code v2} holds the word read at {@code v1} (posix_memalign's result pointer). */
+  public static final int FLAG_VALUE_READ = 1;
+
+  /** The size of a return record with room for {@code maxStack} frames. */
+  public static int returnSize(int maxStack) {
+    return FRAMES + 8 * maxStack;
+  }
+
+  /** The u32 at {@link #SITE}: the site index and the kind. */
+  static int siteWord(int site, int kind) {
+    return (site & 0xFFFF) | (kind & 0xFF) << 16;
+  }
+}
