@@ -117,6 +117,7 @@ final class BpfProbes implements AutoCloseable {
    */
   void probe(SiteTable sites, int from, int to, int pid) throws Bpf.VerifierRejection {
     List<Integer> opened = new ArrayList<>();
+    int programsBefore = programs();
     try {
       for (int s = from; s < to; s++) {
         ProbeSite site = sites.site(s);
@@ -138,6 +139,11 @@ final class BpfProbes implements AutoCloseable {
       }
       synchronized (eventFds) {
         eventFds.removeAll(opened);
+      }
+      synchronized (programFds) {
+        while (programFds.size() > programsBefore) {
+          closeQuietly(programFds.remove(programFds.size() - 1));
+        }
       }
       throw e;
     }
@@ -173,10 +179,15 @@ final class BpfProbes implements AutoCloseable {
             .samplePeriod(1)
             .flag(PerfAbi.BIT_DISABLED, true);
     int fd = perf.open(attr, pid, -1, -1);
+    try {
+      LinuxC.ioctl(fd, IOC_SET_BPF, program);
+    } catch (LastErrorException e) {
+      closeQuietly(fd);
+      throw e;
+    }
     synchronized (eventFds) {
       eventFds.add(fd);
     }
-    LinuxC.ioctl(fd, IOC_SET_BPF, program);
     return fd;
   }
 

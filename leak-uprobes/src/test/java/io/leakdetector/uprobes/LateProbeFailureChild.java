@@ -33,11 +33,12 @@ public final class LateProbeFailureChild {
   public static void main(String[] args) throws Exception {
     long pid = Long.parseLong(args[0]);
     int leaveFree = Integer.parseInt(args[1]);
+    String mode = args[2];
     BufferedReader in =
         new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
     HeapEventSource source =
         new UprobesSourceProvider()
-            .open(new SourceRequest(new TargetSpec.Pid(pid), false, Map.of()));
+            .open(new SourceRequest(new TargetSpec.Pid(pid), false, Map.of("uprobes.mode", mode)));
     source.start(new RecordingSink(-1), ModuleListener.NONE);
     System.out.println("tracing");
     List<FileInputStream> held = new ArrayList<>();
@@ -68,7 +69,9 @@ public final class LateProbeFailureChild {
               "counters "
                   + source.counters()
                   + " error="
-                  + ((UprobesSource) source).lastThreadError());
+                  + (source instanceof UprobesSource perThread
+                      ? perThread.lastThreadError()
+                      : ((BpfSource) source).lastThreadError()));
         }
         case "exit" -> Runtime.getRuntime().halt(0);
         default -> throw new IllegalArgumentException(line);

@@ -15,8 +15,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * A libc loaded after attach whose probe events cannot be opened (the tracer has run out of file
@@ -28,9 +29,10 @@ import org.junit.jupiter.api.io.TempDir;
 class LateProbeFailureTest {
   private static final Pattern COUNTERS = Pattern.compile("counters \\{(.*)} error=(.*)");
 
-  @Test
-  void aLateLibcWhoseEventsCannotBeOpenedIsCountedAsAFailureNotAsProbed(@TempDir Path dir)
-      throws Exception {
+  @ParameterizedTest(name = "uprobes.mode={0}")
+  @ValueSource(strings = {"bpf", "per-thread"})
+  void aLateLibcWhoseEventsCannotBeOpenedIsCountedAsAFailureNotAsProbed(
+      String mode, @TempDir Path dir) throws Exception {
     Availability availability = new UprobesSourceProvider().availability();
     Prerequisites.require(availability.available(), "uprobe tracing: " + availability.reason());
     Path fixture =
@@ -64,7 +66,8 @@ class LateProbeFailureTest {
               List.of(),
               LateProbeFailureChild.class,
               Long.toString(target.pid()),
-              "4"));
+              "4",
+              mode));
       try (FixtureProcess tracer = FixtureProcess.start(command)) {
         tracer.await("tracing", 60);
         tracer.send("exhaust");
@@ -81,7 +84,13 @@ class LateProbeFailureTest {
         assertThat(counters).contains("lateProbeFailures=1,");
         assertThat(m.group(2))
             .isEqualTo(
-                "cannot probe " + copy + " in thread " + target.pid() + ": Too many open files");
+                mode.equals("bpf")
+                    ? "cannot probe " + copy + ": Too many open files"
+                    : "cannot probe "
+                        + copy
+                        + " in thread "
+                        + target.pid()
+                        + ": Too many open files");
         tracer.send("exit");
       }
     }

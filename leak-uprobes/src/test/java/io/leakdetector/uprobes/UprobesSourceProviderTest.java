@@ -39,8 +39,12 @@ class UprobesSourceProviderTest {
     assertThat(provider.name()).isEqualTo("uprobes");
     Prerequisites.require(
         ProcessHandle.current().info().user().map("root"::equals).orElse(false), "root");
-    assertThat(provider.availability().reason()).isEmpty();
+    // as root the BPF design is permitted (kernel 5.8+), and --list says so
+    assertThat(provider.availability().reason())
+        .isEqualTo("BPF design: one uprobe event per probe for the whole process");
     assertThat(provider.availability().available()).isTrue();
+    assertThat(UprobesSourceProvider.bpfRefusal(io.leakdetector.uprobes.linux.CpuArch.X86_64))
+        .isEmpty();
   }
 
   @Test

@@ -172,7 +172,10 @@ public final class Bpf {
       try {
         return (int) call(CMD_PROG_LOAD, attr);
       } catch (LastErrorException first) {
-        if (first.getErrorCode() == LinuxC.EPERM || logBytes <= 0) {
+        // the verifier refuses with EACCES or EINVAL; anything else (EPERM, EMFILE, ENOMEM) is not
+        // about the program
+        int errno = first.getErrorCode();
+        if ((errno != LinuxC.EACCES && errno != LinuxC.EINVAL) || logBytes <= 0) {
           throw first;
         }
       }
@@ -184,6 +187,9 @@ public final class Bpf {
         return (int) call(CMD_PROG_LOAD, attr);
       } catch (LastErrorException e) {
         String text = log.getString(0, StandardCharsets.UTF_8.name());
+        if (text.isBlank()) {
+          throw e;
+        }
         throw new VerifierRejection(name, e.getErrorCode(), text);
       }
     }
