@@ -83,6 +83,7 @@ final class UprobesSource implements HeapEventSource, RecordDecoder.Sideband {
   private volatile long threadsAttached;
   private volatile long threadsAttachedAfterStart;
   private volatile long threadsGoneBeforeAttach;
+  private volatile long threadsMissed;
   private volatile long threadAttachFailures;
   private volatile long threadAttachDelayMaxMicros;
   private volatile long threadAttachMicrosMax;
@@ -574,6 +575,7 @@ final class UprobesSource implements HeapEventSource, RecordDecoder.Sideband {
     } catch (LastErrorException e) {
       if (e.getErrorCode() == LinuxC.ESRCH) {
         threadsGoneBeforeAttach++;
+        threadsMissed++; // created while tracing, ended before its events were open
       } else {
         lastThreadError = LinuxC.strerror(e.getErrorCode());
         threadAttachFailures++;
@@ -685,6 +687,7 @@ final class UprobesSource implements HeapEventSource, RecordDecoder.Sideband {
     c.put("threadAttachMicrosTotal", threadAttachMicrosTotal);
     c.put("threadAttachDelayMaxMicros", threadAttachDelayMaxMicros);
     c.put("threadsGoneBeforeAttach", threadsGoneBeforeAttach);
+    c.put("threadsMissed", threadsMissed);
     c.put("threadAttachFailures", threadAttachFailures);
     c.put("libcsProbedLate", mappings.libcsProbedLate);
     c.put("lateProbeFailures", mappings.lateProbeFailures);
@@ -728,6 +731,7 @@ final class UprobesSource implements HeapEventSource, RecordDecoder.Sideband {
   public List<String> inexactWhenNonZero() {
     return List.of(
         "threadsAttachedAfterStart",
+        "threadsMissed",
         "threadAttachFailures",
         "lateProbeFailures",
         "lateEvents",
