@@ -4,9 +4,12 @@
  * for realloc, one free, over 64 live slots with sizes 16..1039 that are touched.
  * Options: "wait" - start on SIGUSR1 (prints "pid N" and "waiting" first);
  *          "seconds S" - stop after S seconds (default: run until SIGTERM);
- *          "report-ms M" - print "ops/s R" every M ms (default 0: only at the end).
+ *          "report-ms M" - print "ops/s R" every M ms (default 0: only at the end);
+ *          "idle N" - first start N threads that sleep in pause() until the process ends
+ *          (a server's idle pool: they cost a tracer that works per thread, not one that does not).
  * At the end prints "total ops/s R" and exits 0.
  */
+#include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -18,6 +21,12 @@
 static volatile sig_atomic_t go, stop;
 static void on_go(int s) { (void) s; go = 1; }
 static void on_stop(int s) { (void) s; stop = 1; }
+
+static void *idle(void *arg) {
+  (void) arg;
+  for (;;) pause();
+  return NULL;
+}
 
 static double now(void) {
   struct timespec t;
@@ -33,6 +42,16 @@ int main(int argc, char **argv) {
     if (!strcmp(argv[i], "wait")) wait = 1;
     if (!strcmp(argv[i], "seconds") && i + 1 < argc) seconds = atof(argv[++i]);
     if (!strcmp(argv[i], "report-ms") && i + 1 < argc) report_ms = atol(argv[++i]);
+    if (!strcmp(argv[i], "idle") && i + 1 < argc) {
+      long n = atol(argv[++i]);
+      for (long k = 0; k < n; k++) {
+        pthread_t t;
+        if (pthread_create(&t, NULL, idle, NULL) != 0) {
+          perror("pthread_create");
+          return 2;
+        }
+      }
+    }
   }
   setvbuf(stdout, NULL, _IOLBF, 0);
   signal(SIGUSR1, on_go);
