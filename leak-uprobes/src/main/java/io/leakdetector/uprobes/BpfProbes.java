@@ -31,7 +31,6 @@ import java.util.List;
  */
 final class BpfProbes implements AutoCloseable {
   private static final int PAGE_SIZE = LinuxC.getpagesize();
-  private static final long IOC_SET_BPF = 0x40042408L;
   private static final int VERIFIER_LOG_BYTES = 1 << 20;
 
   private final Bpf bpf;
@@ -180,7 +179,7 @@ final class BpfProbes implements AutoCloseable {
             .flag(PerfAbi.BIT_DISABLED, true);
     int fd = perf.open(attr, pid, -1, -1);
     try {
-      LinuxC.ioctl(fd, IOC_SET_BPF, program);
+      LinuxC.ioctl(fd, PerfAbi.IOC_SET_BPF, program);
     } catch (LastErrorException e) {
       closeQuietly(fd);
       throw e;

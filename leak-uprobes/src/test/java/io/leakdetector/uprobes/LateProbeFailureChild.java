@@ -68,6 +68,11 @@ public final class LateProbeFailureChild {
           System.out.println(
               "counters "
                   + source.counters()
+                  + " inexact="
+                  + io.leakdetector.EventCounts.NONE
+                      .withSourceCauses(source.inexactWhenNonZero(), source.counters())
+                      .sourceCauses()
+                      .keySet()
                   + " error="
                   + (source instanceof UprobesSource perThread
                       ? perThread.lastThreadError()

@@ -154,11 +154,24 @@ class UprobesFixtureTest {
     assertThat(run.snapshot().counts().lostEvents()).isZero();
   }
 
-  @Test
-  void aTinyRingLosesEventsAndReportsThem() throws Exception {
-    Run run = run(true, Map.of("uprobes.ring-kib", "8"), "small", "0", "burst", "300000");
+  @ParameterizedTest(name = "uprobes.mode={0}")
+  @ValueSource(strings = {"bpf", "per-thread"})
+  void aTinyRingLosesEventsAndReportsThemAsInexact(String mode) throws Exception {
+    Run run =
+        run(
+            true,
+            Map.of("uprobes.ring-kib", "8", "uprobes.mode", mode),
+            "small",
+            "0",
+            "burst",
+            "300000");
     System.out.println(run.counters());
     assertThat(run.snapshot().counts().lostEvents()).isPositive();
+    assertThat(run.snapshot().counts().exact()).isFalse();
     assertThat(run.counters().get("lostEvents")).isEqualTo(run.snapshot().counts().lostEvents());
+    if (mode.equals("bpf")) {
+      // records the programs could not reserve, counted in the kernel and handed on as lost
+      assertThat(run.counters().get("lostRecords")).isEqualTo(run.counters().get("lostEvents"));
+    }
   }
 }

@@ -86,6 +86,9 @@ public final class PerfAbi {
   public static final long IOC_SET_OUTPUT = 0x2405L;
   public static final long IOC_ID = 0x80082407L;
 
+  /** {@code PERF_EVENT_IOC_SET_BPF}: runs a BPF program at each of the event's hits. */
+  public static final long IOC_SET_BPF = 0x40042408L;
+
   /** {@code PERF_FLAG_FD_CLOEXEC}. */
   public static final long FLAG_FD_CLOEXEC = 1L << 3;
 
