@@ -120,13 +120,13 @@ public final class BpfRingBuffer implements AutoCloseable {
         complete = false;
         break;
       }
-      count++;
       int at = pageSize + (int) (position & mask);
       int header = (int) INTS.getAcquire(producer, at);
       if ((header & BUSY_BIT) != 0) {
         complete = false;
         break;
       }
+      count++;
       int length = header & ~(BUSY_BIT | DISCARD_BIT);
       if ((header & DISCARD_BIT) == 0) {
         sink.record(producer, at + HEADER_SIZE, length);
