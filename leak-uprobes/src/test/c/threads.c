@@ -1,10 +1,11 @@
 /*
  * Threads created after tracing starts, for the source's new-thread tests.
  *
- *   threads wait|now SHORT STORM
+ *   threads wait|now|wait-exec SHORT STORM
  *
  * "wait": prints "ready" and waits for "go" on stdin (attach mode); "now": starts at once (launch
- * mode). Then, with every pointer kept in globals so nothing is optimized away:
+ * mode); "wait-exec": prints "ready", waits for "go", keeps 5 blocks of 99 bytes (leak_before_exec)
+ * and execs itself with "now SHORT STORM" (the new program must not inherit them). Then, with every pointer kept in globals so nothing is optimized away:
  *   - SHORT short-lived threads, one after the other, each living well under a millisecond:
  *     leak_in_short_thread keeps 3 blocks of 48 bytes and allocates and frees 5 more;
  *   - handoff: the main thread allocates 100 blocks of 64 bytes (handoff_alloc), then creates a
@@ -18,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define NOINLINE __attribute__((noinline))
 
@@ -71,6 +73,12 @@ static void *storm_thread(void *arg) {
   return NULL;
 }
 
+void *volatile before_exec[5];
+
+NOINLINE void leak_before_exec(void) {
+  for (int i = 0; i < 5; i++) before_exec[i] = malloc(99);
+}
+
 NOINLINE void marker_done(void) { sink_slot = malloc(777777); }
 
 static void start_and_join(void *(*fn)(void *), long arg) {
@@ -92,6 +100,15 @@ int main(int argc, char **argv) {
   long storm = atol(argv[3]);
   char line[64];
   setvbuf(stdout, NULL, _IOLBF, 0);
+  if (strcmp(argv[1], "wait-exec") == 0) {
+    printf("ready\n");
+    if (!fgets(line, sizeof line, stdin)) return 1;
+    leak_before_exec();
+    char *args[] = {argv[0], "now", argv[2], argv[3], NULL};
+    execv("/proc/self/exe", args);
+    perror("execv");
+    return 2;
+  }
   if (wait) {
     printf("ready\n");
     if (!fgets(line, sizeof line, stdin)) return 1;

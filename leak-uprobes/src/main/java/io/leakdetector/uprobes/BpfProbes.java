@@ -154,11 +154,11 @@ final class BpfProbes implements AutoCloseable {
    * then start at the command's first instruction, not in the shell that execs it (the programs run
    * whenever their probe fires, enabled or not).
    */
-  void armAtExec(String loaderPath, long entryOffset, int pid) throws Bpf.VerifierRejection {
+  void probeExec(String loaderPath, long entryOffset, int pid) throws Bpf.VerifierRejection {
     byte[] path = (loaderPath + "\0").getBytes(StandardCharsets.UTF_8);
     try (Memory memory = new Memory(path.length)) {
       memory.write(0, path, 0, path.length);
-      open(Pointer.nativeValue(memory), entryOffset, false, pid, "exec", programs.armAtExec());
+      open(Pointer.nativeValue(memory), entryOffset, false, pid, "exec", programs.exec());
     }
   }
 

@@ -22,6 +22,7 @@ import io.leakdetector.uprobes.probe.LibcLocator;
 import io.leakdetector.uprobes.probe.LibcProbePlanner;
 import io.leakdetector.uprobes.probe.MapsEntry;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -67,6 +68,7 @@ final class BpfSource implements HeapEventSource, RecordDecoder.Sideband {
   private volatile long drains;
   private volatile long attachMillis;
   private volatile long closeMillis;
+  private volatile boolean execProbed;
 
   private BpfSource(CpuArch arch, SourceOptions options, TargetProcess target, Process launched) {
     this.arch = arch;
@@ -124,8 +126,14 @@ final class BpfSource implements HeapEventSource, RecordDecoder.Sideband {
     }
     try {
       probes.probe(sites, 0, sites.size(), pid);
-      if (loader != null) {
-        probes.armAtExec(loader.path(), loader.entryOffset(), pid);
+      Launcher.Loader execLoader =
+          loader != null
+              ? loader
+              : Launcher.loaderOf(
+                  Path.of("/proc/" + pid + "/exe"), Path.of("/proc/" + pid + "/root"), 0);
+      if (execLoader != null) {
+        probes.probeExec(execLoader.path(), execLoader.entryOffset(), pid);
+        execProbed = true;
       }
     } catch (Bpf.VerifierRejection e) {
       throw new LeakDetectorException(Kind.UNAVAILABLE, e.getMessage() + ".", e);
@@ -349,6 +357,7 @@ final class BpfSource implements HeapEventSource, RecordDecoder.Sideband {
     c.put("lateProbeFailures", mappings.lateProbeFailures);
     c.put("lateLibcMappingsOfProbedFiles", mappings.lateLibcMappingsOfProbedFiles);
     c.put("lateLibcsAliased", mappings.lateLibcsAliased);
+    c.put("execProbed", execProbed ? 1L : 0L);
     c.put("drains", drains);
     c.put("attachMillis", attachMillis);
     c.put("closeMillis", closeMillis);
@@ -359,6 +368,7 @@ final class BpfSource implements HeapEventSource, RecordDecoder.Sideband {
     }
     AllocationPairing a = pairing;
     if (a != null) {
+      c.put("execs", a.execs());
       c.put("lostEvents", a.lostEvents());
       c.put("allocations", a.allocations());
       c.put("frees", a.frees());

@@ -81,9 +81,9 @@ final class Launcher {
     }
     String name =
         executable.getFileName() == null ? command.get(0) : executable.getFileName().toString();
-    Loader loader = loaderOf(executable, 0);
+    Loader loader = loaderOf(executable, Path.of("/"), 0);
     if (loader == null) {
-      loader = loaderOf(Path.of("/proc/" + process.pid() + "/exe"), 0);
+      loader = loaderOf(Path.of("/proc/" + process.pid() + "/exe"), Path.of("/"), 0);
     }
     return new Held(process, name, libcs, loader);
   }
@@ -116,9 +116,10 @@ final class Launcher {
 
   /**
    * The loader of an executable: its {@code PT_INTERP}, or for a script ({@code #!}) its
-   * interpreter's.
+   * interpreter's; paths inside the executable are taken below {@code root} (a process's {@code
+   * /proc/PID/root} for one in another mount namespace). Null when there is none.
    */
-  static Loader loaderOf(Path executable, int depth) {
+  static Loader loaderOf(Path executable, Path root, int depth) {
     if (depth > 3) {
       return null;
     }
@@ -132,14 +133,14 @@ final class Launcher {
       String line = new String(head, 2, head.length - 2, java.nio.charset.StandardCharsets.UTF_8);
       line = line.lines().findFirst().orElse("").strip();
       String interpreter = line.split("\\s+")[0];
-      return interpreter.isEmpty() ? null : loaderOf(Path.of(interpreter), depth + 1);
+      return interpreter.isEmpty() ? null : loaderOf(below(root, interpreter), root, depth + 1);
     }
     try (ElfFile elf = ElfFile.open(executable)) {
       java.util.Optional<String> interp = elf.interpreter();
       if (interp.isEmpty()) {
         return null;
       }
-      Path loaderPath = Path.of(interp.get()).toRealPath();
+      Path loaderPath = below(root, interp.get()).toRealPath();
       try (ElfFile loader = ElfFile.open(loaderPath)) {
         java.util.OptionalLong offset = loader.fileOffsetOf(loader.entry());
         return offset.isPresent() ? new Loader(loaderPath.toString(), offset.getAsLong()) : null;
@@ -147,6 +148,10 @@ final class Launcher {
     } catch (IOException | RuntimeException e) {
       return null;
     }
+  }
+
+  private static Path below(Path root, String path) {
+    return root.resolve(path.startsWith("/") ? path.substring(1) : path);
   }
 
   private static void checkNotStatic(Path executable, String name) throws LeakDetectorException {

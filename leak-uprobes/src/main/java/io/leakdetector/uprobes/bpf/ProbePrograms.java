@@ -134,15 +134,22 @@ public final class ProbePrograms {
   }
 
   /**
-   * At the dynamic loader's entry in launch mode: sets {@code armed}, so tracing starts at the
-   * launched command's first instruction and not in the shell that execs it.
+   * At the dynamic loader's entry, where a program that the target execs starts: sets {@code armed}
+   * (in launch mode the probes then start at the command's first instruction, not in the shell that
+   * execs it) and writes an exec record, after which the old program's blocks are gone.
    */
-  public BpfAssembler armAtExec() {
+  public BpfAssembler exec() {
     BpfAssembler a = new BpfAssembler();
+    a.movReg(R6, R1);
     a.loadMapValue(R1, maps.globals(), GLOBAL_ARMED);
     a.movImm(R2, 1).storeW(R1, 0, R2);
-    a.movImm(R0, 0).exit();
-    return a;
+    a.loadMap(R1, maps.ring()).movImm(R2, ProbeRecord.EXEC_SIZE).movImm(R3, 0);
+    a.call(RINGBUF_RESERVE);
+    a.jeqImm(R0, 0, "full");
+    a.movReg(R7, R0);
+    header(a, 0xFFFF, ProbeRecord.KIND_EXEC);
+    submit(a);
+    return end(a);
   }
 
   private BpfAssembler begin(int recordSize) {

@@ -16,7 +16,7 @@ package io.leakdetector.uprobes.bpf;
  * </pre>
  *
  * Entry records end after {@code v2}; return records are reserved with room for the deepest stack
- * asked for.
+ * asked for; an exec record ({@link #KIND_EXEC}) ends after the site word.
  */
 public final class ProbeRecord {
   private ProbeRecord() {}
@@ -36,6 +36,14 @@ public final class ProbeRecord {
 
   public static final int KIND_ENTRY = 1;
   public static final int KIND_RETURN = 2;
+
+  /**
+   * The process started a new program (its dynamic loader's first instruction ran): a record of
+   * time, tid and site word only ({@link #EXEC_SIZE} bytes).
+   */
+  public static final int KIND_EXEC = 3;
+
+  public static final int EXEC_SIZE = 16;
 
   /** {@code v2} holds the word read at {@code v1} (posix_memalign's result pointer). */
   public static final int FLAG_VALUE_READ = 1;

@@ -71,6 +71,7 @@ public final class AllocationPairing {
   private long unpairedReturns;
   private long staleEntries;
   private long lostEvents;
+  private long execs;
   private long posixMemalignExact;
   private long posixMemalignConfirmed;
   private long posixMemalignInexact;
@@ -98,6 +99,12 @@ public final class AllocationPairing {
         lostEvents += batch.v0(i);
         sink.onLost(batch.v0(i));
         staleEntries += pending.clear();
+      }
+      case EventBatch.EXEC -> {
+        // the old program's heap went with its address space
+        execs++;
+        staleEntries += pending.clear();
+        sink.onHeapDestroy(t, 0);
       }
       case EventBatch.EXIT -> {
         staleEntries += pending.depth(tid);
@@ -272,6 +279,11 @@ public final class AllocationPairing {
 
   public long staleEntries() {
     return staleEntries;
+  }
+
+  /** Programs the process started (exec) while traced. */
+  public long execs() {
+    return execs;
   }
 
   public long lostEvents() {

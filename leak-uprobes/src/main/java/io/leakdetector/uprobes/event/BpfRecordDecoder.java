@@ -33,6 +33,15 @@ public final class BpfRecordDecoder implements BpfRingBuffer.RecordSink {
   @Override
   public void record(ByteBuffer b, int offset, int length) {
     records++;
+    if (length >= ProbeRecord.EXEC_SIZE
+        && b.get(offset + ProbeRecord.KIND) == ProbeRecord.KIND_EXEC) {
+      batch.add(
+          EventBatch.EXEC,
+          b.getLong(offset + ProbeRecord.TIME),
+          b.getInt(offset + ProbeRecord.TID),
+          -1);
+      return;
+    }
     if (length < ProbeRecord.ENTRY_SIZE) {
       malformedRecords++;
       return;

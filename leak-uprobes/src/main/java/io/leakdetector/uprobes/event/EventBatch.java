@@ -25,6 +25,9 @@ public final class EventBatch {
   /** Thread {@code tid} exited. */
   public static final int EXIT = 4;
 
+  /** The process started a new program: every block of the old one is gone. */
+  public static final int EXEC = 5;
+
   private static final int INDEX_BITS = 24;
   private static final long MAX_RELATIVE_TIME = (1L << (63 - INDEX_BITS)) - 1;
 

@@ -139,7 +139,7 @@ class BpfAssemblerTest {
       programs.put("ret", p.ret(4));
       programs.put("memalignEntry", p.memalignEntry(5));
       programs.put("memalignReturn", p.memalignReturn(6));
-      programs.put("armAtExec", p.armAtExec());
+      programs.put("exec", p.exec());
       for (Map.Entry<String, BpfAssembler> e : programs.entrySet()) {
         byte[] ours = e.getValue().assemble();
         byte[] gnu = gnuAssemble(e.getKey(), e.getValue().text());

@@ -36,7 +36,7 @@ class BpfVerifierTest {
             new ProbePrograms(
                 BpfArch.X86_64, new ProbePrograms.Maps(ring, globals, memptrs), maxStack, 1 << 14);
         for (BpfAssembler program :
-            List.of(p.entry(0), p.ret(1), p.memalignEntry(2), p.memalignReturn(3), p.armAtExec())) {
+            List.of(p.entry(0), p.ret(1), p.memalignEntry(2), p.memalignReturn(3), p.exec())) {
           int fd = bpf.loadProgram("t_probe", program.assemble(), 1 << 20);
           assertThat(fd).isPositive();
           LinuxC.close(fd);
