@@ -8,6 +8,7 @@ import io.leakdetector.TargetProcess;
 import io.leakdetector.spi.HeapEventSink;
 import io.leakdetector.spi.HeapEventSource;
 import io.leakdetector.spi.ModuleListener;
+import io.leakdetector.symbols.linux.ProcMapsEntry;
 import io.leakdetector.uprobes.bpf.Bpf;
 import io.leakdetector.uprobes.event.AllocationPairing;
 import io.leakdetector.uprobes.event.BpfRecordDecoder;
@@ -20,7 +21,6 @@ import io.leakdetector.uprobes.linux.UprobePmu;
 import io.leakdetector.uprobes.probe.LibcImage;
 import io.leakdetector.uprobes.probe.LibcLocator;
 import io.leakdetector.uprobes.probe.LibcProbePlanner;
-import io.leakdetector.uprobes.probe.MapsEntry;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -267,7 +267,7 @@ final class BpfSource implements HeapEventSource, RecordDecoder.Sideband {
     batch.clear();
   }
 
-  private boolean probeLateLibc(MapsEntry mapping, LibcImage image, int from) {
+  private boolean probeLateLibc(ProcMapsEntry mapping, LibcImage image, int from) {
     try {
       probes.probe(sites, from, sites.size(), pid);
     } catch (Bpf.VerifierRejection | RuntimeException e) {

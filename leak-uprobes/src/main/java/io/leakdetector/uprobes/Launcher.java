@@ -3,8 +3,8 @@ package io.leakdetector.uprobes;
 import io.leakdetector.LeakDetectorException;
 import io.leakdetector.LeakDetectorException.Kind;
 import io.leakdetector.symbols.elf.ElfFile;
+import io.leakdetector.symbols.linux.ProcMaps;
 import io.leakdetector.uprobes.probe.LibcLocator;
-import io.leakdetector.uprobes.probe.MapsEntry;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -68,11 +68,11 @@ final class Launcher {
     }
     List<LibcLocator.Found> libcs = new ArrayList<>();
     try {
-      libcs.addAll(LibcLocator.find(process.pid(), MapsEntry.read(process.pid())));
+      libcs.addAll(LibcLocator.find(process.pid(), ProcMaps.read(process.pid())));
       if (libcs.isEmpty()) {
         // a static shell: probe the libc this JVM uses, the system's
         long self = ProcessHandle.current().pid();
-        libcs.addAll(LibcLocator.find(self, MapsEntry.read(self)));
+        libcs.addAll(LibcLocator.find(self, ProcMaps.read(self)));
       }
     } catch (IOException e) {
       process.destroyForcibly();

@@ -4,13 +4,13 @@ import com.sun.jna.LastErrorException;
 import com.sun.jna.Memory;
 import io.leakdetector.spi.ModuleListener;
 import io.leakdetector.spi.ModuleMapping;
+import io.leakdetector.symbols.linux.ProcMapsEntry;
 import io.leakdetector.uprobes.linux.CpuArch;
 import io.leakdetector.uprobes.linux.PerfEvents;
 import io.leakdetector.uprobes.probe.FileId;
 import io.leakdetector.uprobes.probe.LibcImage;
 import io.leakdetector.uprobes.probe.LibcLocator;
 import io.leakdetector.uprobes.probe.LibcProbePlanner;
-import io.leakdetector.uprobes.probe.MapsEntry;
 import io.leakdetector.uprobes.probe.ProbeSite;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -24,10 +24,12 @@ import java.util.Set;
  * filesystem, e.g. an overlay: a second set of probes would report every call twice).
  */
 final class MappingWatch {
+  private static final String DELETED = " (deleted)";
+
   /** Opens the probes of a late libc's sites; says whether any were opened. */
   @FunctionalInterface
   interface Prober {
-    boolean probe(MapsEntry mapping, LibcImage image, int firstSite);
+    boolean probe(ProcMapsEntry mapping, LibcImage image, int firstSite);
   }
 
   private final int pid;
@@ -95,17 +97,28 @@ final class MappingWatch {
     if (!filesExamined.add(file)) {
       return;
     }
-    MapsEntry mapping = new MapsEntry(start, start + length, "r-xp", fileOffset, file, path);
+    boolean deleted = path.endsWith(DELETED);
+    ProcMapsEntry mapping =
+        new ProcMapsEntry(
+            start,
+            start + length,
+            "r-xp",
+            fileOffset,
+            (int) devMajor,
+            (int) devMinor,
+            inode,
+            deleted ? path.substring(0, path.length() - DELETED.length()) : path,
+            deleted);
     Path host = LibcLocator.hostPath(pid, mapping);
     if (LibcLocator.isLibcName(path) || LibcLocator.hasLibcSoname(host)) {
       probeLateLibc(mapping, host);
     }
   }
 
-  private void probeLateLibc(MapsEntry mapping, Path host) {
+  private void probeLateLibc(ProcMapsEntry mapping, Path host) {
     LibcImage image;
     try {
-      image = planner.plan(mapping.path(), host, mapping.file());
+      image = planner.plan(mapping.path(), host, FileId.of(mapping));
     } catch (IOException | RuntimeException e) {
       failed("cannot probe " + mapping.path() + ": " + e.getMessage());
       return;
@@ -121,7 +134,7 @@ final class MappingWatch {
     if (prober.probe(mapping, image, from)) {
       libcsProbedLate++;
     } else {
-      filesNotProbed.add(mapping.file());
+      filesNotProbed.add(FileId.of(mapping));
       sites.retire(from);
     }
   }
@@ -132,12 +145,12 @@ final class MappingWatch {
    * new mapping of it during the mmap call, and {@code process_vm_readv} waits for that call to
    * finish, so the bytes read are the final ones.
    */
-  private boolean holdsOurBreakpoints(MapsEntry mapping, LibcImage image) {
+  private boolean holdsOurBreakpoints(ProcMapsEntry mapping, LibcImage image) {
     byte[] breakpoint = arch.uprobeBreakpoint();
     int checked = 0;
     try (Memory bytes = new Memory(breakpoint.length)) {
       for (ProbeSite site : image.sites()) {
-        long address = mapping.start() + (site.probeOffset() - mapping.offset());
+        long address = mapping.start() + (site.probeOffset() - mapping.fileOffset());
         if (address < mapping.start() || address + breakpoint.length > mapping.end()) {
           continue;
         }

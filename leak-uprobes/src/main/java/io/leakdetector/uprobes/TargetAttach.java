@@ -3,12 +3,13 @@ package io.leakdetector.uprobes;
 import com.sun.jna.LastErrorException;
 import io.leakdetector.LeakDetectorException;
 import io.leakdetector.LeakDetectorException.Kind;
+import io.leakdetector.symbols.linux.ProcMaps;
+import io.leakdetector.symbols.linux.ProcMapsEntry;
 import io.leakdetector.uprobes.linux.LinuxC;
 import io.leakdetector.uprobes.linux.PerfEvents;
 import io.leakdetector.uprobes.probe.LibcImage;
 import io.leakdetector.uprobes.probe.LibcLocator;
 import io.leakdetector.uprobes.probe.LibcProbePlanner;
-import io.leakdetector.uprobes.probe.MapsEntry;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
 import java.util.List;
@@ -49,9 +50,9 @@ final class TargetAttach {
 
   /** The libcs the running target maps. */
   static List<LibcLocator.Found> findLibcs(int pid) throws LeakDetectorException {
-    List<MapsEntry> maps;
+    List<ProcMapsEntry> maps;
     try {
-      maps = MapsEntry.read(pid);
+      maps = ProcMaps.read(pid);
     } catch (AccessDeniedException e) {
       throw new LeakDetectorException(
           Kind.NOT_PERMITTED,

@@ -8,6 +8,7 @@ import io.leakdetector.TargetProcess;
 import io.leakdetector.spi.HeapEventSink;
 import io.leakdetector.spi.HeapEventSource;
 import io.leakdetector.spi.ModuleListener;
+import io.leakdetector.symbols.linux.ProcMapsEntry;
 import io.leakdetector.uprobes.event.AllocationPairing;
 import io.leakdetector.uprobes.event.EventBatch;
 import io.leakdetector.uprobes.event.EventTable;
@@ -22,7 +23,6 @@ import io.leakdetector.uprobes.linux.UprobePmu;
 import io.leakdetector.uprobes.probe.LibcImage;
 import io.leakdetector.uprobes.probe.LibcLocator;
 import io.leakdetector.uprobes.probe.LibcProbePlanner;
-import io.leakdetector.uprobes.probe.MapsEntry;
 import io.leakdetector.uprobes.probe.ProbeSite;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -600,7 +600,7 @@ final class UprobesSource implements HeapEventSource, RecordDecoder.Sideband {
    * every thread. It counts as probed when its events were opened on at least one thread; each
    * thread it could not be probed in counts as a failure (the reason is kept).
    */
-  private boolean probeLateLibc(MapsEntry mapping, LibcImage image, int from) {
+  private boolean probeLateLibc(ProcMapsEntry mapping, LibcImage image, int from) {
     addAttrs(from);
     decoder.siteDumpsStack(sites.dumpsStack());
     pairing.siteKinds(sites.kinds());

@@ -9,6 +9,7 @@ import io.leakdetector.spi.HeapEventSource;
 import io.leakdetector.spi.HeapEventSourceProvider;
 import io.leakdetector.spi.SourceRequest;
 import io.leakdetector.spi.TargetSpec;
+import io.leakdetector.symbols.linux.ProcMaps;
 import io.leakdetector.uprobes.linux.CpuArch;
 import io.leakdetector.uprobes.linux.LinuxC;
 import io.leakdetector.uprobes.linux.PerfEventAttr;
@@ -17,7 +18,6 @@ import io.leakdetector.uprobes.linux.UprobePmu;
 import io.leakdetector.uprobes.probe.LibcImage;
 import io.leakdetector.uprobes.probe.LibcLocator;
 import io.leakdetector.uprobes.probe.LibcProbePlanner;
-import io.leakdetector.uprobes.probe.MapsEntry;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -127,7 +127,7 @@ public final class UprobesSourceProvider implements HeapEventSourceProvider {
     try {
       UprobePmu pmu = UprobePmu.read();
       long self = ProcessHandle.current().pid();
-      List<LibcLocator.Found> libcs = LibcLocator.find(self, MapsEntry.read(self));
+      List<LibcLocator.Found> libcs = LibcLocator.find(self, ProcMaps.read(self));
       if (libcs.isEmpty()) {
         return Availability.AVAILABLE; // nothing to try it on; attach will say more
       }

@@ -8,10 +8,11 @@ import io.leakdetector.spi.HeapEventSource;
 import io.leakdetector.spi.ModuleMapping;
 import io.leakdetector.spi.SourceRequest;
 import io.leakdetector.spi.TargetSpec;
+import io.leakdetector.symbols.linux.ProcMaps;
+import io.leakdetector.symbols.linux.ProcMapsEntry;
 import io.leakdetector.uprobes.probe.FileId;
 import io.leakdetector.uprobes.probe.LibcLocator;
 import io.leakdetector.uprobes.probe.LibcProbePlanner;
-import io.leakdetector.uprobes.probe.MapsEntry;
 import io.leakdetector.uprobes.testing.CCompiler;
 import io.leakdetector.uprobes.testing.EngineProbe;
 import io.leakdetector.uprobes.testing.FixtureProcess;
@@ -60,7 +61,7 @@ class LateLibcTest {
 
   @TempDir static Path dir;
   static Path fixture;
-  static MapsEntry systemLibc;
+  static ProcMapsEntry systemLibc;
   static long sitesPerLibc;
 
   @BeforeAll
@@ -76,7 +77,7 @@ class LateLibcTest {
             "-g");
     // the fixture links the same system libc as this JVM
     long self = ProcessHandle.current().pid();
-    systemLibc = executableLibc(MapsEntry.read(self)).orElseThrow();
+    systemLibc = executableLibc(ProcMaps.read(self)).orElseThrow();
     Path libc = Path.of(systemLibc.path());
     sitesPerLibc =
         new LibcProbePlanner(true).plan(libc.toString(), libc, FileId.NONE).sites().size();
@@ -106,7 +107,7 @@ class LateLibcTest {
   void aCopyOfLibcLoadedAfterAttachIsProbedLateAndItsLeaksAreExact(@TempDir Path copyDir)
       throws Exception {
     Path copy = Files.copy(Path.of(systemLibc.path()), copyDir.resolve("libc.so.6"));
-    assertThat(LibcLocator.fileIdOf(copy)).isNotEqualTo(systemLibc.file());
+    assertThat(LibcLocator.fileIdOf(copy)).isNotEqualTo(FileId.of(systemLibc));
     String late = copy.toRealPath().toString();
     Run run = run(List.of(fixture.toString(), late), late, "libcsProbedLate");
 
@@ -211,7 +212,7 @@ class LateLibcTest {
     Run run = run(command, late, "lateLibcsAliased");
 
     FileId overlayId = run.fileIds().get(late);
-    assertThat(overlayId).as("the overlay's device").isNotEqualTo(systemLibc.file());
+    assertThat(overlayId).as("the overlay's device").isNotEqualTo(FileId.of(systemLibc));
     assertThat(run.counters()).containsEntry("lateLibcsAliased", 1L);
     assertThat(run.counters()).containsEntry("libcsProbedLate", 0L);
     assertThat(run.counters().get("probeSites")).isEqualTo(sitesPerLibc);
@@ -256,9 +257,9 @@ class LateLibcTest {
   private static Run run(List<String> command, String lateLibc, String decided) throws Exception {
     try (FixtureProcess p = FixtureProcess.start(command)) {
       p.await("ready", 30);
-      assertThat(MapsEntry.read(p.pid()))
+      assertThat(ProcMaps.read(p.pid()))
           .as("the fixture maps the same libc as this JVM")
-          .anyMatch(e -> e.executable() && e.file().equals(systemLibc.file()));
+          .anyMatch(e -> e.isExecutable() && FileId.of(e).equals(FileId.of(systemLibc)));
       FixtureSymbols symbols = new FixtureSymbols(fixture, p.pid());
       EngineProbe engine = new EngineProbe(MARKER_SIZE);
       List<ModuleMapping> mappings = new CopyOnWriteArrayList<>();
@@ -317,17 +318,17 @@ class LateLibcTest {
   /** Path → device and inode of each file the process maps executable. */
   private static Map<String, FileId> executableFileIds(long pid) throws IOException {
     Map<String, FileId> ids = new TreeMap<>();
-    for (MapsEntry e : MapsEntry.read(pid)) {
-      if (e.executable() && e.file().known()) {
-        ids.put(e.path(), e.file());
+    for (ProcMapsEntry e : ProcMaps.read(pid)) {
+      if (e.isExecutable() && FileId.of(e).known()) {
+        ids.put(e.path(), FileId.of(e));
       }
     }
     return ids;
   }
 
-  private static Optional<MapsEntry> executableLibc(List<MapsEntry> maps) {
+  private static Optional<ProcMapsEntry> executableLibc(List<ProcMapsEntry> maps) {
     return maps.stream()
-        .filter(e -> e.executable() && LibcLocator.isLibcName(e.path()))
+        .filter(e -> e.isExecutable() && LibcLocator.isLibcName(e.path()))
         .findFirst();
   }
 

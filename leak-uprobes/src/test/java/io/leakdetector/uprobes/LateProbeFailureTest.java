@@ -3,8 +3,9 @@ package io.leakdetector.uprobes;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.leakdetector.spi.Availability;
+import io.leakdetector.symbols.linux.ProcMaps;
+import io.leakdetector.symbols.linux.ProcMapsEntry;
 import io.leakdetector.uprobes.probe.LibcLocator;
-import io.leakdetector.uprobes.probe.MapsEntry;
 import io.leakdetector.uprobes.testing.CCompiler;
 import io.leakdetector.uprobes.testing.ChildJvm;
 import io.leakdetector.uprobes.testing.FixtureProcess;
@@ -44,9 +45,9 @@ class LateProbeFailureTest {
             "-fno-omit-frame-pointer",
             "-g");
     long self = ProcessHandle.current().pid();
-    MapsEntry systemLibc =
-        MapsEntry.read(self).stream()
-            .filter(e -> e.executable() && LibcLocator.isLibcName(e.path()))
+    ProcMapsEntry systemLibc =
+        ProcMaps.read(self).stream()
+            .filter(e -> e.isExecutable() && LibcLocator.isLibcName(e.path()))
             .findFirst()
             .orElseThrow();
     Path copyDir = Files.createDirectory(dir.resolve("copy"));

@@ -98,11 +98,12 @@ class ThreadScalingTest {
       assertThat(many.counters().get(counter)).as(counter).isEqualTo(none.counters().get(counter));
     }
     assertThat(many.descriptors()).isEqualTo(none.descriptors());
-    // what the descriptors show is what the source counts: one program per probe event
+    // what the descriptors show is what the source counts: one program per probe event, and one
+    // on the dynamic loader's entry for execs
     assertThat(none.descriptors().get("[perf_event]").longValue())
         .isEqualTo(none.counters().get("perfEvents"));
     assertThat(none.descriptors().get("bpf-prog").longValue())
         .isEqualTo(none.counters().get("bpfPrograms"))
-        .isEqualTo(none.counters().get("probeEvents"));
+        .isEqualTo(none.counters().get("probeEvents") + none.counters().get("execProbed"));
   }
 }

@@ -1,5 +1,7 @@
 package io.leakdetector.uprobes.probe;
 
+import io.leakdetector.symbols.linux.ProcMapsEntry;
+
 /**
  * Which file a mapping maps, as the kernel reports it: the device of the file's filesystem
  * (major:minor, as in the {@code dev} column of {@code /proc/PID/maps} and the {@code maj}/{@code
@@ -30,21 +32,12 @@ public record FileId(long major, long minor, long inode) {
     return new FileId(major, minor & 0xffffffffL, stIno);
   }
 
-  /**
-   * Parses the {@code dev} column of {@code /proc/PID/maps}: hexadecimal {@code major:minor}, e.g.
-   * {@code fd:01}.
-   *
-   * @throws NumberFormatException when it is not two hexadecimal numbers separated by a colon
-   */
-  public static FileId ofMaps(String dev, long inode) {
-    int colon = dev.indexOf(':');
-    if (colon <= 0 || colon == dev.length() - 1) {
-      throw new NumberFormatException("not a major:minor device: " + dev);
-    }
+  /** The file of a line of {@code /proc/PID/maps}: its {@code dev} column and inode. */
+  public static FileId of(ProcMapsEntry e) {
     return new FileId(
-        Long.parseLong(dev.substring(0, colon), 16),
-        Long.parseLong(dev.substring(colon + 1), 16),
-        inode);
+        Integer.toUnsignedLong(e.deviceMajor()),
+        Integer.toUnsignedLong(e.deviceMinor()),
+        e.inode());
   }
 
   /** As {@code /proc/PID/maps} shows it: {@code fd:01 inode 1234}. */

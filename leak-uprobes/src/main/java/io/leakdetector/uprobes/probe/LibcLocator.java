@@ -1,6 +1,7 @@
 package io.leakdetector.uprobes.probe;
 
 import io.leakdetector.symbols.elf.ElfFile;
+import io.leakdetector.symbols.linux.ProcMapsEntry;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -55,16 +56,16 @@ public final class LibcLocator {
    * The distinct executable libc files mapped by {@code pid}, one per file (device and inode),
    * however many paths or mappings it has.
    */
-  public static List<Found> find(long pid, List<MapsEntry> maps) {
+  public static List<Found> find(long pid, List<ProcMapsEntry> maps) {
     List<Found> found = new ArrayList<>();
     Set<FileId> examined = new HashSet<>();
-    for (MapsEntry e : maps) {
-      if (!e.executable() || !e.file().known() || !examined.add(e.file())) {
+    for (ProcMapsEntry e : maps) {
+      if (!e.isExecutable() || !FileId.of(e).known() || !examined.add(FileId.of(e))) {
         continue;
       }
       Path host = hostPath(pid, e);
       if (isLibcName(e.path()) || hasLibcSoname(host)) {
-        found.add(new Found(stripDeleted(e.path()), host, e.file()));
+        found.add(new Found(e.path(), host, FileId.of(e)));
       }
     }
     return found;
@@ -75,7 +76,7 @@ public final class LibcLocator {
    * the file's path under {@code /proc/PID/root} when that is still the mapped file, else the
    * mapping's {@code /proc/PID/map_files} entry.
    */
-  public static Path hostPath(long pid, MapsEntry e) {
+  public static Path hostPath(long pid, ProcMapsEntry e) {
     Path proc = Path.of("/proc", Long.toString(pid));
     Path mapFile =
         proc.resolve("map_files")
@@ -87,7 +88,7 @@ public final class LibcLocator {
       // btrfs (a subvolume's own device): there, compare with stat of the mapped file itself
       if (atPath.known()
           && atPath.inode() == e.inode()
-          && (atPath.equals(e.file()) || atPath.equals(fileIdOf(mapFile)))) {
+          && (atPath.equals(FileId.of(e)) || atPath.equals(fileIdOf(mapFile)))) {
         return viaRoot;
       }
     }

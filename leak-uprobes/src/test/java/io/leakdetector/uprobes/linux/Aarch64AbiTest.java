@@ -78,6 +78,7 @@ class Aarch64AbiTest {
     PERF_ABI.put("IOC_DISABLE", "PERF_EVENT_IOC_DISABLE");
     PERF_ABI.put("IOC_SET_OUTPUT", "PERF_EVENT_IOC_SET_OUTPUT");
     PERF_ABI.put("IOC_ID", "PERF_EVENT_IOC_ID");
+    PERF_ABI.put("IOC_SET_BPF", "PERF_EVENT_IOC_SET_BPF");
     PERF_ABI.put("FLAG_FD_CLOEXEC", "PERF_FLAG_FD_CLOEXEC");
     PERF_ABI.put("PAGE_DATA_HEAD", page.formatted("data_head"));
     PERF_ABI.put("PAGE_DATA_TAIL", page.formatted("data_tail"));

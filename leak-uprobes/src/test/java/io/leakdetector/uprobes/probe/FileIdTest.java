@@ -2,6 +2,8 @@ package io.leakdetector.uprobes.probe;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.leakdetector.symbols.linux.ProcMaps;
+import io.leakdetector.symbols.linux.ProcMapsEntry;
 import java.io.IOException;
 import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
@@ -34,15 +36,21 @@ class FileIdTest {
 
   @Test
   void mapsDeviceColumnIsHexMajorColonMinor() {
-    assertThat(FileId.ofMaps("fd:01", 5)).isEqualTo(new FileId(253, 1, 5));
-    assertThat(FileId.ofMaps("00:27", 2)).isEqualTo(new FileId(0, 39, 2));
+    assertThat(maps("fd:01", 5)).isEqualTo(new FileId(253, 1, 5));
+    assertThat(maps("00:27", 2)).isEqualTo(new FileId(0, 39, 2));
   }
 
   @Test
   void theSameInodeOnTwoDevicesIsTwoFiles() {
     assertThat(new FileId(0, 39, 2)).isNotEqualTo(new FileId(0, 40, 2));
     assertThat(new FileId(254, 0, 2)).isNotEqualTo(new FileId(0, 39, 2));
-    assertThat(new FileId(0, 39, 2)).isEqualTo(FileId.ofMaps("00:27", 2));
+    assertThat(new FileId(0, 39, 2)).isEqualTo(maps("00:27", 2));
+  }
+
+  private static FileId maps(String dev, long inode) {
+    return FileId.of(
+        io.leakdetector.symbols.linux.ProcMaps.parseLine(
+            "7f00-7f10 r-xp 00000000 " + dev + " " + inode + " /lib/x.so"));
   }
 
   /**
@@ -68,14 +76,14 @@ class FileIdTest {
     String real = file.toRealPath().toString();
     try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
       MappedByteBuffer mapped = channel.map(FileChannel.MapMode.READ_ONLY, 0, 8192);
-      List<MapsEntry> entries =
-          MapsEntry.read(ProcessHandle.current().pid()).stream()
+      List<ProcMapsEntry> entries =
+          ProcMaps.read(ProcessHandle.current().pid()).stream()
               .filter(e -> e.path().equals(real))
               .toList();
       assertThat(entries).as("the mapping of " + file).isNotEmpty();
       FileId stat = LibcLocator.fileIdOf(file);
       assertThat(stat.known()).isTrue();
-      assertThat(entries.get(0).file()).as(file.toString()).isEqualTo(stat);
+      assertThat(FileId.of(entries.get(0))).as(file.toString()).isEqualTo(stat);
       assertThat(mapped.get(0)).isZero(); // keeps the mapping reachable until here
     }
   }

@@ -2,6 +2,8 @@ package io.leakdetector.uprobes.probe;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.leakdetector.symbols.linux.ProcMaps;
+import io.leakdetector.symbols.linux.ProcMapsEntry;
 import io.leakdetector.uprobes.testing.Prerequisites;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -19,8 +21,8 @@ import org.junit.jupiter.api.Test;
 class LibcProbePlannerTest {
 
   static Path ownLibc() throws IOException {
-    for (MapsEntry e : MapsEntry.read(ProcessHandle.current().pid())) {
-      if (e.executable() && LibcLocator.isLibcName(e.path())) {
+    for (ProcMapsEntry e : ProcMaps.read(ProcessHandle.current().pid())) {
+      if (e.isExecutable() && LibcLocator.isLibcName(e.path())) {
         return Path.of(e.path());
       }
     }

@@ -5,7 +5,8 @@ import io.leakdetector.internal.engine.RawStack;
 import io.leakdetector.spi.ModuleMapping;
 import io.leakdetector.symbols.elf.ElfFile;
 import io.leakdetector.symbols.elf.ElfSymbol;
-import io.leakdetector.uprobes.probe.MapsEntry;
+import io.leakdetector.symbols.linux.ProcMaps;
+import io.leakdetector.symbols.linux.ProcMapsEntry;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -22,9 +23,9 @@ public final class FixtureSymbols {
     long b = Long.MIN_VALUE;
     try (ElfFile elf = ElfFile.open(program)) {
       functions = elf.symbols().stream().filter(ElfSymbol::isFunction).toList();
-      for (MapsEntry e : MapsEntry.read(pid)) {
+      for (ProcMapsEntry e : ProcMaps.read(pid)) {
         if (e.path().equals(real)) {
-          b = elf.loadBias(e.start(), e.offset()).orElseThrow();
+          b = elf.loadBias(e.start(), e.fileOffset()).orElseThrow();
           break;
         }
       }
