@@ -56,43 +56,55 @@ public final class UprobesBench {
     HeapEngine engine = new HeapEngine(EngineConfig.DEFAULT);
     CountDownLatch ended = new CountDownLatch(1);
     HeapEventSink sink = nullSink ? new NullSink(ended) : new EndingSink(engine, ended);
-    try (HeapEventSource source =
+    long attachBegin = System.nanoTime();
+    HeapEventSource source =
         new UprobesSourceProvider()
-            .open(new SourceRequest(new TargetSpec.Pid(pid), false, options))) {
-      source.start(sink, ModuleListener.NONE);
-      long cpu0 = cpuTicks();
-      long t0 = System.nanoTime();
-      System.out.println("attached");
-      System.out.flush();
-      boolean timeline = Boolean.getBoolean("bench.timeline");
-      while (!ended.await(timeline ? 100 : 600_000, TimeUnit.MILLISECONDS)) {
-        Map<String, Long> now = source.counters();
-        System.err.printf(
-            "t=%.1f samples=%d lost=%d drains=%d cpu=%d%n",
-            (System.nanoTime() - t0) / 1e9,
-            now.get("samples"),
-            now.get("lostEvents"),
-            now.get("drains"),
-            cpuTicks() - cpu0);
-      }
-      long t1 = System.nanoTime();
-      long cpu1 = cpuTicks();
-      double seconds = (t1 - t0) / 1e9;
-      double cpuPercent = 100.0 * (cpu1 - cpu0) / 100.0 / seconds; // USER_HZ = 100
-      Map<String, Long> c = source.counters();
-      EngineSnapshot s =
-          engine.snapshot(new SnapshotQuery(SortOrder.COUNT, 10, 0, 0, System.nanoTime(), false));
-      System.out.printf(
-          "result cpu_percent=%.1f seconds=%.2f samples=%d samples_per_s=%.0f lost=%d"
-              + " late=%d outstanding=%d%n",
-          cpuPercent,
-          seconds,
-          c.get("samples"),
-          c.get("samples") / seconds,
-          c.get("lostEvents"),
-          c.get("lateEvents"),
-          s.totals().outstandingCount());
+            .open(new SourceRequest(new TargetSpec.Pid(pid), false, options));
+    source.start(sink, ModuleListener.NONE);
+    long attachMillis = (System.nanoTime() - attachBegin) / 1_000_000;
+    long cpu0 = cpuTicks();
+    long t0 = System.nanoTime();
+    System.out.println("attached");
+    System.out.flush();
+    boolean timeline = Boolean.getBoolean("bench.timeline");
+    while (!ended.await(timeline ? 100 : 600_000, TimeUnit.MILLISECONDS)) {
+      Map<String, Long> now = source.counters();
+      System.err.printf(
+          "t=%.1f events=%d lost=%d drains=%d cpu=%d%n",
+          (System.nanoTime() - t0) / 1e9,
+          events(now),
+          now.get("lostEvents"),
+          now.get("drains"),
+          cpuTicks() - cpu0);
     }
+    long t1 = System.nanoTime();
+    long cpu1 = cpuTicks();
+    double seconds = (t1 - t0) / 1e9;
+    double cpuPercent = 100.0 * (cpu1 - cpu0) / 100.0 / seconds; // USER_HZ = 100
+    Map<String, Long> c = source.counters();
+    long closeBegin = System.nanoTime();
+    source.close();
+    long closeMillis = (System.nanoTime() - closeBegin) / 1_000_000;
+    EngineSnapshot s =
+        engine.snapshot(new SnapshotQuery(SortOrder.COUNT, 10, 0, 0, System.nanoTime(), false));
+    System.out.printf(
+        "result cpu_percent=%.1f seconds=%.2f events=%d events_per_s=%.0f lost=%d"
+            + " outstanding=%d attach_ms=%d close_ms=%d design=%s%n",
+        cpuPercent,
+        seconds,
+        events(c),
+        events(c) / seconds,
+        c.get("lostEvents"),
+        s.totals().outstandingCount(),
+        attachMillis,
+        closeMillis,
+        source.design().isEmpty() ? "bpf" : "per-thread");
+  }
+
+  /** Probe hits read: ring records (BPF design) or perf samples (per-thread design). */
+  private static long events(Map<String, Long> counters) {
+    Long records = counters.get("records");
+    return records != null ? records : counters.getOrDefault("samples", 0L);
   }
 
   /** utime + stime of this JVM, in clock ticks. */
