@@ -24,7 +24,7 @@ class JsonExporterTest {
   @Test
   void writesOneValidDocumentPerLine() throws Exception {
     PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
-    List<LeakSnapshot> snapshots = Snapshots.fixed();
+    List<LeakSnapshot> snapshots = JsonSnapshots.fixed();
     try (SnapshotExporter exporter =
         SnapshotExporters.create("json", new ExporterContext(out, Map.of()))) {
       for (LeakSnapshot snapshot : snapshots) {
@@ -47,7 +47,7 @@ class JsonExporterTest {
   @Test
   void writesUtf8WhateverTheStreamCharset() throws Exception {
     PrintStream latin1 = new PrintStream(bytes, true, StandardCharsets.ISO_8859_1);
-    LeakSnapshot snapshot = Snapshots.random(new java.util.Random(7));
+    LeakSnapshot snapshot = JsonSnapshots.random(new java.util.Random(7));
     String expected = JsonReport.format(snapshot) + "\n";
     try (SnapshotExporter exporter =
         SnapshotExporters.create("json", new ExporterContext(latin1, Map.of()))) {

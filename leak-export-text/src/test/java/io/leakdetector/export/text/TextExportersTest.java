@@ -8,6 +8,7 @@ import io.leakdetector.SnapshotExporter;
 import io.leakdetector.spi.ExporterContext;
 import io.leakdetector.spi.SnapshotExporterProvider;
 import io.leakdetector.spi.SnapshotExporters;
+import io.leakdetector.testkit.Snapshots;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
