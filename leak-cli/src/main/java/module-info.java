@@ -4,17 +4,16 @@
  * reached, the target exits or Ctrl+C, and maps every failure to one sentence and an exit code.
  *
  * <p>Sources, symbol resolvers and exporters come from other modules at run time, found with {@link
- * java.util.ServiceLoader}; this module looks source and resolver providers up itself only to
- * resolve {@code -P NAME} and to list them ({@code --list}).
+ * java.util.ServiceLoader} through leak-api's helpers ({@code HeapEventSources}, {@code
+ * SymbolResolvers}, {@code SnapshotExporters}); the library's log records are shown as the
+ * command's own lines through {@code java.util.logging}.
  */
 module io.leakdetector.cli {
   requires io.leakdetector.api;
   requires info.picocli;
   requires jdk.unsupported; // sun.misc.Signal: Ctrl+C stops the session instead of the JVM
+  requires java.logging; // the backend of System.Logger, whose records LibraryLog prints
 
   opens io.leakdetector.cli to
       info.picocli;
-
-  uses io.leakdetector.spi.HeapEventSourceProvider;
-  uses io.leakdetector.spi.SymbolResolverProvider;
 }

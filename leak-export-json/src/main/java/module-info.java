@@ -5,7 +5,7 @@
  * {@link java.util.ServiceLoader}.
  */
 module io.leakdetector.export.json {
-  requires io.leakdetector.api;
+  requires transitive io.leakdetector.api; // its exported classes take LeakSnapshot
   requires com.fasterxml.jackson.core;
 
   exports io.leakdetector.export.json;

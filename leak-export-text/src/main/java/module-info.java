@@ -5,7 +5,7 @@
  * exporters {@code text} and {@code collapsed} are found by {@link java.util.ServiceLoader}.
  */
 module io.leakdetector.export.text {
-  requires io.leakdetector.api;
+  requires transitive io.leakdetector.api; // its exported classes take LeakSnapshot
 
   exports io.leakdetector.export.text;
 

@@ -5,12 +5,19 @@
  * source to find the allocator's file offsets); {@code io.leakdetector.symbols.linux} reads {@code
  * /proc/PID/maps} and resolves a Linux process's addresses ({@code elf} resolver).
  */
+// "module": the qualified exports name io.leakdetector.uprobes, which is built after this module.
+@SuppressWarnings("module")
 module io.leakdetector.symbols {
   requires io.leakdetector.api;
   requires com.sun.jna;
 
-  exports io.leakdetector.symbols.elf;
-  exports io.leakdetector.symbols.linux;
+  // Only leak-uprobes reads these besides this module: ELF files (elf) and /proc/PID/maps
+  // (linux.ProcMaps, which is to replace leak-uprobes' own parser). Resolvers are found as
+  // services, never by their classes.
+  exports io.leakdetector.symbols.elf to
+      io.leakdetector.uprobes;
+  exports io.leakdetector.symbols.linux to
+      io.leakdetector.uprobes;
 
   opens io.leakdetector.symbols.windows to
       com.sun.jna;

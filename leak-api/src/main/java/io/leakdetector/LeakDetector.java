@@ -1,7 +1,7 @@
 package io.leakdetector;
 
 import io.leakdetector.internal.session.DefaultLeakSession;
-import io.leakdetector.spi.SnapshotExporter;
+import io.leakdetector.internal.session.SessionConfig;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -28,38 +28,10 @@ import java.util.Objects;
  */
 public final class LeakDetector {
 
-  private final long pid;
-  private final String processName;
-  private final List<String> command;
-  private final Duration interval;
-  private final int reportCount;
-  private final int topN;
-  private final long minOutstanding;
-  private final SortOrder sortOrder;
-  private final long minSize;
-  private final long maxSize;
-  private final Duration olderThan;
-  private final boolean includeKernelFrames;
-  private final String sourceName;
-  private final Map<String, String> sourceOptions;
-  private final List<SnapshotExporter> exporters;
+  private final SessionConfig config;
 
-  private LeakDetector(Builder b) {
-    this.pid = b.pid;
-    this.processName = b.processName;
-    this.command = List.copyOf(b.command);
-    this.interval = b.interval;
-    this.reportCount = b.reportCount;
-    this.topN = b.topN;
-    this.minOutstanding = b.minOutstanding;
-    this.sortOrder = b.sortOrder;
-    this.minSize = b.minSize;
-    this.maxSize = b.maxSize;
-    this.olderThan = b.olderThan;
-    this.includeKernelFrames = b.includeKernelFrames;
-    this.sourceName = b.sourceName;
-    this.sourceOptions = Map.copyOf(b.sourceOptions);
-    this.exporters = List.copyOf(b.exporters);
+  private LeakDetector(SessionConfig config) {
+    this.config = config;
   }
 
   public static Builder builder() {
@@ -74,75 +46,75 @@ public final class LeakDetector {
    *     no source available here, launch failed
    */
   public LeakSession open() throws LeakDetectorException {
-    return DefaultLeakSession.open(this);
+    return DefaultLeakSession.open(config);
   }
 
   /** The process id to attach to, or 0 when a name or a command is given. */
   public long pid() {
-    return pid;
+    return config.pid();
   }
 
   /** The executable name to look for, or {@code null}. */
   public String processName() {
-    return processName;
+    return config.processName();
   }
 
   /** The command to launch, or an empty list. */
   public List<String> command() {
-    return command;
+    return config.command();
   }
 
   /** Time between periodic snapshots; {@link Duration#ZERO} for none (on demand and final). */
   public Duration interval() {
-    return interval;
+    return config.interval();
   }
 
   /** Periodic snapshots after which the session ends; 0 for no limit. */
   public int reportCount() {
-    return reportCount;
+    return config.reportCount();
   }
 
   /** Stacks per snapshot at most; 0 for all. */
   public int topN() {
-    return topN;
+    return config.topN();
   }
 
   public long minOutstanding() {
-    return minOutstanding;
+    return config.minOutstanding();
   }
 
   public SortOrder sortOrder() {
-    return sortOrder;
+    return config.sortOrder();
   }
 
   public long minSize() {
-    return minSize;
+    return config.minSize();
   }
 
   public long maxSize() {
-    return maxSize;
+    return config.maxSize();
   }
 
   /** Only allocations at least this old are reported as outstanding; zero for all. */
   public Duration olderThan() {
-    return olderThan;
+    return config.olderThan();
   }
 
   public boolean includeKernelFrames() {
-    return includeKernelFrames;
+    return config.includeKernelFrames();
   }
 
   /** The source to use by name, or {@code null} for the first one available here. */
   public String sourceName() {
-    return sourceName;
+    return config.sourceName();
   }
 
   public Map<String, String> sourceOptions() {
-    return sourceOptions;
+    return config.sourceOptions();
   }
 
   public List<SnapshotExporter> exporters() {
-    return exporters;
+    return config.exporters();
   }
 
   /** Builds a {@link LeakDetector}. Every setter checks its value at once. */
@@ -301,7 +273,23 @@ public final class LeakDetector {
         throw new IllegalArgumentException(
             "minimum size " + minSize + " exceeds maximum size " + maxSize);
       }
-      return new LeakDetector(this);
+      return new LeakDetector(
+          new SessionConfig(
+              pid,
+              processName,
+              command,
+              interval,
+              reportCount,
+              topN,
+              minOutstanding,
+              sortOrder,
+              minSize,
+              maxSize,
+              olderThan,
+              includeKernelFrames,
+              sourceName,
+              sourceOptions,
+              exporters));
     }
   }
 }

@@ -27,8 +27,8 @@ public interface LeakSession extends AutoCloseable {
 
   /**
    * Registers a consumer of every periodic and final snapshot. Consumers are called in order on the
-   * session's reporting thread; one that throws is reported to standard error and skipped for that
-   * snapshot.
+   * session's reporting thread; one that throws is logged (a {@link System.Logger} warning, with
+   * the exception) and skipped for that snapshot.
    */
   void subscribe(Consumer<LeakSnapshot> subscriber);
 

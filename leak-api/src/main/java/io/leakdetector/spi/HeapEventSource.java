@@ -25,10 +25,23 @@ public interface HeapEventSource extends AutoCloseable {
   void start(HeapEventSink sink, ModuleListener modules) throws LeakDetectorException;
 
   /**
-   * Called once per interval from the session's thread, before a snapshot is taken: a source may
-   * poll the operating system here (lost-event counters, whether the target still lives).
+   * Brings the sink up to date for a periodic report. The session calls it on its reporting thread
+   * right before each periodic snapshot (not before an on-demand one), never concurrently with
+   * itself; it must return within a bounded time. What "up to date" means is each source's promise:
+   *
+   * <ul>
+   *   <li>uprobes: a barrier. It waits (at most a few reader periods) until every record the kernel
+   *       wrote before the call is decoded, paired and delivered, so the report shows what the
+   *       target did until now.
+   *   <li>etw: no barrier. ETW hands buffered events over on its own flush timer (about a second),
+   *       so the latest events may come in the next report; it reads the session's lost-event
+   *       counters here and reports new losses.
+   * </ul>
+   *
+   * <p>The final report needs no call: {@link #stop} delivers everything the source holds. By
+   * default it does nothing.
    */
-  default void poll() {}
+  default void catchUp() {}
 
   /** Counters of the source's own (decode failures, unpaired stacks, …), by name. */
   default Map<String, Long> counters() {

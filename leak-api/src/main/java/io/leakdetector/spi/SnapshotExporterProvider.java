@@ -1,6 +1,7 @@
 package io.leakdetector.spi;
 
 import io.leakdetector.LeakDetectorException;
+import io.leakdetector.SnapshotExporter;
 
 /** Creates exporters of one kind; found with {@link java.util.ServiceLoader}. */
 public interface SnapshotExporterProvider {

@@ -40,7 +40,7 @@ final class Cli {
 
   int run(String... args) {
     boolean debug = debugRequested(args);
-    try {
+    try (LibraryLog log = LibraryLog.to(err, debug)) {
       CliOptions options = parse(args, debug);
       if (options == null) {
         return ExitCodes.OK;
@@ -87,7 +87,7 @@ final class Cli {
     try {
       parsed = commandLine.parseArgs(args);
     } catch (ParameterException e) {
-      throw new LeakDetectorException(LeakDetectorException.Kind.USAGE, sentence(e));
+      throw new LeakDetectorException(LeakDetectorException.Kind.USAGE, sentence(e), e);
     }
     if (CommandLine.printHelpIfRequested(parsed)) {
       return null;

@@ -1,9 +1,9 @@
 package io.leakdetector.cli;
 
 import io.leakdetector.LeakDetectorException;
-import io.leakdetector.SnapshotExporters;
+import io.leakdetector.SnapshotExporter;
 import io.leakdetector.spi.ExporterContext;
-import io.leakdetector.spi.SnapshotExporter;
+import io.leakdetector.spi.SnapshotExporters;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,7 +16,8 @@ final class ExporterSet {
   /**
    * Creates every exporter: the {@code --format} one writes to {@code formatOut} (standard output
    * or the {@code --output} file), the other ones to {@code out} (standard output), so that an
-   * output file holds one format only.
+   * output file holds one format only. A failure to close one after another failed goes to {@code
+   * err}.
    *
    * @throws LeakDetectorException when one cannot be created; those already created are closed
    */
@@ -25,6 +26,7 @@ final class ExporterSet {
       List<String> others,
       PrintStream formatOut,
       PrintStream out,
+      PrintStream err,
       Map<String, String> options)
       throws LeakDetectorException {
     List<SnapshotExporter> created = new ArrayList<>();
@@ -36,18 +38,18 @@ final class ExporterSet {
       }
       return created;
     } catch (LeakDetectorException | RuntimeException e) {
-      closeAll(created);
+      closeAll(created, err);
       throw e;
     }
   }
 
-  /** Closes each exporter; a failure to close one is reported and the rest still closed. */
-  static void closeAll(List<SnapshotExporter> exporters) {
+  /** Closes each exporter; a failure to close one is reported on {@code err}, the rest closed. */
+  static void closeAll(List<SnapshotExporter> exporters, PrintStream err) {
     for (SnapshotExporter exporter : exporters) {
       try {
         exporter.close();
       } catch (RuntimeException e) {
-        System.err.println("leakdetector: closing an exporter failed: " + e.getMessage());
+        err.println(Cli.PREFIX + "closing an exporter failed: " + e.getMessage());
       }
     }
   }

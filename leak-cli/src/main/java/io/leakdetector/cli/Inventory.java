@@ -1,10 +1,12 @@
 package io.leakdetector.cli;
 
-import io.leakdetector.SnapshotExporters;
 import io.leakdetector.spi.Availability;
 import io.leakdetector.spi.HeapEventSourceProvider;
+import io.leakdetector.spi.HeapEventSources;
 import io.leakdetector.spi.SnapshotExporterProvider;
+import io.leakdetector.spi.SnapshotExporters;
 import io.leakdetector.spi.SymbolResolverProvider;
+import io.leakdetector.spi.SymbolResolvers;
 import java.io.PrintStream;
 import java.util.List;
 
@@ -13,7 +15,7 @@ final class Inventory {
   private Inventory() {}
 
   static void print(PrintStream out) {
-    List<HeapEventSourceProvider> sources = SourceCatalog.sources();
+    List<HeapEventSourceProvider> sources = HeapEventSources.providers();
     out.println("Sources:");
     if (sources.isEmpty()) {
       out.println("  (none installed)");
@@ -30,7 +32,7 @@ final class Inventory {
       out.println(line(exporter.name(), exporter.description()));
     }
     out.println("Symbol resolvers:");
-    List<SymbolResolverProvider> resolvers = SourceCatalog.resolvers();
+    List<SymbolResolverProvider> resolvers = SymbolResolvers.providers();
     if (resolvers.isEmpty()) {
       out.println("  (none installed: frames are shown as addresses)");
     }

@@ -3,16 +3,20 @@ package io.leakdetector.cli;
 import io.leakdetector.LeakDetector;
 import io.leakdetector.LeakDetectorException;
 import io.leakdetector.LeakSession;
+import io.leakdetector.SnapshotExporter;
 import io.leakdetector.TargetProcess;
 import io.leakdetector.cli.CliOptions.Target;
 import io.leakdetector.spi.HeapEventSourceProvider;
-import io.leakdetector.spi.SnapshotExporter;
+import io.leakdetector.spi.HeapEventSources;
+import io.leakdetector.spi.TargetProcesses;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * One tracing run of the command: checks the target, opens the output and the exporters, builds the
@@ -51,12 +55,13 @@ final class TraceRun {
               options.exporters(),
               output.stream(),
               out,
+              err,
               options.exporterOptions());
       LeakSession session;
       try {
         session = build(builder, options, exporters).open();
       } catch (LeakDetectorException | RuntimeException e) {
-        ExporterSet.closeAll(exporters);
+        ExporterSet.closeAll(exporters, err);
         throw e;
       }
       return trace(session, options, stops);
@@ -67,11 +72,11 @@ final class TraceRun {
       throws LeakDetectorException {
     Target target = options.target();
     if (target instanceof Target.Pid pid) {
-      ProcessTargets.requireRunning(pid.pid());
+      TargetProcesses.requireRunning(pid.pid());
       builder.pid(pid.pid());
     } else if (target instanceof Target.Name name) {
-      HeapEventSourceProvider source = SourceCatalog.choose(options.source());
-      builder.pid(ProcessTargets.findOne(source, name.name())).source(source.name());
+      HeapEventSourceProvider source = HeapEventSources.choose(options.source());
+      builder.pid(TargetProcesses.findOne(source, name.name()).pid()).source(source.name());
     } else if (target instanceof Target.Launch launch) {
       builder.command(launch.command());
     } else if (target instanceof Target.Demo demo) {
@@ -87,7 +92,7 @@ final class TraceRun {
       configure(builder, options, exporters);
       return builder.build();
     } catch (IllegalArgumentException e) {
-      throw new LeakDetectorException(LeakDetectorException.Kind.USAGE, e.getMessage() + ".");
+      throw new LeakDetectorException(LeakDetectorException.Kind.USAGE, e.getMessage() + ".", e);
     }
   }
 
@@ -183,7 +188,7 @@ final class TraceRun {
    * A launched command belongs to this run: when tracing ends while it still runs (report count
    * reached), it is asked to terminate, and killed if it does not within two seconds.
    */
-  private static void terminateIfAlive(long pid) {
+  static void terminateIfAlive(long pid) {
     Optional<ProcessHandle> handle = ProcessHandle.of(pid).filter(ProcessHandle::isAlive);
     if (handle.isEmpty()) {
       return;
@@ -192,7 +197,10 @@ final class TraceRun {
     process.destroy();
     try {
       process.onExit().get(TERMINATE_WAIT_MILLIS, TimeUnit.MILLISECONDS);
-    } catch (Exception notYet) {
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      process.destroyForcibly();
+    } catch (ExecutionException | TimeoutException notYet) {
       process.destroyForcibly();
     }
   }

@@ -35,6 +35,19 @@ class TraceRunTest {
   }
 
   @Test
+  void anInterruptWhileALaunchedCommandIsEndedKillsItAndKeepsTheInterrupt() throws Exception {
+    Process stubborn = new ProcessBuilder("sh", "-c", "trap '' TERM; sleep 30").start();
+    started.add(stubborn);
+    Thread.currentThread().interrupt();
+    try {
+      TraceRun.terminateIfAlive(stubborn.pid());
+    } finally {
+      assertThat(Thread.interrupted()).as("the interrupt is kept for the caller").isTrue();
+    }
+    assertThat(stubborn.waitFor(10, TimeUnit.SECONDS)).as("killed, not left running").isTrue();
+  }
+
+  @Test
   void targetExitGivesAFinalReportAndExitZero() {
     Result r =
         CliHarness.run(

@@ -130,9 +130,13 @@ final class EtwHeapEventSource implements HeapEventSource {
     }
   }
 
-  /** Reads the session's loss counters (ControlTrace QUERY) and reports new losses. */
+  /**
+   * Not a barrier: ETW hands buffered events over on its own flush timer, so events of the last
+   * second may reach the sink only after this returns. Reads the session's loss counters
+   * (ControlTrace QUERY) and reports new losses, so the report says what was lost until now.
+   */
   @Override
-  public void poll() {
+  public void catchUp() {
     if (closing.get()) {
       return;
     }

@@ -187,11 +187,11 @@ class EtwHeapEventSourceTest {
     open(PID).start(sink, ModuleListener.NONE);
     windows.advapi32.queryEventsLost = 5;
     windows.advapi32.queryRealTimeBuffersLost = 1;
-    source.poll();
+    source.catchUp();
     windows.advapi32.queryEventsLost = 12;
     windows.advapi32.queryLogBuffersLost = 2;
-    source.poll();
-    source.poll();
+    source.catchUp();
+    source.catchUp();
     assertThat(windows.calls("ControlTraceW QUERY " + NAME)).hasSize(3);
     ByteBuffer query =
         ByteBuffer.wrap(windows.advapi32.lastControlProperties).order(ByteOrder.LITTLE_ENDIAN);
@@ -205,7 +205,7 @@ class EtwHeapEventSourceTest {
         .containsEntry("realTimeBuffersLost", 1L)
         .containsEntry("queryFailures", 0L);
     source.close();
-    source.poll(); // after close: no query
+    source.catchUp(); // after close: no query
     assertThat(windows.calls("ControlTraceW QUERY")).hasSize(3);
   }
 

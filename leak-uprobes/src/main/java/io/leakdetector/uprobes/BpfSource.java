@@ -329,7 +329,7 @@ final class BpfSource implements HeapEventSource, RecordDecoder.Sideband {
    * reached the sink, so a periodic snapshot taken next is up to date.
    */
   @Override
-  public void poll() {
+  public void catchUp() {
     long now = System.nanoTime();
     long deadline = now + 4 * options.pollMillis() * 1_000_000L + 50_000_000L;
     while (started

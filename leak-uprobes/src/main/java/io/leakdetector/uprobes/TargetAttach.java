@@ -3,6 +3,7 @@ package io.leakdetector.uprobes;
 import com.sun.jna.LastErrorException;
 import io.leakdetector.LeakDetectorException;
 import io.leakdetector.LeakDetectorException.Kind;
+import io.leakdetector.spi.TargetProcesses;
 import io.leakdetector.symbols.linux.ProcMaps;
 import io.leakdetector.symbols.linux.ProcMapsEntry;
 import io.leakdetector.uprobes.linux.LinuxC;
@@ -20,9 +21,7 @@ final class TargetAttach {
 
   /** Checks that {@code pid} names another running process. */
   static void checkPid(long pid) throws LeakDetectorException {
-    if (pid <= 0 || !ProcFs.exists(pid)) {
-      throw new LeakDetectorException(Kind.NO_SUCH_PROCESS, "No process has pid " + pid + ".");
-    }
+    TargetProcesses.requireRunning(pid);
     if (pid == ProcessHandle.current().pid()) {
       throw new LeakDetectorException(
           Kind.USAGE, "Process " + pid + " is this tool itself; it cannot trace itself.");

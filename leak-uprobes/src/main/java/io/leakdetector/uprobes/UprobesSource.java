@@ -654,12 +654,13 @@ final class UprobesSource implements HeapEventSource, RecordDecoder.Sideband {
   }
 
   /**
-   * Waits (at most a few poll periods) until every event that happened before this call has reached
-   * the sink, so that a periodic snapshot taken next sees what the target did until now and not
-   * only what an earlier drain had taken.
+   * A barrier: waits (at most a few reader periods) until every record the kernel wrote before this
+   * call has been decoded, paired and delivered to the sink, so that a periodic snapshot taken next
+   * sees what the target did until now and not only what an earlier drain had taken. Returns at
+   * once when tracing has not started, is closed or the target exited.
    */
   @Override
-  public void poll() {
+  public void catchUp() {
     long now = System.nanoTime();
     long deadline =
         now + 4 * (options.pollMillis() * 1_000_000L + options.reorderNanos()) + 50_000_000L;

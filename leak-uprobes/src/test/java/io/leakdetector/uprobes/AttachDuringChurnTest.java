@@ -58,7 +58,7 @@ class AttachDuringChurnTest {
         Thread.sleep(700);
         p.send("stop");
         p.await("stopped", 60);
-        source.poll();
+        source.catchUp();
         assertThat(engine.awaitMarker(60)).as("marker allocation seen").isTrue();
         EngineSnapshot snapshot = engine.snapshotEveryStack();
         Map<String, long[]> byFunction = symbols.byFunction(snapshot);

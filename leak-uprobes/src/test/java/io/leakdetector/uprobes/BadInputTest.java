@@ -45,7 +45,7 @@ class BadInputTest {
             LeakDetectorException.class,
             e -> {
               assertThat(e.kind()).isEqualTo(Kind.NO_SUCH_PROCESS);
-              assertThat(e.getMessage()).isEqualTo("No process has pid 4000000.");
+              assertThat(e.getMessage()).isEqualTo("No process with pid 4000000 is running.");
             });
   }
 

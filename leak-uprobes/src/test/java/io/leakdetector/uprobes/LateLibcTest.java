@@ -301,7 +301,7 @@ class LateLibcTest {
             state);
         p.send("leak");
         p.await("done", 60);
-        source.poll();
+        source.catchUp();
         assertThat(engine.awaitMarker(60)).as("marker allocation seen").isTrue();
         EngineSnapshot snapshot = engine.snapshotAll();
         Map<String, Long> counters = source.counters();

@@ -93,7 +93,7 @@ class NewThreadsTest {
         source.start(engine, m -> {});
         p.send("go");
         p.await("done", 120);
-        source.poll();
+        source.catchUp();
         assertThat(engine.awaitMarker(60)).as("marker allocation seen").isTrue();
         System.out.println(source.counters());
         assertExact(engine, symbols, source);
@@ -134,7 +134,7 @@ class NewThreadsTest {
         source.start(engine, m -> {});
         p.send("go");
         p.await("done", 120);
-        source.poll();
+        source.catchUp();
         assertThat(engine.awaitMarker(60)).as("marker allocation seen").isTrue();
         Map<String, Long> counters = source.counters();
         EventCounts counts =

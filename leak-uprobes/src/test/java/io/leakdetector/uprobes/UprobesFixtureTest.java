@@ -73,7 +73,7 @@ class UprobesFixtureTest {
         long t1 = System.nanoTime();
         // poll() returns once every event before it reached the sink (or after a bound): the
         // marker allocation, made before "done" was printed, is then there without waiting.
-        source.poll();
+        source.catchUp();
         boolean deliveredByPoll = engine.awaitMarker(0);
         if (untilExit) {
           p.send("exit");

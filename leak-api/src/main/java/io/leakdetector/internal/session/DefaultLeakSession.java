@@ -1,43 +1,32 @@
 package io.leakdetector.internal.session;
 
-import io.leakdetector.Frame;
-import io.leakdetector.LeakDetector;
 import io.leakdetector.LeakDetectorException;
 import io.leakdetector.LeakDetectorException.Kind;
 import io.leakdetector.LeakSession;
 import io.leakdetector.LeakSnapshot;
-import io.leakdetector.StackReport;
 import io.leakdetector.TargetProcess;
 import io.leakdetector.internal.engine.EngineConfig;
-import io.leakdetector.internal.engine.EngineSnapshot;
 import io.leakdetector.internal.engine.HeapEngine;
-import io.leakdetector.internal.engine.RawStack;
-import io.leakdetector.internal.engine.SnapshotQuery;
 import io.leakdetector.spi.HeapEventSource;
 import io.leakdetector.spi.HeapEventSourceProvider;
-import io.leakdetector.spi.SnapshotExporter;
+import io.leakdetector.spi.HeapEventSources;
 import io.leakdetector.spi.SourceRequest;
 import io.leakdetector.spi.SymbolResolver;
 import io.leakdetector.spi.SymbolResolverProvider;
-import io.leakdetector.spi.TargetSpec;
+import io.leakdetector.spi.SymbolResolvers;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 
 /**
- * The session behind {@link LeakDetector#open()}: wires a source to the engine, takes periodic
- * snapshots on its own reporting thread, symbolizes only the stacks it reports and hands each
- * snapshot to the subscribers and exporters.
+ * The session behind {@link io.leakdetector.LeakDetector#open()}: wires a source to the engine,
+ * takes periodic snapshots on its own reporting thread ({@link SnapshotAssembler}) and hands each
+ * to the {@link Subscribers}, and ends once, whatever ends it.
  */
 public final class DefaultLeakSession implements LeakSession {
 
@@ -47,14 +36,14 @@ public final class DefaultLeakSession implements LeakSession {
     ENDED
   }
 
-  private final LeakDetector config;
+  private final SessionConfig config;
   private final HeapEventSource source;
   private final String sourceName;
   private final SymbolResolver resolver;
   private final HeapEngine engine;
-  private final List<Consumer<LeakSnapshot>> subscribers = new CopyOnWriteArrayList<>();
+  private final SnapshotAssembler snapshots;
+  private final Subscribers subscribers;
   private final ScheduledExecutorService reporter;
-  private final AtomicLong sequence = new AtomicLong();
   private final CountDownLatch terminated = new CountDownLatch(1);
 
   /** Serializes snapshot delivery, symbolization and the end of the session. */
@@ -69,7 +58,7 @@ public final class DefaultLeakSession implements LeakSession {
   private boolean resolverClosed;
 
   private DefaultLeakSession(
-      LeakDetector config,
+      SessionConfig config,
       HeapEventSource source,
       String sourceName,
       SymbolResolver resolver,
@@ -79,6 +68,8 @@ public final class DefaultLeakSession implements LeakSession {
     this.sourceName = sourceName;
     this.resolver = resolver;
     this.engine = engine;
+    this.snapshots = new SnapshotAssembler(config, engine, source, sourceName, resolver);
+    this.subscribers = new Subscribers(config.exporters());
     this.reporter =
         Executors.newSingleThreadScheduledExecutor(
             r -> {
@@ -86,26 +77,28 @@ public final class DefaultLeakSession implements LeakSession {
               t.setDaemon(true);
               return t;
             });
-    for (SnapshotExporter exporter : config.exporters()) {
-      subscribers.add(exporter::export);
-    }
   }
 
   /** Finds a source, attaches (or launches) and opens the symbol resolver. */
-  public static LeakSession open(LeakDetector config) throws LeakDetectorException {
-    return open(config, Providers.source(config.sourceName()), Providers.resolver().orElse(null));
+  public static LeakSession open(SessionConfig config) throws LeakDetectorException {
+    return open(
+        config,
+        HeapEventSources.choose(config.sourceName()),
+        SymbolResolvers.firstAvailable().orElse(null));
   }
 
   /** Opens with the given providers; {@code resolverProvider} may be null (addresses only). */
   static DefaultLeakSession open(
-      LeakDetector config,
+      SessionConfig config,
       HeapEventSourceProvider provider,
       SymbolResolverProvider resolverProvider)
       throws LeakDetectorException {
-    TargetSpec target = target(config, provider);
     HeapEventSource source =
         provider.open(
-            new SourceRequest(target, config.includeKernelFrames(), config.sourceOptions()));
+            new SourceRequest(
+                SessionTarget.resolve(config, provider),
+                config.includeKernelFrames(),
+                config.sourceOptions()));
     SymbolResolver resolver;
     try {
       resolver =
@@ -118,40 +111,6 @@ public final class DefaultLeakSession implements LeakSession {
     }
     HeapEngine engine = new HeapEngine(new EngineConfig(config.minSize(), config.maxSize()));
     return new DefaultLeakSession(config, source, provider.name(), resolver, engine);
-  }
-
-  private static TargetSpec target(LeakDetector config, HeapEventSourceProvider provider)
-      throws LeakDetectorException {
-    if (!config.command().isEmpty()) {
-      return new TargetSpec.Launch(config.command());
-    }
-    if (config.processName() != null) {
-      List<TargetProcess> found = provider.findProcesses(config.processName());
-      if (found.isEmpty()) {
-        throw new LeakDetectorException(
-            Kind.NO_SUCH_PROCESS, "No running process is named '" + config.processName() + "'.");
-      }
-      if (found.size() > 1) {
-        StringBuilder list = new StringBuilder();
-        for (TargetProcess p : found) {
-          list.append(list.isEmpty() ? "" : ", ").append(p.pid());
-        }
-        throw new LeakDetectorException(
-            Kind.NO_SUCH_PROCESS,
-            found.size()
-                + " processes are named '"
-                + config.processName()
-                + "' (pids "
-                + list
-                + "); choose one with -p.");
-      }
-      return new TargetSpec.Pid(found.get(0).pid());
-    }
-    if (ProcessHandle.of(config.pid()).isEmpty()) {
-      throw new LeakDetectorException(
-          Kind.NO_SUCH_PROCESS, "No process with pid " + config.pid() + " is running.");
-    }
-    return new TargetSpec.Pid(config.pid());
   }
 
   @Override
@@ -197,7 +156,7 @@ public final class DefaultLeakSession implements LeakSession {
   public LeakSnapshot snapshot() {
     reportLock.lock();
     try {
-      return take(false, false, "");
+      return snapshots.take(false, false, "");
     } finally {
       reportLock.unlock();
     }
@@ -253,13 +212,13 @@ public final class DefaultLeakSession implements LeakSession {
       if (state != State.RUNNING) {
         return;
       }
-      source.poll();
+      source.catchUp();
       if (!targetGone) {
         resolver.refresh();
       }
       periodicReports++;
       boolean last = config.reportCount() > 0 && periodicReports >= config.reportCount();
-      deliver(take(true, last, last ? "report count reached" : ""));
+      subscribers.deliver(snapshots.take(true, last, last ? "report count reached" : ""));
       if (last) {
         end("report count reached", false);
       }
@@ -290,82 +249,14 @@ public final class DefaultLeakSession implements LeakSession {
       endReason = reason;
       source.stop();
       if (finalReport && wasRunning) {
-        deliver(take(true, true, reason));
+        subscribers.deliver(snapshots.take(true, true, reason));
       }
       source.close();
-      for (SnapshotExporter exporter : config.exporters()) {
-        try {
-          exporter.close();
-        } catch (RuntimeException e) {
-          System.err.println("leakdetector: closing an exporter failed: " + e);
-        }
-      }
+      subscribers.closeExporters();
     } finally {
       reportLock.unlock();
       reporter.shutdown();
       terminated.countDown();
-    }
-  }
-
-  private LeakSnapshot take(boolean periodic, boolean last, String reason) {
-    long now = System.nanoTime();
-    EngineSnapshot raw =
-        engine.snapshot(
-            new SnapshotQuery(
-                config.sortOrder(),
-                config.topN(),
-                config.minOutstanding(),
-                config.olderThan().toNanos(),
-                now,
-                periodic));
-    List<StackReport> stacks = new ArrayList<>(raw.stacks().size());
-    for (RawStack stack : raw.stacks()) {
-      stacks.add(report(stack));
-    }
-    Map<String, Long> sourceCounters = source.counters();
-    return new LeakSnapshot(
-        sequence.incrementAndGet(),
-        Instant.now(),
-        source.target(),
-        sourceName,
-        config.interval(),
-        raw.totals(),
-        raw.counts().withSourceCauses(source.inexactWhenNonZero(), sourceCounters),
-        sourceCounters,
-        last,
-        reason,
-        stacks,
-        source.design());
-  }
-
-  private StackReport report(RawStack stack) {
-    List<Frame> frames = new ArrayList<>(stack.frames().length);
-    for (long address : stack.frames()) {
-      Frame frame = resolver.resolve(address);
-      if (!frame.kernel() || config.includeKernelFrames()) {
-        frames.add(frame);
-      }
-    }
-    return new StackReport(
-        stack.id(),
-        stack.allocCount(),
-        stack.freeCount(),
-        stack.allocBytes(),
-        stack.freeBytes(),
-        stack.outstandingCount(),
-        stack.outstandingBytes(),
-        stack.growthCount(),
-        stack.growthBytes(),
-        frames);
-  }
-
-  private void deliver(LeakSnapshot snapshot) {
-    for (Consumer<LeakSnapshot> subscriber : subscribers) {
-      try {
-        subscriber.accept(snapshot);
-      } catch (RuntimeException e) {
-        System.err.println("leakdetector: a snapshot subscriber failed: " + e);
-      }
     }
   }
 
@@ -393,7 +284,7 @@ public final class DefaultLeakSession implements LeakSession {
           };
       try {
         reporter.execute(ending);
-      } catch (java.util.concurrent.RejectedExecutionException alreadyEnded) {
+      } catch (RejectedExecutionException alreadyEnded) {
         // The session ended first; nothing is left to do.
       }
     }

@@ -7,10 +7,10 @@ import io.leakdetector.Frame;
 import io.leakdetector.LeakDetector;
 import io.leakdetector.LeakDetectorException;
 import io.leakdetector.LeakSnapshot;
+import io.leakdetector.SnapshotExporter;
 import io.leakdetector.SortOrder;
 import io.leakdetector.StackReport;
 import io.leakdetector.TargetProcess;
-import io.leakdetector.spi.SnapshotExporter;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -25,9 +25,30 @@ class DefaultLeakSessionTest {
   private DefaultLeakSession open(LeakDetector.Builder builder, ScriptedSource source)
       throws LeakDetectorException {
     return DefaultLeakSession.open(
-        builder.build(),
+        config(builder),
         ScriptedSource.provider(source, List.of()),
         ScriptedSource.namingResolver());
+  }
+
+  /** The session's configuration as {@link LeakDetector.Builder#build()} checks and makes it. */
+  static SessionConfig config(LeakDetector.Builder builder) {
+    LeakDetector d = builder.build();
+    return new SessionConfig(
+        d.pid(),
+        d.processName(),
+        d.command(),
+        d.interval(),
+        d.reportCount(),
+        d.topN(),
+        d.minOutstanding(),
+        d.sortOrder(),
+        d.minSize(),
+        d.maxSize(),
+        d.olderThan(),
+        d.includeKernelFrames(),
+        d.sourceName(),
+        d.sourceOptions(),
+        d.exporters());
   }
 
   private static ScriptedSource threeStacks() {
@@ -51,7 +72,7 @@ class DefaultLeakSessionTest {
     assertThat(session.endReason()).isEqualTo("report count reached");
     assertThat(session.failure()).isNull();
     assertThat(source.closes.get()).isEqualTo(1);
-    assertThat(source.polls.get()).isEqualTo(3);
+    assertThat(source.catchUps.get()).isEqualTo(3);
   }
 
   @Test
@@ -195,17 +216,22 @@ class DefaultLeakSessionTest {
     assertThatThrownBy(
             () ->
                 DefaultLeakSession.open(
-                    LeakDetector.builder().processName("twin").build(),
+                    config(LeakDetector.builder().processName("twin")),
                     ScriptedSource.provider(source, processes),
                     null))
         .isInstanceOf(LeakDetectorException.class)
-        .hasMessage("2 processes are named 'twin' (pids 11, 12); choose one with -p.")
+        .hasMessage(
+            String.join(
+                System.lineSeparator(),
+                "2 processes are named 'twin'; choose one with -p PID:",
+                "        11  twin",
+                "        12  twin"))
         .extracting(e -> ((LeakDetectorException) e).kind())
         .isEqualTo(LeakDetectorException.Kind.NO_SUCH_PROCESS);
     assertThatThrownBy(
             () ->
                 DefaultLeakSession.open(
-                    LeakDetector.builder().processName("nobody").build(),
+                    config(LeakDetector.builder().processName("nobody")),
                     ScriptedSource.provider(source, processes),
                     null))
         .hasMessage("No running process is named 'nobody'.");
@@ -218,7 +244,7 @@ class DefaultLeakSessionTest {
     assertThatThrownBy(
             () ->
                 DefaultLeakSession.open(
-                    LeakDetector.builder().pid(gone).build(),
+                    config(LeakDetector.builder().pid(gone)),
                     ScriptedSource.provider(threeStacks(), List.of()),
                     null))
         .isInstanceOf(LeakDetectorException.class)
@@ -230,7 +256,7 @@ class DefaultLeakSessionTest {
     ScriptedSource source = threeStacks();
     DefaultLeakSession session =
         DefaultLeakSession.open(
-            LeakDetector.builder().pid(SELF).build(),
+            config(LeakDetector.builder().pid(SELF)),
             ScriptedSource.provider(source, List.of()),
             null);
     session.start();

@@ -34,7 +34,7 @@ final class ScriptedSource implements HeapEventSource {
   /** "stop" and "close" in the order the session called them; tests may add their own steps. */
   final List<String> lifecycle = new CopyOnWriteArrayList<>();
 
-  final AtomicInteger polls = new AtomicInteger();
+  final AtomicInteger catchUps = new AtomicInteger();
   final CountDownLatch fed = new CountDownLatch(1);
   volatile HeapEventSink sink;
   private Thread thread;
@@ -64,8 +64,8 @@ final class ScriptedSource implements HeapEventSource {
   }
 
   @Override
-  public void poll() {
-    polls.incrementAndGet();
+  public void catchUp() {
+    catchUps.incrementAndGet();
   }
 
   @Override

@@ -4,10 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.leakdetector.LeakSnapshot;
-import io.leakdetector.SnapshotExporters;
+import io.leakdetector.SnapshotExporter;
 import io.leakdetector.spi.ExporterContext;
-import io.leakdetector.spi.SnapshotExporter;
 import io.leakdetector.spi.SnapshotExporterProvider;
+import io.leakdetector.spi.SnapshotExporters;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -24,7 +24,7 @@ class JsonExporterTest {
   @Test
   void writesOneValidDocumentPerLine() throws Exception {
     PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
-    List<LeakSnapshot> snapshots = Snapshots.fixed();
+    List<LeakSnapshot> snapshots = JsonSnapshots.fixed();
     try (SnapshotExporter exporter =
         SnapshotExporters.create("json", new ExporterContext(out, Map.of()))) {
       for (LeakSnapshot snapshot : snapshots) {
@@ -47,7 +47,7 @@ class JsonExporterTest {
   @Test
   void writesUtf8WhateverTheStreamCharset() throws Exception {
     PrintStream latin1 = new PrintStream(bytes, true, StandardCharsets.ISO_8859_1);
-    LeakSnapshot snapshot = Snapshots.random(new java.util.Random(7));
+    LeakSnapshot snapshot = JsonSnapshots.random(new java.util.Random(7));
     String expected = JsonReport.format(snapshot) + "\n";
     try (SnapshotExporter exporter =
         SnapshotExporters.create("json", new ExporterContext(latin1, Map.of()))) {

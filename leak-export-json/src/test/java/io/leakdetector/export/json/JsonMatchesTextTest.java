@@ -37,7 +37,7 @@ class JsonMatchesTextTest {
 
   @Test
   void fixedSnapshotsAgree() throws Exception {
-    for (LeakSnapshot snapshot : Snapshots.fixed()) {
+    for (LeakSnapshot snapshot : JsonSnapshots.fixed()) {
       assertAgree(snapshot);
     }
   }
@@ -46,7 +46,7 @@ class JsonMatchesTextTest {
   void randomSnapshotsAgree() throws Exception {
     Random random = new Random(42);
     for (int i = 0; i < 300; i++) {
-      assertAgree(Snapshots.random(random));
+      assertAgree(JsonSnapshots.random(random));
     }
   }
 

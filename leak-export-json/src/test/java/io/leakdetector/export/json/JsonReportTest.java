@@ -20,7 +20,7 @@ class JsonReportTest {
 
   @Test
   void formatsKnownSnapshotByteForByte() {
-    assertThat(JsonReport.format(Snapshots.known()))
+    assertThat(JsonReport.format(JsonSnapshots.known()))
         .isEqualTo(
             "{\"time\":\"2026-11-26T18:26:32.250Z\",\"sequence\":3,\"pid\":4242,"
                 + "\"processName\":\"Demo.exe\",\"source\":\"etw\",\"sourceDesign\":\"\",\"intervalSeconds\":5,"
@@ -57,7 +57,7 @@ class JsonReportTest {
 
   @Test
   void inexactSnapshotHasFractionalIntervalAndExactFalse() throws Exception {
-    JsonNode json = MAPPER.readTree(JsonReport.format(Snapshots.inexact()));
+    JsonNode json = MAPPER.readTree(JsonReport.format(JsonSnapshots.inexact()));
     assertThat(json.get("intervalSeconds").isIntegralNumber()).isFalse();
     assertThat(json.get("intervalSeconds").decimalValue()).isEqualByComparingTo("2.5");
     assertThat(json.get("exact").booleanValue()).isFalse();
@@ -69,27 +69,28 @@ class JsonReportTest {
 
   @Test
   void theSourcesCausesOfInexactnessAreNamedInOrder() throws Exception {
-    JsonNode json = MAPPER.readTree(JsonReport.format(Snapshots.missedEvents()));
+    JsonNode json = MAPPER.readTree(JsonReport.format(JsonSnapshots.missedEvents()));
     assertThat(json.get("exact").booleanValue()).isFalse();
     assertThat(json.get("impliedFrees").longValue()).isEqualTo(2);
     assertThat(json.get("inexactCauses").fieldNames())
         .toIterable()
         .containsExactly("threadsAttachedLate", "lateProbeFailures");
     assertThat(json.get("inexactCauses").get("threadsAttachedLate").longValue()).isEqualTo(3);
-    assertThat(MAPPER.readTree(JsonReport.format(Snapshots.known())).get("inexactCauses").size())
+    assertThat(
+            MAPPER.readTree(JsonReport.format(JsonSnapshots.known())).get("inexactCauses").size())
         .isZero();
   }
 
   @Test
   void finalSnapshotCarriesItsEndReason() throws Exception {
-    JsonNode json = MAPPER.readTree(JsonReport.format(Snapshots.last("target exited")));
+    JsonNode json = MAPPER.readTree(JsonReport.format(JsonSnapshots.last("target exited")));
     assertThat(json.get("final").booleanValue()).isTrue();
     assertThat(json.get("endReason").textValue()).isEqualTo("target exited");
   }
 
   @Test
   void emptySnapshotHasEmptyStacksAndZeroTotals() {
-    assertThat(JsonReport.format(Snapshots.empty()))
+    assertThat(JsonReport.format(JsonSnapshots.empty()))
         .isEqualTo(
             "{\"time\":\"2026-11-26T18:26:32.250Z\",\"sequence\":1,\"pid\":1,"
                 + "\"processName\":\"\",\"source\":\"uprobes\",\"sourceDesign\":\"\",\"intervalSeconds\":0,"
@@ -109,8 +110,8 @@ class JsonReportTest {
     LeakSnapshot snapshot =
         new LeakSnapshot(
             2,
-            Snapshots.TIME,
-            Snapshots.TARGET,
+            JsonSnapshots.TIME,
+            JsonSnapshots.TARGET,
             "uprobes",
             Duration.ofSeconds(1),
             HeapTotals.EMPTY,
@@ -132,7 +133,7 @@ class JsonReportTest {
 
   @Test
   void emptyModuleOrSymbolNamesAreWrittenAsNull() throws Exception {
-    LeakSnapshot known = Snapshots.known();
+    LeakSnapshot known = JsonSnapshots.known();
     LeakSnapshot snapshot =
         new LeakSnapshot(
             1,

@@ -16,7 +16,7 @@ class SchemaValidationTest {
 
   @Test
   void fixedSnapshotsValidate() {
-    for (LeakSnapshot snapshot : Snapshots.fixed()) {
+    for (LeakSnapshot snapshot : JsonSnapshots.fixed()) {
       String document = JsonReport.format(snapshot);
       assertThat(SchemaValidator.errors(document)).as(document).isEmpty();
     }
@@ -26,7 +26,7 @@ class SchemaValidationTest {
   void randomSnapshotsValidate() {
     Random random = new Random(20261126);
     for (int i = 0; i < 500; i++) {
-      String document = JsonReport.format(Snapshots.random(random));
+      String document = JsonReport.format(JsonSnapshots.random(random));
       assertThat(SchemaValidator.errors(document)).as(document).isEmpty();
     }
   }
@@ -66,7 +66,7 @@ class SchemaValidationTest {
 
   /** The mutated document of the known snapshot fails, naming {@code field}. */
   private static void assertRejected(Consumer<ObjectNode> mutation, String field) throws Exception {
-    ObjectNode json = (ObjectNode) MAPPER.readTree(JsonReport.format(Snapshots.known()));
+    ObjectNode json = (ObjectNode) MAPPER.readTree(JsonReport.format(JsonSnapshots.known()));
     mutation.accept(json);
     String document = MAPPER.writeValueAsString(json);
     assertThat(SchemaValidator.errors(document))

@@ -8,7 +8,7 @@ import io.leakdetector.HeapTotals;
 import io.leakdetector.LeakSnapshot;
 import io.leakdetector.StackReport;
 import io.leakdetector.TargetProcess;
-import io.leakdetector.export.otel.testkit.Snapshots;
+import io.leakdetector.export.otel.testkit.KnownSnapshots;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.metrics.SdkMeterProvider;
 import io.opentelemetry.sdk.metrics.data.MetricData;
@@ -113,7 +113,7 @@ class CardinalityTest {
         bytes += outstandingBytes[id];
         count += outstandingCount[id];
       }
-      return Snapshots.snapshot(
+      return KnownSnapshots.snapshot(
           sequence,
           new TargetProcess(77, "leaky"),
           new HeapTotals(count, 0, bytes, 0, count, bytes, LEAKING_STACKS),

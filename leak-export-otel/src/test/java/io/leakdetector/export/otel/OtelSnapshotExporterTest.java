@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.leakdetector.EventCounts;
 import io.leakdetector.HeapTotals;
 import io.leakdetector.TargetProcess;
-import io.leakdetector.export.otel.testkit.Snapshots;
+import io.leakdetector.export.otel.testkit.KnownSnapshots;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
@@ -60,7 +60,7 @@ class OtelSnapshotExporterTest {
 
   @Test
   void totalsAreCumulativeMonotonicCountersWithUnits() {
-    exporter.export(Snapshots.first(TARGET));
+    exporter.export(KnownSnapshots.first(TARGET));
     Map<String, MetricData> metrics = collect();
 
     assertCounter(metrics, LeakMetrics.ALLOCATIONS, "{allocation}", 120);
@@ -74,7 +74,7 @@ class OtelSnapshotExporterTest {
 
   @Test
   void currentValuesAreGauges() {
-    exporter.export(Snapshots.first(TARGET));
+    exporter.export(KnownSnapshots.first(TARGET));
     Map<String, MetricData> metrics = collect();
 
     assertGauge(metrics, LeakMetrics.OUTSTANDING_BYTES, "By", 42_000);
@@ -84,7 +84,7 @@ class OtelSnapshotExporterTest {
 
   @Test
   void eachReportedStackIsOneSeriesNamedByIdAndTopFrame() {
-    exporter.export(Snapshots.first(TARGET));
+    exporter.export(KnownSnapshots.first(TARGET));
     Map<String, MetricData> metrics = collect();
 
     MetricData bytes = metrics.get(LeakMetrics.STACK_OUTSTANDING_BYTES);
@@ -103,7 +103,7 @@ class OtelSnapshotExporterTest {
 
   @Test
   void usesTheHostsResourceAndItsOwnScope() {
-    exporter.export(Snapshots.first(TARGET));
+    exporter.export(KnownSnapshots.first(TARGET));
 
     for (MetricData metric : collect().values()) {
       assertThat(metric.getResource()).isEqualTo(HOST_RESOURCE);
@@ -114,14 +114,14 @@ class OtelSnapshotExporterTest {
 
   @Test
   void stacksThatLeaveTheTopNStopBeingReported() {
-    exporter.export(Snapshots.first(TARGET));
+    exporter.export(KnownSnapshots.first(TARGET));
     exporter.export(
-        Snapshots.snapshot(
+        KnownSnapshots.snapshot(
             2,
             TARGET,
             new HeapTotals(130, 25, 60_000, 9_000, 105, 51_000, 3),
             new EventCounts(5, 2, 4, 0, 0),
-            List.of(Snapshots.STACK_C, Snapshots.STACK_A)));
+            List.of(KnownSnapshots.STACK_C, KnownSnapshots.STACK_A)));
     Map<String, MetricData> metrics = collect();
 
     assertThat(pointsByStack(metrics.get(LeakMetrics.STACK_OUTSTANDING_BYTES)))
@@ -137,7 +137,7 @@ class OtelSnapshotExporterTest {
     AttributeKey<Long> session = AttributeKey.longKey("session");
     exporter =
         OtelSnapshotExporter.create(hostSdk.getMeter("embedding-test"), Attributes.of(session, 3L));
-    exporter.export(Snapshots.first(TARGET));
+    exporter.export(KnownSnapshots.first(TARGET));
 
     Map<String, MetricData> metrics = collect();
     assertThat(metrics).hasSize(12);
@@ -153,7 +153,7 @@ class OtelSnapshotExporterTest {
 
   @Test
   void closeUnregistersTheCallback() {
-    exporter.export(Snapshots.first(TARGET));
+    exporter.export(KnownSnapshots.first(TARGET));
     assertThat(collect()).isNotEmpty();
 
     exporter.close();

@@ -5,13 +5,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.leakdetector.EventCounts;
 import io.leakdetector.HeapTotals;
-import io.leakdetector.SnapshotExporters;
+import io.leakdetector.SnapshotExporter;
 import io.leakdetector.TargetProcess;
+import io.leakdetector.export.otel.testkit.KnownSnapshots;
 import io.leakdetector.export.otel.testkit.PrometheusScrape;
 import io.leakdetector.export.otel.testkit.PrometheusScrape.Sample;
-import io.leakdetector.export.otel.testkit.Snapshots;
 import io.leakdetector.spi.ExporterContext;
-import io.leakdetector.spi.SnapshotExporter;
+import io.leakdetector.spi.SnapshotExporters;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -52,7 +52,7 @@ class PrometheusEndpointTest {
         SnapshotExporters.create(
             "otel",
             new ExporterContext(System.out, Map.of("prometheus.port", Integer.toString(port))))) {
-      exporter.export(Snapshots.first(TARGET));
+      exporter.export(KnownSnapshots.first(TARGET));
       List<Sample> first = PrometheusScrape.scrape(metrics);
 
       assertThat(valuesByStack(first, "leak_stack_outstanding_bytes"))
@@ -84,12 +84,12 @@ class PrometheusEndpointTest {
 
       // The next interval's top N replaces the previous one's series.
       exporter.export(
-          Snapshots.snapshot(
+          KnownSnapshots.snapshot(
               2,
               TARGET,
               new HeapTotals(121, 20, 55_000, 8_000, 101, 47_000, 3),
               EventCounts.NONE,
-              List.of(Snapshots.STACK_C)));
+              List.of(KnownSnapshots.STACK_C)));
       List<Sample> second = PrometheusScrape.scrape(metrics);
       assertThat(valuesByStack(second, "leak_stack_outstanding_bytes"))
           .containsExactlyEntriesOf(Map.of("11", 5000.0));
@@ -110,7 +110,7 @@ class PrometheusEndpointTest {
         SnapshotExporters.create(
             "otel",
             new ExporterContext(System.out, Map.of("prometheus.port", Integer.toString(port))))) {
-      exporter.export(Snapshots.first(TARGET));
+      exporter.export(KnownSnapshots.first(TARGET));
       assertThat(PrometheusScrape.scrape(URI.create("http://127.0.0.1:" + port + "/metrics")))
           .isNotEmpty();
       // On Linux all of 127.0.0.0/8 reaches this host: a server on every address would answer
@@ -141,7 +141,7 @@ class PrometheusEndpointTest {
                 System.out,
                 Map.of(
                     "prometheus.port", Integer.toString(port), "prometheus.host", "127.0.0.2")))) {
-      exporter.export(Snapshots.first(TARGET));
+      exporter.export(KnownSnapshots.first(TARGET));
       assertThat(PrometheusScrape.scrape(URI.create("http://127.0.0.2:" + port + "/metrics")))
           .isNotEmpty();
     }

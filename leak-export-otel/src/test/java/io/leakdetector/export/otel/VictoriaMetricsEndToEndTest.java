@@ -2,13 +2,13 @@ package io.leakdetector.export.otel;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.leakdetector.SnapshotExporters;
+import io.leakdetector.SnapshotExporter;
 import io.leakdetector.TargetProcess;
-import io.leakdetector.export.otel.testkit.Snapshots;
+import io.leakdetector.export.otel.testkit.KnownSnapshots;
 import io.leakdetector.export.otel.testkit.VictoriaMetrics;
 import io.leakdetector.export.otel.testkit.VictoriaMetrics.Sample;
 import io.leakdetector.spi.ExporterContext;
-import io.leakdetector.spi.SnapshotExporter;
+import io.leakdetector.spi.SnapshotExporters;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -46,7 +46,7 @@ class VictoriaMetricsEndToEndTest {
     TargetProcess target = new TargetProcess(pid, "demo");
     String stderr =
         exportAndClose(
-            Map.of("otel.endpoint", backend.otlpEndpoint()), List.of(Snapshots.first(target)));
+            Map.of("otel.endpoint", backend.otlpEndpoint()), List.of(KnownSnapshots.first(target)));
     assertThat(stderr).isEmpty();
 
     List<Sample> stacks =

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.leakdetector.Frame;
 import io.leakdetector.LeakSnapshot;
 import io.leakdetector.StackReport;
+import io.leakdetector.testkit.Snapshots;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 

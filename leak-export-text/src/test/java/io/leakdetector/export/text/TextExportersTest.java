@@ -4,10 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.leakdetector.LeakDetectorException;
-import io.leakdetector.SnapshotExporters;
+import io.leakdetector.SnapshotExporter;
 import io.leakdetector.spi.ExporterContext;
-import io.leakdetector.spi.SnapshotExporter;
 import io.leakdetector.spi.SnapshotExporterProvider;
+import io.leakdetector.spi.SnapshotExporters;
+import io.leakdetector.testkit.Snapshots;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;

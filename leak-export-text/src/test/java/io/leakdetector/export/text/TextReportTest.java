@@ -3,6 +3,7 @@ package io.leakdetector.export.text;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.leakdetector.LeakSnapshot;
+import io.leakdetector.testkit.Snapshots;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 import org.junit.jupiter.api.Test;

@@ -1,8 +1,8 @@
 package io.leakdetector.export.json.internal;
 
 import io.leakdetector.LeakSnapshot;
+import io.leakdetector.SnapshotExporter;
 import io.leakdetector.export.json.JsonReport;
-import io.leakdetector.spi.SnapshotExporter;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 

@@ -1,7 +1,7 @@
 package io.leakdetector.export.json.internal;
 
+import io.leakdetector.SnapshotExporter;
 import io.leakdetector.spi.ExporterContext;
-import io.leakdetector.spi.SnapshotExporter;
 import io.leakdetector.spi.SnapshotExporterProvider;
 
 /** The {@code json} exporter: one JSON document per report, one per line (NDJSON). */

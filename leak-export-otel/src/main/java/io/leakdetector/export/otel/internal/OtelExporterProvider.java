@@ -1,8 +1,8 @@
 package io.leakdetector.export.otel.internal;
 
 import io.leakdetector.LeakDetectorException;
+import io.leakdetector.SnapshotExporter;
 import io.leakdetector.spi.ExporterContext;
-import io.leakdetector.spi.SnapshotExporter;
 import io.leakdetector.spi.SnapshotExporterProvider;
 import io.opentelemetry.sdk.metrics.export.MetricReader;
 import java.io.IOException;
@@ -86,7 +86,8 @@ public final class OtelExporterProvider implements SnapshotExporterProvider {
               + options.prometheusPort()
               + " ("
               + e.getMessage()
-              + "); choose another --prometheus-port.");
+              + "); choose another --prometheus-port.",
+          e);
     }
   }
 }

@@ -140,13 +140,16 @@ final class OtelSdk implements AutoCloseable {
           + flushTimeout.toSeconds()
           + " s";
     }
+    // The exporter's own outcome, not only the flush's: the SDK's periodic reader reports a
+    // flush as successful even when the export in it failed.
+    String failure = lastFailure.getAndSet(null);
+    if (failure != null) {
+      return failure;
+    }
     if (result.isSuccess()) {
       return null;
     }
-    String failure = lastFailure.getAndSet(null);
-    return failure != null
-        ? failure
-        : "to " + (pushDestination == null ? "the backend" : pushDestination) + " failed";
+    return "to " + (pushDestination == null ? "the backend" : pushDestination) + " failed";
   }
 
   /** Exports the latest values a last time and stops the SDK, waiting a bounded time. */

@@ -1,7 +1,7 @@
 package io.leakdetector.export.otel.internal;
 
 import io.leakdetector.LeakSnapshot;
-import io.leakdetector.spi.SnapshotExporter;
+import io.leakdetector.SnapshotExporter;
 import io.opentelemetry.sdk.autoconfigure.spi.ConfigurationException;
 import io.opentelemetry.sdk.metrics.export.MetricReader;
 import java.io.PrintStream;

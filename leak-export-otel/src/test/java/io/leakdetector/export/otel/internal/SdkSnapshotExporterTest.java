@@ -2,11 +2,11 @@ package io.leakdetector.export.otel.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.leakdetector.SnapshotExporter;
 import io.leakdetector.TargetProcess;
 import io.leakdetector.export.otel.LeakMetrics;
-import io.leakdetector.export.otel.testkit.Snapshots;
+import io.leakdetector.export.otel.testkit.KnownSnapshots;
 import io.leakdetector.spi.ExporterContext;
-import io.leakdetector.spi.SnapshotExporter;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.sdk.metrics.data.MetricData;
 import io.opentelemetry.sdk.resources.Resource;
@@ -36,7 +36,7 @@ class SdkSnapshotExporterTest {
             List.of(reader),
             new PrintStream(warnings, true, StandardCharsets.UTF_8));
     try {
-      exporter.export(Snapshots.first(TARGET));
+      exporter.export(KnownSnapshots.first(TARGET));
       return List.copyOf(reader.collectAllMetrics());
     } finally {
       exporter.close();

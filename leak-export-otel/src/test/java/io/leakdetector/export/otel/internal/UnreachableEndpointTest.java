@@ -2,11 +2,11 @@ package io.leakdetector.export.otel.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.leakdetector.SnapshotExporters;
+import io.leakdetector.SnapshotExporter;
 import io.leakdetector.TargetProcess;
-import io.leakdetector.export.otel.testkit.Snapshots;
+import io.leakdetector.export.otel.testkit.KnownSnapshots;
 import io.leakdetector.spi.ExporterContext;
-import io.leakdetector.spi.SnapshotExporter;
+import io.leakdetector.spi.SnapshotExporters;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.net.InetAddress;
@@ -41,7 +41,7 @@ class UnreachableEndpointTest {
         SnapshotExporters.create(
             "otel", new ExporterContext(System.out, Map.of("otel.endpoint", endpoint)))) {
       for (int interval = 1; interval <= 3; interval++) {
-        exporter.export(Snapshots.first(TARGET));
+        exporter.export(KnownSnapshots.first(TARGET));
       }
     } finally {
       System.setErr(originalErr);
@@ -73,8 +73,8 @@ class UnreachableEndpointTest {
               Map.of("otel.exporter.otlp.timeout", "500"),
               List.of(),
               new PrintStream(captured, true, StandardCharsets.UTF_8))) {
-        exporter.export(Snapshots.first(TARGET));
-        exporter.export(Snapshots.first(TARGET));
+        exporter.export(KnownSnapshots.first(TARGET));
+        exporter.export(KnownSnapshots.first(TARGET));
       }
 
       assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(PROMPT);

@@ -1,8 +1,8 @@
 package io.leakdetector.export.text.internal;
 
 import io.leakdetector.LeakSnapshot;
+import io.leakdetector.SnapshotExporter;
 import io.leakdetector.export.text.CollapsedStacks;
-import io.leakdetector.spi.SnapshotExporter;
 import java.io.PrintStream;
 
 /**

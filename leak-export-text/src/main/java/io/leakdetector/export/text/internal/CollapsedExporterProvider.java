@@ -1,8 +1,8 @@
 package io.leakdetector.export.text.internal;
 
 import io.leakdetector.LeakDetectorException;
+import io.leakdetector.SnapshotExporter;
 import io.leakdetector.spi.ExporterContext;
-import io.leakdetector.spi.SnapshotExporter;
 import io.leakdetector.spi.SnapshotExporterProvider;
 
 /**

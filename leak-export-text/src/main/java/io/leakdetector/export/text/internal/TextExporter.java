@@ -1,8 +1,8 @@
 package io.leakdetector.export.text.internal;
 
 import io.leakdetector.LeakSnapshot;
+import io.leakdetector.SnapshotExporter;
 import io.leakdetector.export.text.TextReport;
-import io.leakdetector.spi.SnapshotExporter;
 import java.io.PrintStream;
 
 /** Prints each snapshot's text report to a stream and flushes it. */

@@ -1,30 +1,37 @@
-package io.leakdetector.cli;
+package io.leakdetector.spi;
 
 import io.leakdetector.LeakDetectorException;
 import io.leakdetector.LeakDetectorException.Kind;
 import io.leakdetector.TargetProcess;
-import io.leakdetector.spi.HeapEventSourceProvider;
 import java.util.List;
 
-/** Checks a pid before anything is attached, and finds the one process of a name. */
-final class ProcessTargets {
-  private ProcessTargets() {}
+/**
+ * The checks of a target before anything is attached, with the sentences the user sees: that a pid
+ * is running, and which one process a name ({@code -P NAME}) means.
+ */
+public final class TargetProcesses {
+  private TargetProcesses() {}
 
-  /** Fails with one sentence unless a process with this id is running. */
-  static void requireRunning(long pid) throws LeakDetectorException {
-    if (ProcessHandle.of(pid).filter(ProcessHandle::isAlive).isEmpty()) {
+  /**
+   * Fails unless a process with this id is running now.
+   *
+   * @throws LeakDetectorException of kind {@link Kind#NO_SUCH_PROCESS}
+   */
+  public static void requireRunning(long pid) throws LeakDetectorException {
+    if (pid <= 0 || ProcessHandle.of(pid).filter(ProcessHandle::isAlive).isEmpty()) {
       throw new LeakDetectorException(
           Kind.NO_SUCH_PROCESS, "No process with pid " + pid + " is running.");
     }
   }
 
   /**
-   * The pid of the one running process called {@code name}, as the source sees processes.
+   * The one running process called {@code name}, as {@code source} sees processes.
    *
    * @throws LeakDetectorException of kind {@link Kind#NO_SUCH_PROCESS} when none or several match;
-   *     for several, the message lists each pid and name on a line of its own
+   *     for several, the sentence is followed by one line per process (pid and name)
    */
-  static long findOne(HeapEventSourceProvider source, String name) throws LeakDetectorException {
+  public static TargetProcess findOne(HeapEventSourceProvider source, String name)
+      throws LeakDetectorException {
     List<TargetProcess> found = source.findProcesses(name);
     if (found.isEmpty()) {
       throw new LeakDetectorException(
@@ -44,6 +51,6 @@ final class ProcessTargets {
       }
       throw new LeakDetectorException(Kind.NO_SUCH_PROCESS, message.toString());
     }
-    return found.get(0).pid();
+    return found.get(0);
   }
 }

@@ -1,12 +1,12 @@
-package io.leakdetector;
+package io.leakdetector.spi;
 
-import io.leakdetector.spi.ExporterContext;
-import io.leakdetector.spi.SnapshotExporter;
-import io.leakdetector.spi.SnapshotExporterProvider;
+import io.leakdetector.LeakDetectorException;
+import io.leakdetector.SnapshotExporter;
+import java.util.Comparator;
 import java.util.List;
 import java.util.ServiceLoader;
 
-/** Finds exporter providers with {@link ServiceLoader} and creates exporters by name. */
+/** The installed exporter providers, found with {@link ServiceLoader}, and exporters by name. */
 public final class SnapshotExporters {
   private SnapshotExporters() {}
 
@@ -14,7 +14,7 @@ public final class SnapshotExporters {
   public static List<SnapshotExporterProvider> providers() {
     return ServiceLoader.load(SnapshotExporterProvider.class).stream()
         .map(ServiceLoader.Provider::get)
-        .sorted((a, b) -> a.name().compareTo(b.name()))
+        .sorted(Comparator.comparing(SnapshotExporterProvider::name))
         .toList();
   }
 

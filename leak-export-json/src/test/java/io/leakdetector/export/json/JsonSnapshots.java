@@ -6,6 +6,7 @@ import io.leakdetector.HeapTotals;
 import io.leakdetector.LeakSnapshot;
 import io.leakdetector.StackReport;
 import io.leakdetector.TargetProcess;
+import io.leakdetector.testkit.Snapshots;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -14,128 +15,54 @@ import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
 
-/** Hand-built and random snapshots. */
-final class Snapshots {
-  static final Instant TIME = Instant.parse("2026-11-26T18:26:32.250Z");
-  static final TargetProcess TARGET = new TargetProcess(4242, "Demo.exe");
+/**
+ * The shared report snapshots ({@link Snapshots}) with what the JSON tests need besides: source
+ * counters, a kernel frame, a nameless target and a fractional interval; and random snapshots.
+ */
+final class JsonSnapshots {
+  static final Instant TIME = Snapshots.TIME;
+  static final TargetProcess TARGET = Snapshots.TARGET;
 
-  static final StackReport ORIGINAL =
-      new StackReport(
-          7,
-          30,
-          0,
-          5040,
-          0,
-          30,
-          5040,
-          30,
-          5040,
-          List.of(
-              new Frame(0x7FFE1234000CL, "ntdll.dll", "NtTraceEvent", 0xC, false),
-              new Frame(0x140011F0DL, "Demo.exe", null, 0x11F0D, false)));
-
+  /** {@link Snapshots#SECOND} entered from the kernel, called from {@code leak_b} only. */
   static final StackReport SECOND =
-      new StackReport(
-          3,
-          12,
-          4,
-          4096,
-          1024,
-          8,
-          3072,
-          -2,
-          -512,
-          List.of(
+      Snapshots.stack(3)
+          .counts(12, 4, 4096, 1024)
+          .growth(-2, -512)
+          .frames(
               new Frame(0xFFFFFFFF81000010L, "[kernel]", "do_syscall_64", 0x10, true),
               new Frame(0x7F0000012345L, "libc.so.6", "malloc", 0x25, false),
               new Frame(0x401234L, "demo", "leak_b", 0x14, false),
-              Frame.unknown(0xDEADBEEFL, false)));
+              Frame.unknown(0xDEADBEEFL, false))
+          .build();
 
-  static final HeapTotals TOTALS = new HeapTotals(42, 4, 9136, 1024, 38, 8112, 2);
+  private JsonSnapshots() {}
 
-  private Snapshots() {}
-
-  /** Two stacks, nothing lost, periodic. */
+  /** Two stacks, nothing lost, periodic, with source counters of its own. */
   static LeakSnapshot known() {
-    return new LeakSnapshot(
-        3,
-        TIME,
-        TARGET,
-        "etw",
-        Duration.ofSeconds(5),
-        TOTALS,
-        new EventCounts(0, 0, 17, 0, 0),
-        Map.of("unpairedStacks", 5L, "decodeFailures", 1L),
-        false,
-        "",
-        List.of(ORIGINAL, SECOND));
+    return Snapshots.builder(Snapshots.known())
+        .sourceCounters(Map.of("unpairedStacks", 5L, "decodeFailures", 1L))
+        .stacks(Snapshots.ORIGINAL, SECOND)
+        .build();
   }
 
-  /** Nothing seen yet. */
+  /** Nothing seen yet, of a process whose name is not known. */
   static LeakSnapshot empty() {
-    return new LeakSnapshot(
-        1,
-        TIME,
-        new TargetProcess(1, ""),
-        "uprobes",
-        Duration.ZERO,
-        HeapTotals.EMPTY,
-        EventCounts.NONE,
-        Map.of(),
-        false,
-        "",
-        List.of());
+    return Snapshots.builder(Snapshots.empty()).target(new TargetProcess(1, "")).build();
   }
 
   /** Nothing lost, but a free was missed and the source says threads were traced late. */
   static LeakSnapshot missedEvents() {
-    return new LeakSnapshot(
-        5,
-        TIME,
-        TARGET,
-        "uprobes",
-        Duration.ofSeconds(5),
-        TOTALS,
-        new EventCounts(0, 0, 17, 2, 0)
-            .withSourceCauses(
-                java.util.List.of("threadsAttachedLate", "lateProbeFailures", "lostRecords"),
-                Map.of("threadsAttachedLate", 3L, "lateProbeFailures", 1L, "lostRecords", 0L)),
-        Map.of("threadsAttachedLate", 3L, "lateProbeFailures", 1L, "lostRecords", 0L),
-        false,
-        "",
-        List.of(ORIGINAL));
+    return Snapshots.missedEvents();
   }
 
-  /** Events lost and allocations dropped. */
+  /** Events lost and allocations dropped, every 2.5 s. */
   static LeakSnapshot inexact() {
-    return new LeakSnapshot(
-        4,
-        TIME,
-        TARGET,
-        "uprobes",
-        Duration.ofMillis(2500),
-        TOTALS,
-        new EventCounts(120, 20, 17, 0, 3),
-        Map.of("lostRecords", 120L),
-        false,
-        "",
-        List.of(ORIGINAL));
+    return Snapshots.builder(Snapshots.inexact()).interval(Duration.ofMillis(2500)).build();
   }
 
   /** The session's final report. */
   static LeakSnapshot last(String endReason) {
-    return new LeakSnapshot(
-        5,
-        TIME,
-        TARGET,
-        "uprobes",
-        Duration.ofSeconds(5),
-        TOTALS,
-        new EventCounts(0, 0, 17, 0, 0),
-        Map.of(),
-        true,
-        endReason,
-        List.of(ORIGINAL, SECOND));
+    return Snapshots.builder(Snapshots.last(endReason)).stacks(Snapshots.ORIGINAL, SECOND).build();
   }
 
   /** The fixed snapshots above. */

@@ -1,0 +1,51 @@
+package io.leakdetector.internal.session;
+
+import io.leakdetector.SnapshotExporter;
+import io.leakdetector.SortOrder;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What a session is asked to do, as {@link io.leakdetector.LeakDetector.Builder} checked it:
+ * exactly one of {@code pid}, {@code processName} and {@code command} is set.
+ *
+ * @param pid the process id to attach to, or 0
+ * @param processName the executable name to look for, or {@code null}
+ * @param command the command to launch, or an empty list
+ * @param interval time between periodic snapshots; zero for none
+ * @param reportCount periodic snapshots after which the session ends; 0 for no limit
+ * @param topN stacks per snapshot at most; 0 for all
+ * @param minOutstanding only stacks with at least this many outstanding allocations
+ * @param sortOrder the order of the stacks
+ * @param minSize allocations smaller than this are ignored
+ * @param maxSize allocations larger than this are ignored
+ * @param olderThan only allocations at least this old count as outstanding
+ * @param includeKernelFrames whether kernel frames stay in the stacks
+ * @param sourceName the source to use, or {@code null} for the first available
+ * @param sourceOptions source-specific settings by name
+ * @param exporters get every snapshot and are closed with the session
+ */
+public record SessionConfig(
+    long pid,
+    String processName,
+    List<String> command,
+    Duration interval,
+    int reportCount,
+    int topN,
+    long minOutstanding,
+    SortOrder sortOrder,
+    long minSize,
+    long maxSize,
+    Duration olderThan,
+    boolean includeKernelFrames,
+    String sourceName,
+    Map<String, String> sourceOptions,
+    List<SnapshotExporter> exporters) {
+
+  public SessionConfig {
+    command = List.copyOf(command);
+    sourceOptions = Map.copyOf(sourceOptions);
+    exporters = List.copyOf(exporters);
+  }
+}
