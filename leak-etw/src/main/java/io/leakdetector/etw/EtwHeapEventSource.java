@@ -1,6 +1,6 @@
 package io.leakdetector.etw;
 
-import com.sun.jna.Pointer;
+import com.sun.jna.platform.win32.WinNT.HANDLE;
 import io.leakdetector.LeakDetectorException;
 import io.leakdetector.LeakDetectorException.Kind;
 import io.leakdetector.TargetProcess;
@@ -38,7 +38,7 @@ final class EtwHeapEventSource implements HeapEventSource {
 
   private final WindowsApi api;
   private final TargetProcess target;
-  private final Pointer process;
+  private final HANDLE process;
   private final LaunchedProcess launched;
   private final boolean includeKernelFrames;
   private final BufferSettings buffers;
@@ -64,7 +64,7 @@ final class EtwHeapEventSource implements HeapEventSource {
   EtwHeapEventSource(
       WindowsApi api,
       TargetProcess target,
-      Pointer process,
+      HANDLE process,
       LaunchedProcess launched,
       boolean includeKernelFrames,
       BufferSettings buffers,
@@ -77,7 +77,7 @@ final class EtwHeapEventSource implements HeapEventSource {
     this.includeKernelFrames = includeKernelFrames;
     this.buffers = buffers;
     this.timing = timing;
-    this.session = new HeapSession(api.advapi32(), sessionName);
+    this.session = new HeapSession(api.etw(), sessionName);
   }
 
   @Override

@@ -1,11 +1,11 @@
 package io.leakdetector.etw;
 
 import com.sun.jna.Platform;
-import com.sun.jna.Pointer;
+import com.sun.jna.platform.win32.WinNT;
+import com.sun.jna.platform.win32.WinNT.HANDLE;
 import io.leakdetector.LeakDetectorException;
 import io.leakdetector.LeakDetectorException.Kind;
 import io.leakdetector.TargetProcess;
-import io.leakdetector.etw.win32.Kernel32;
 import io.leakdetector.etw.win32.WinError;
 import io.leakdetector.etw.win32.WindowsApi;
 import io.leakdetector.spi.Availability;
@@ -23,7 +23,7 @@ import java.util.function.Supplier;
  */
 public final class EtwHeapEventSourceProvider implements HeapEventSourceProvider {
   private static final int OPEN_ACCESS =
-      Kernel32.SYNCHRONIZE | Kernel32.PROCESS_QUERY_LIMITED_INFORMATION;
+      WinNT.SYNCHRONIZE | WinNT.PROCESS_QUERY_LIMITED_INFORMATION;
 
   private final Availability availability;
   private final Supplier<WindowsApi> loader;
@@ -83,7 +83,7 @@ public final class EtwHeapEventSourceProvider implements HeapEventSourceProvider
     BufferSettings buffers = BufferSettings.from(request);
     if (request.target() instanceof TargetSpec.Pid pid) {
       TargetProcess target = findTarget(windows, pid.pid());
-      Pointer process = openProcess(windows, target.pid());
+      HANDLE process = openProcess(windows, target.pid());
       return new EtwHeapEventSource(
           windows,
           target,
@@ -119,8 +119,8 @@ public final class EtwHeapEventSourceProvider implements HeapEventSourceProvider
     return new TargetProcess(pid, name);
   }
 
-  private static Pointer openProcess(WindowsApi windows, long pid) throws LeakDetectorException {
-    Pointer process = windows.kernel32().OpenProcess(OPEN_ACCESS, false, (int) pid);
+  private static HANDLE openProcess(WindowsApi windows, long pid) throws LeakDetectorException {
+    HANDLE process = windows.kernel32().OpenProcess(OPEN_ACCESS, false, (int) pid);
     if (process != null) {
       return process;
     }
@@ -150,7 +150,8 @@ public final class EtwHeapEventSourceProvider implements HeapEventSourceProvider
       } catch (LinkageError | RuntimeException e) {
         throw new LeakDetectorException(
             Kind.UNAVAILABLE,
-            "Could not load advapi32.dll and kernel32.dll through JNA: " + e.getMessage());
+            "Could not load advapi32.dll and kernel32.dll through JNA: " + e.getMessage(),
+            e);
       }
     }
     return api;

@@ -5,7 +5,7 @@ import com.sun.jna.WString;
 import com.sun.jna.ptr.LongByReference;
 import io.leakdetector.LeakDetectorException;
 import io.leakdetector.LeakDetectorException.Kind;
-import io.leakdetector.etw.win32.Advapi32;
+import io.leakdetector.etw.win32.EventTracing;
 import io.leakdetector.etw.win32.WinError;
 
 /**
@@ -31,14 +31,14 @@ final class HeapSession {
   /** Loss counters of the running session, as ControlTrace QUERY returns them. */
   record Losses(long eventsLost, long logBuffersLost, long realTimeBuffersLost) {}
 
-  private final Advapi32 advapi32;
+  private final EventTracing advapi32;
   private final String name;
   private final WString wideName;
   private final Memory control = SessionProperties.forControl();
   private boolean staleStopped;
   private boolean running;
 
-  HeapSession(Advapi32 advapi32, String name) {
+  HeapSession(EventTracing advapi32, String name) {
     this.advapi32 = advapi32;
     this.name = name;
     this.wideName = new WString(name);
@@ -84,7 +84,8 @@ final class HeapSession {
    */
   synchronized Losses query() {
     SessionProperties.resetControl(control);
-    int result = advapi32.ControlTraceW(0, wideName, control, Advapi32.EVENT_TRACE_CONTROL_QUERY);
+    int result =
+        advapi32.ControlTraceW(0, wideName, control, EventTracing.EVENT_TRACE_CONTROL_QUERY);
     if (result != WinError.ERROR_SUCCESS) {
       return null;
     }
@@ -106,6 +107,6 @@ final class HeapSession {
 
   private int stopByName() {
     SessionProperties.resetControl(control);
-    return advapi32.ControlTraceW(0, wideName, control, Advapi32.EVENT_TRACE_CONTROL_STOP);
+    return advapi32.ControlTraceW(0, wideName, control, EventTracing.EVENT_TRACE_CONTROL_STOP);
   }
 }

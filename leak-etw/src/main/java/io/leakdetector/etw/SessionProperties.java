@@ -2,8 +2,8 @@ package io.leakdetector.etw;
 
 import com.sun.jna.Memory;
 import io.leakdetector.etw.decode.EtwGuids;
-import io.leakdetector.etw.win32.Advapi32;
 import io.leakdetector.etw.win32.EventTraceProperties;
+import io.leakdetector.etw.win32.EventTracing;
 import io.leakdetector.etw.win32.Guid;
 import io.leakdetector.etw.win32.Utf16;
 
@@ -57,7 +57,7 @@ final class SessionProperties {
     properties.MinimumBuffers = buffers.minimumBuffers();
     properties.MaximumBuffers = buffers.maximumBuffers();
     properties.LogFileMode =
-        Advapi32.EVENT_TRACE_REAL_TIME_MODE | Advapi32.EVENT_TRACE_INDEPENDENT_SESSION_MODE;
+        EventTracing.EVENT_TRACE_REAL_TIME_MODE | EventTracing.EVENT_TRACE_INDEPENDENT_SESSION_MODE;
     properties.FlushTimer = FLUSH_SECONDS;
     properties.EnableFlags = EnableFlagsExtension.enableFlags(extensionOffset);
     properties.write();
@@ -84,7 +84,7 @@ final class SessionProperties {
     properties.Wnode.BufferSize = size;
     properties.Wnode.Guid = Guid.of(EtwGuids.HEAP_PROVIDER);
     properties.Wnode.ClientContext = CLOCK_QPC;
-    properties.Wnode.Flags = Advapi32.WNODE_FLAG_TRACED_GUID;
+    properties.Wnode.Flags = EventTracing.WNODE_FLAG_TRACED_GUID;
     properties.LogFileNameOffset = logFileNameOffset;
     properties.LoggerNameOffset = STRUCT_SIZE;
     return properties;

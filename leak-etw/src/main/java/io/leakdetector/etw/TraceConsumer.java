@@ -7,8 +7,8 @@ import io.leakdetector.LeakDetectorException;
 import io.leakdetector.LeakDetectorException.Kind;
 import io.leakdetector.etw.decode.HeapEventDecoder;
 import io.leakdetector.etw.decode.QpcClock;
-import io.leakdetector.etw.win32.Advapi32;
 import io.leakdetector.etw.win32.EventTraceLogfileW;
+import io.leakdetector.etw.win32.EventTracing;
 import io.leakdetector.etw.win32.Utf16;
 import io.leakdetector.etw.win32.WinError;
 import io.leakdetector.etw.win32.WindowsApi;
@@ -22,18 +22,18 @@ import java.util.function.IntConsumer;
  */
 final class TraceConsumer {
   static final int PROCESS_TRACE_MODE =
-      Advapi32.PROCESS_TRACE_MODE_REAL_TIME
-          | Advapi32.PROCESS_TRACE_MODE_EVENT_RECORD
-          | Advapi32.PROCESS_TRACE_MODE_RAW_TIMESTAMP;
+      EventTracing.PROCESS_TRACE_MODE_REAL_TIME
+          | EventTracing.PROCESS_TRACE_MODE_EVENT_RECORD
+          | EventTracing.PROCESS_TRACE_MODE_RAW_TIMESTAMP;
 
   private final WindowsApi api;
   private final HeapEventDecoder decoder;
   private final IntConsumer onEnd;
   private final Memory loggerName;
   private final EventTraceLogfileW logfile = new EventTraceLogfileW();
-  private final Advapi32.EventRecordCallback eventCallback;
-  private final Advapi32.BufferCallback bufferCallback;
-  private long handle = Advapi32.INVALID_PROCESSTRACE_HANDLE;
+  private final EventTracing.EventRecordCallback eventCallback;
+  private final EventTracing.BufferCallback bufferCallback;
+  private long handle = EventTracing.INVALID_PROCESSTRACE_HANDLE;
   private Thread thread;
 
   /**
@@ -55,8 +55,8 @@ final class TraceConsumer {
     logfile.ProcessTraceMode = PROCESS_TRACE_MODE;
     logfile.EventRecordCallback = eventCallback;
     logfile.BufferCallback = bufferCallback;
-    long opened = api.advapi32().OpenTraceW(logfile);
-    if (opened == Advapi32.INVALID_PROCESSTRACE_HANDLE) {
+    long opened = api.etw().OpenTraceW(logfile);
+    if (opened == EventTracing.INVALID_PROCESSTRACE_HANDLE) {
       int error = api.lastError().getAsInt();
       if (error == WinError.ERROR_ACCESS_DENIED) {
         throw new LeakDetectorException(Kind.NOT_PERMITTED, HeapSession.ADMIN);
@@ -93,7 +93,7 @@ final class TraceConsumer {
   private void run(long processing) {
     int result = WinError.ERROR_SUCCESS;
     try {
-      result = api.advapi32().ProcessTrace(new long[] {processing}, 1, null, null);
+      result = api.etw().ProcessTrace(new long[] {processing}, 1, null, null);
     } finally {
       decoder.flush();
       onEnd.accept(result);
@@ -107,11 +107,11 @@ final class TraceConsumer {
 
   /** Closes the processing handle (ProcessTrace then returns); the result, 7007 counting as 0. */
   synchronized int close() {
-    if (handle == Advapi32.INVALID_PROCESSTRACE_HANDLE) {
+    if (handle == EventTracing.INVALID_PROCESSTRACE_HANDLE) {
       return WinError.ERROR_SUCCESS;
     }
-    int result = api.advapi32().CloseTrace(handle);
-    handle = Advapi32.INVALID_PROCESSTRACE_HANDLE;
+    int result = api.etw().CloseTrace(handle);
+    handle = EventTracing.INVALID_PROCESSTRACE_HANDLE;
     return result == WinError.ERROR_CTX_CLOSE_PENDING ? WinError.ERROR_SUCCESS : result;
   }
 

@@ -6,12 +6,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.sun.jna.Library;
 import com.sun.jna.Native;
 import com.sun.jna.Platform;
+import com.sun.jna.win32.W32APIOptions;
 import com.sun.jna.win32.W32APITypeMapper;
 import io.leakdetector.LeakDetectorException;
 import io.leakdetector.LeakDetectorException.Kind;
 import io.leakdetector.TargetProcess;
-import io.leakdetector.etw.win32.Advapi32;
-import io.leakdetector.etw.win32.Kernel32;
+import io.leakdetector.etw.win32.EventTracing;
+import io.leakdetector.etw.win32.Kernel32Ex;
 import io.leakdetector.spi.Availability;
 import io.leakdetector.spi.HeapEventSourceProvider;
 import io.leakdetector.spi.SourceRequest;
@@ -120,12 +121,16 @@ class EtwHeapEventSourceProviderTest {
     // The proxy is created against libc (no symbol is looked up until a call); this checks that
     // the interfaces, their package's opens to JNA and the type mapper are usable under JPMS.
     Map<String, Object> options = Map.of(Library.OPTION_TYPE_MAPPER, W32APITypeMapper.UNICODE);
-    Advapi32 advapi32 = Native.load("c", Advapi32.class, options);
-    Kernel32 kernel32 = Native.load("c", Kernel32.class, options);
+    EventTracing advapi32 = Native.load("c", EventTracing.class, options);
+    Kernel32Ex kernel32 = Native.load("c", Kernel32Ex.class, W32APIOptions.DEFAULT_OPTIONS);
     assertThat(advapi32).isNotNull();
     assertThat(kernel32).isNotNull();
     assertThatThrownBy(() -> advapi32.CloseTrace(1))
         .isInstanceOf(UnsatisfiedLinkError.class)
         .hasMessageContaining("CloseTrace");
+    // jna-platform's part of the interface: the W32 function mapper asks for the wide name.
+    assertThatThrownBy(() -> kernel32.QueryDosDevice("C:", new char[8], 8))
+        .isInstanceOf(UnsatisfiedLinkError.class)
+        .hasMessageContaining("QueryDosDevice");
   }
 }

@@ -2,20 +2,22 @@ package io.leakdetector.etw;
 
 import com.sun.jna.Function;
 import com.sun.jna.Memory;
+import com.sun.jna.Native;
 import com.sun.jna.Pointer;
 import com.sun.jna.WString;
+import com.sun.jna.platform.win32.Advapi32;
+import com.sun.jna.platform.win32.Tlhelp32;
+import com.sun.jna.platform.win32.WinBase;
+import com.sun.jna.platform.win32.WinDef.DWORD;
+import com.sun.jna.platform.win32.WinNT.HANDLE;
 import com.sun.jna.ptr.IntByReference;
 import com.sun.jna.ptr.LongByReference;
-import io.leakdetector.etw.win32.Advapi32;
 import io.leakdetector.etw.win32.EventTraceLogfileW;
-import io.leakdetector.etw.win32.Kernel32;
-import io.leakdetector.etw.win32.ProcessEntry32W;
-import io.leakdetector.etw.win32.ProcessInformation;
-import io.leakdetector.etw.win32.StartupInfoW;
+import io.leakdetector.etw.win32.EventTracing;
+import io.leakdetector.etw.win32.Kernel32Ex;
 import io.leakdetector.etw.win32.Utf16;
 import io.leakdetector.etw.win32.WinError;
 import io.leakdetector.etw.win32.WindowsApi;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
@@ -38,10 +40,12 @@ final class FakeWindows {
   final List<String> log = Collections.synchronizedList(new ArrayList<>());
   final Advapi advapi32 = new Advapi();
   final Kernel kernel32 = new Kernel();
+  final Kernel32Ex kernel32Api = Scripted.as(Kernel32Ex.class, kernel32);
   volatile int lastError;
 
   WindowsApi api() {
-    return new WindowsApi(advapi32, kernel32, () -> lastError);
+    return new WindowsApi(
+        advapi32, kernel32Api, Scripted.as(Advapi32.class, this), () -> lastError);
   }
 
   /** Calls whose text starts with {@code prefix}. */
@@ -51,7 +55,7 @@ final class FakeWindows {
     }
   }
 
-  final class Advapi implements Advapi32 {
+  final class Advapi implements EventTracing {
     final Set<String> sessions = Collections.synchronizedSet(new HashSet<>());
     volatile boolean otherHeapSession;
     volatile boolean accessDenied;
@@ -191,7 +195,8 @@ final class FakeWindows {
     }
   }
 
-  final class Kernel implements Kernel32 {
+  /** The scripted kernel32 (jna-platform's interface and ours, through {@link Scripted}). */
+  public final class Kernel {
     final Map<Integer, String> processes = Collections.synchronizedMap(new TreeMap<>());
     final Map<Integer, CountDownLatch> exits = Collections.synchronizedMap(new TreeMap<>());
     final Map<Integer, Integer> exitCodes = Collections.synchronizedMap(new TreeMap<>());
@@ -214,12 +219,15 @@ final class FakeWindows {
       exits.get(pid).countDown();
     }
 
-    private int pidOf(Pointer handle) {
-      return (int) (Pointer.nativeValue(handle) - 0x1000);
+    static HANDLE handle(long value) {
+      return new HANDLE(new Pointer(value));
     }
 
-    @Override
-    public Pointer OpenProcess(int desiredAccess, boolean inheritHandle, int processId) {
+    private int pidOf(HANDLE handle) {
+      return (int) (Pointer.nativeValue(handle.getPointer()) - 0x1000);
+    }
+
+    public HANDLE OpenProcess(int desiredAccess, boolean inheritHandle, int processId) {
       log.add("OpenProcess " + Integer.toHexString(desiredAccess) + " " + processId);
       if (openDenied) {
         lastError = WinError.ERROR_ACCESS_DENIED;
@@ -230,86 +238,82 @@ final class FakeWindows {
         return null;
       }
       openHandles.add(0x1000L + processId);
-      return new Pointer(0x1000L + processId);
+      return handle(0x1000L + processId);
     }
 
-    @Override
-    public boolean CloseHandle(Pointer handle) {
-      log.add("CloseHandle " + Long.toHexString(Pointer.nativeValue(handle)));
-      openHandles.remove(Pointer.nativeValue(handle));
+    public boolean CloseHandle(HANDLE handle) {
+      long value = Pointer.nativeValue(handle.getPointer());
+      log.add("CloseHandle " + Long.toHexString(value));
+      openHandles.remove(value);
       return true;
     }
 
-    @Override
-    public int WaitForSingleObject(Pointer handle, int milliseconds) {
+    public int WaitForSingleObject(HANDLE handle, int milliseconds) {
       CountDownLatch exit = exits.get(pidOf(handle));
       try {
         return exit != null && exit.await(milliseconds, TimeUnit.MILLISECONDS)
-            ? WAIT_OBJECT_0
-            : WAIT_TIMEOUT;
+            ? WinBase.WAIT_OBJECT_0
+            : com.sun.jna.platform.win32.WinError.WAIT_TIMEOUT;
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        return WAIT_FAILED;
+        return WinBase.WAIT_FAILED;
       }
     }
 
-    @Override
-    public boolean GetExitCodeProcess(Pointer process, IntByReference exitCode) {
-      exitCode.setValue(exitCodes.getOrDefault(pidOf(process), STILL_ACTIVE));
+    public boolean GetExitCodeProcess(HANDLE process, IntByReference exitCode) {
+      exitCode.setValue(exitCodes.getOrDefault(pidOf(process), WinBase.STILL_ACTIVE));
       return true;
     }
 
-    @Override
-    public boolean TerminateProcess(Pointer process, int exitCode) {
+    public boolean TerminateProcess(HANDLE process, int exitCode) {
       log.add("TerminateProcess " + pidOf(process));
       exit(pidOf(process), exitCode);
       return true;
     }
 
-    @Override
-    public Pointer CreateToolhelp32Snapshot(int flags, int processId) {
-      log.add("CreateToolhelp32Snapshot " + flags);
+    public HANDLE CreateToolhelp32Snapshot(DWORD flags, DWORD processId) {
+      log.add("CreateToolhelp32Snapshot " + flags.intValue());
       snapshot = processes.keySet().toArray(new Integer[0]);
-      return new Pointer(0x5000);
+      return handle(0x5000);
     }
 
-    @Override
-    public boolean Process32FirstW(Pointer snapshotHandle, ProcessEntry32W entry) {
+    public boolean Process32First(HANDLE snapshotHandle, Tlhelp32.PROCESSENTRY32 entry) {
       cursor = 0;
-      return Process32NextW(snapshotHandle, entry);
+      return Process32Next(snapshotHandle, entry);
     }
 
-    @Override
-    public boolean Process32NextW(Pointer snapshotHandle, ProcessEntry32W entry) {
-      if (entry.dwSize != 568) {
+    public boolean Process32Next(HANDLE snapshotHandle, Tlhelp32.PROCESSENTRY32 entry) {
+      if (entry.dwSize.intValue() != entry.size()) {
         throw new AssertionError("dwSize " + entry.dwSize);
       }
       if (cursor >= snapshot.length) {
         return false;
       }
       int pid = snapshot[cursor++];
-      entry.th32ProcessID = pid;
-      byte[] name = processes.get(pid).getBytes(StandardCharsets.UTF_16LE);
+      entry.th32ProcessID = new DWORD(pid);
+      char[] name = processes.get(pid).toCharArray();
       System.arraycopy(name, 0, entry.szExeFile, 0, name.length);
       return true;
     }
 
-    @Override
     public boolean CreateProcessW(
-        WString applicationName,
-        Pointer commandLine,
-        Pointer processAttributes,
-        Pointer threadAttributes,
+        String applicationName,
+        char[] commandLine,
+        WinBase.SECURITY_ATTRIBUTES processAttributes,
+        WinBase.SECURITY_ATTRIBUTES threadAttributes,
         boolean inheritHandles,
-        int creationFlags,
+        DWORD creationFlags,
         Pointer environment,
-        WString currentDirectory,
-        StartupInfoW startupInfo,
-        ProcessInformation processInformation) {
-      launchedCommandLine = Utf16.read(commandLine, 0, 32768);
-      launchedFlags = creationFlags;
+        String currentDirectory,
+        WinBase.STARTUPINFO startupInfo,
+        WinBase.PROCESS_INFORMATION processInformation) {
+      launchedCommandLine = Native.toString(commandLine);
+      if (commandLine[commandLine.length - 1] != 0) {
+        throw new AssertionError("command line not NUL-terminated");
+      }
+      launchedFlags = creationFlags.intValue();
       log.add("CreateProcessW " + launchedCommandLine);
-      if (startupInfo.cb != 104) {
+      if (startupInfo.cb.intValue() != startupInfo.size()) {
         throw new AssertionError("STARTUPINFOW.cb " + startupInfo.cb);
       }
       if (launchFails) {
@@ -317,21 +321,19 @@ final class FakeWindows {
         return false;
       }
       run(4242, "demo.exe");
-      processInformation.dwProcessId = 4242;
-      processInformation.hProcess = new Pointer(0x1000 + 4242);
-      processInformation.hThread = new Pointer(0x9000);
+      processInformation.dwProcessId = new DWORD(4242);
+      processInformation.hProcess = handle(0x1000 + 4242);
+      processInformation.hThread = handle(0x9000);
       openHandles.add(0x1000L + 4242);
       openHandles.add(0x9000L);
       return true;
     }
 
-    @Override
-    public int ResumeThread(Pointer thread) {
-      log.add("ResumeThread " + Long.toHexString(Pointer.nativeValue(thread)));
+    public int ResumeThread(HANDLE thread) {
+      log.add("ResumeThread " + Long.toHexString(Pointer.nativeValue(thread.getPointer())));
       return 1;
     }
 
-    @Override
     public boolean QueryPerformanceFrequency(LongByReference frequency) {
       frequency.setValue(10_000_000L);
       return true;

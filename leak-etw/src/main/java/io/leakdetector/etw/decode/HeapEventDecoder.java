@@ -17,7 +17,7 @@ import static io.leakdetector.etw.decode.EventRecordOffsets.USER_DATA;
 import static io.leakdetector.etw.decode.EventRecordOffsets.USER_DATA_LENGTH;
 
 import com.sun.jna.Pointer;
-import io.leakdetector.etw.win32.Advapi32;
+import io.leakdetector.etw.win32.EventTracing;
 import io.leakdetector.etw.win32.NtWmi;
 import io.leakdetector.spi.HeapEventSink;
 import java.lang.invoke.MethodHandles;
@@ -270,7 +270,7 @@ public final class HeapEventDecoder {
   private int extendedStack(Pointer record) {
     int flags = (short) SHORT.get(head, HEADER_FLAGS) & 0xFFFF;
     int items = (short) SHORT.get(head, EXTENDED_DATA_COUNT) & 0xFFFF;
-    if ((flags & Advapi32.EVENT_HEADER_FLAG_EXTENDED_INFO) == 0 || items == 0) {
+    if ((flags & EventTracing.EVENT_HEADER_FLAG_EXTENDED_INFO) == 0 || items == 0) {
       return PendingEvents.WAITING;
     }
     long base = (long) LONG.get(head, EXTENDED_DATA);
@@ -278,9 +278,9 @@ public final class HeapEventDecoder {
       Pointer.nativeValue(extended, base + (long) i * EXT_ITEM_SIZE);
       int type = extended.getShort(EXT_TYPE) & 0xFFFF;
       int frameSize =
-          type == Advapi32.EVENT_HEADER_EXT_TYPE_STACK_TRACE64
+          type == EventTracing.EVENT_HEADER_EXT_TYPE_STACK_TRACE64
               ? 8
-              : type == Advapi32.EVENT_HEADER_EXT_TYPE_STACK_TRACE32 ? 4 : 0;
+              : type == EventTracing.EVENT_HEADER_EXT_TYPE_STACK_TRACE32 ? 4 : 0;
       if (frameSize == 0) {
         continue;
       }
@@ -455,7 +455,7 @@ public final class HeapEventDecoder {
 
   private int pointerSize() {
     int flags = (short) SHORT.get(head, HEADER_FLAGS) & 0xFFFF;
-    return (flags & Advapi32.EVENT_HEADER_FLAG_32_BIT_HEADER) != 0 ? 4 : 8;
+    return (flags & EventTracing.EVENT_HEADER_FLAG_32_BIT_HEADER) != 0 ? 4 : 8;
   }
 
   private int userDataLength() {

@@ -37,9 +37,6 @@ class StructureLayoutTest {
     STRUCTURES.put(EtwBufferContext.class, "ETW_BUFFER_CONTEXT");
     STRUCTURES.put(EventRecord.class, "EVENT_RECORD");
     STRUCTURES.put(EventHeaderExtendedDataItem.class, "EVENT_HEADER_EXTENDED_DATA_ITEM");
-    STRUCTURES.put(ProcessEntry32W.class, "PROCESSENTRY32W");
-    STRUCTURES.put(StartupInfoW.class, "STARTUPINFOW");
-    STRUCTURES.put(ProcessInformation.class, "PROCESS_INFORMATION");
   }
 
   @Test

@@ -14,7 +14,7 @@ import com.sun.jna.win32.StdCallLibrary;
  * <p>{@code TRACEHANDLE} is 64-bit on every Windows, hence {@code long}. Only a 64-bit JVM is
  * supported.
  */
-public interface Advapi32 extends StdCallLibrary {
+public interface EventTracing extends StdCallLibrary {
 
   int WNODE_FLAG_TRACED_GUID = 0x00020000;
 
