@@ -8,6 +8,7 @@
 module io.leakdetector.symbols {
   requires io.leakdetector.api;
   requires com.sun.jna;
+  requires com.sun.jna.platform;
 
   exports io.leakdetector.symbols.elf;
   exports io.leakdetector.symbols.linux;
