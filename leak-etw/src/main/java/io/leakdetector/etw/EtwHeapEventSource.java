@@ -4,6 +4,7 @@ import com.sun.jna.platform.win32.WinNT.HANDLE;
 import io.leakdetector.LeakDetectorException;
 import io.leakdetector.LeakDetectorException.Kind;
 import io.leakdetector.TargetProcess;
+import io.leakdetector.etw.decode.CallbackFailures;
 import io.leakdetector.etw.decode.HeapEventDecoder;
 import io.leakdetector.etw.decode.QpcClock;
 import io.leakdetector.etw.decode.SourceCounters;
@@ -45,6 +46,7 @@ final class EtwHeapEventSource implements HeapEventSource {
   private final Timing timing;
   private final HeapSession session;
   private final SourceCounters counters = new SourceCounters();
+  private final CallbackFailures failures = new CallbackFailures();
   private final AtomicBoolean closing = new AtomicBoolean();
   private final CountDownLatch closed = new CountDownLatch(1);
   private final Thread shutdownHook = new Thread(this::close, "leakdetector-etw-shutdown");
@@ -113,7 +115,7 @@ final class EtwHeapEventSource implements HeapEventSource {
 
   private void startTracing(HeapEventSink sink) throws LeakDetectorException {
     HeapEventDecoder decoder =
-        new HeapEventDecoder(target.pid(), sink, includeKernelFrames, counters);
+        new HeapEventDecoder(target.pid(), sink, includeKernelFrames, counters, failures);
     session.start((int) target.pid(), buffers);
     consumer = new TraceConsumer(api, session.name(), decoder, this::onConsumerEnd);
     QpcClock clock = consumer.open();
