@@ -32,9 +32,10 @@ final class EtwHeapEventSource implements HeapEventSource {
   /**
    * @param watchSliceMillis how long each wait on the target's handle lasts (so a close is seen)
    * @param joinMillis how long close waits for each thread to end
+   * @param startRetry how long a start waits for our stopped session to go away
    */
-  record Timing(int watchSliceMillis, long joinMillis) {
-    static final Timing DEFAULT = new Timing(250, 20_000);
+  record Timing(int watchSliceMillis, long joinMillis, HeapSession.Retry startRetry) {
+    static final Timing DEFAULT = new Timing(250, 20_000, HeapSession.Retry.DEFAULT);
   }
 
   private final WindowsApi api;
@@ -79,7 +80,7 @@ final class EtwHeapEventSource implements HeapEventSource {
     this.includeKernelFrames = includeKernelFrames;
     this.buffers = buffers;
     this.timing = timing;
-    this.session = new HeapSession(api.etw(), sessionName);
+    this.session = new HeapSession(api.etw(), sessionName, timing.startRetry());
   }
 
   @Override
@@ -162,6 +163,7 @@ final class EtwHeapEventSource implements HeapEventSource {
   public Map<String, Long> counters() {
     Map<String, Long> all = new LinkedHashMap<>(counters.snapshot());
     all.put("staleSessionsStopped", session.staleStopped() ? 1L : 0L);
+    all.put("startRetries", (long) session.retries());
     return all;
   }
 

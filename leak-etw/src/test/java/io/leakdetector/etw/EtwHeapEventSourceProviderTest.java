@@ -29,7 +29,7 @@ class EtwHeapEventSourceProviderTest {
           Availability.AVAILABLE,
           windows::api,
           HeapSession.NAME,
-          new EtwHeapEventSource.Timing(20, 5_000));
+          new EtwHeapEventSource.Timing(20, 5_000, new HeapSession.Retry(5, 200)));
 
   @Test
   void isFoundByServiceLoaderAndUnavailableOffWindows() {

@@ -33,7 +33,7 @@ class EtwHeapEventSourceTest {
           io.leakdetector.spi.Availability.AVAILABLE,
           windows::api,
           NAME,
-          new EtwHeapEventSource.Timing(20, 5_000));
+          new EtwHeapEventSource.Timing(20, 5_000, new HeapSession.Retry(5, 200)));
   HeapEventSource source;
 
   @AfterEach
@@ -122,15 +122,66 @@ class EtwHeapEventSourceTest {
 
   @Test
   void anotherHeapSessionIsNamedAsTheCause() throws Exception {
-    windows.advapi32.otherHeapSession = true;
+    windows.advapi32.otherHeapSession = "WPR_initiated_WprApp_WPR Heap Session";
     open(PID);
     assertThatThrownBy(() -> source.start(sink, ModuleListener.NONE))
         .isInstanceOfSatisfying(
             LeakDetectorException.class, e -> assertThat(e.kind()).isEqualTo(Kind.UNAVAILABLE))
-        .hasMessage(HeapSession.OTHER_HEAP_SESSION)
-        .hasMessageContaining("xperf");
+        .hasMessage(
+            "The ETW session 'WPR_initiated_WprApp_WPR Heap Session' holds the heap provider GUID"
+                + " (Windows allows one heap tracing session at a time; xperf, WPR and PerfView"
+                + " heap traces use it): stop it (logman stop \"WPR_initiated_WprApp_WPR Heap"
+                + " Session\" -ets) and try again.");
+    assertThat(windows.calls("StartTraceW " + NAME)).hasSize(1); // not retried: not ours
     assertThat(windows.calls("OpenTraceW")).isEmpty();
     assertThat(windows.calls("ControlTraceW STOP")).hasSize(1); // only the stale check
+    assertThat(windows.kernel32.openHandles).isEmpty();
+  }
+
+  @Test
+  void ourStaleSessionStillStoppingIsWaitedFor() throws Exception {
+    windows.advapi32.sessions.add(NAME); // left behind by a crashed run
+    windows.advapi32.guids.put(NAME, EventRecords.HEAP_GUID);
+    windows.advapi32.slowStops = 3; // it takes three more start attempts to go away
+    open(PID).start(sink, ModuleListener.NONE);
+    assertThat(windows.calls("StartTraceW " + NAME)).hasSize(4);
+    assertThat(windows.log)
+        .containsSubsequence(
+            "ControlTraceW STOP " + NAME,
+            "StartTraceW " + NAME,
+            "QueryAllTracesW 256",
+            "StartTraceW " + NAME,
+            "QueryAllTracesW 256",
+            "StartTraceW " + NAME,
+            "QueryAllTracesW 256",
+            "StartTraceW " + NAME,
+            "OpenTraceW");
+    assertThat(source.counters())
+        .containsEntry("staleSessionsStopped", 1L)
+        .containsEntry("startRetries", 3L);
+    windows.advapi32.slowStops = 0;
+    source.close();
+    assertStoppedAndJoined();
+  }
+
+  @Test
+  void ourStaleSessionThatNeverGoesAwayEndsTheWaitWithASentence() throws Exception {
+    windows.advapi32.sessions.add(NAME);
+    windows.advapi32.guids.put(NAME, EventRecords.HEAP_GUID);
+    windows.advapi32.slowStops = 1_000;
+    open(PID);
+    long started = System.nanoTime();
+    assertThatThrownBy(() -> source.start(sink, ModuleListener.NONE))
+        .isInstanceOfSatisfying(
+            LeakDetectorException.class, e -> assertThat(e.kind()).isEqualTo(Kind.UNAVAILABLE))
+        .hasMessage(
+            "LeakDetector's previous heap session '"
+                + NAME
+                + "' was still stopping after 200 ms: try again in a moment.");
+    // 200 ms in 5 ms steps: bounded, neither at once nor forever
+    assertThat(windows.calls("StartTraceW " + NAME)).hasSize(41);
+    assertThat(System.nanoTime() - started).isLessThan(TimeUnit.SECONDS.toNanos(5));
+    assertThat(windows.calls("OpenTraceW")).isEmpty();
     assertThat(windows.kernel32.openHandles).isEmpty();
   }
 
@@ -253,7 +304,7 @@ class EtwHeapEventSourceTest {
 
   @Test
   void aLaunchThatCannotBeTracedIsTerminated() throws Exception {
-    windows.advapi32.otherHeapSession = true;
+    windows.advapi32.otherHeapSession = "WPR_initiated_WprApp_WPR Heap Session";
     source =
         provider.open(
             new SourceRequest(new TargetSpec.Launch(List.of("demo.exe")), false, Map.of()));

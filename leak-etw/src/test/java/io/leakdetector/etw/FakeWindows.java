@@ -12,6 +12,7 @@ import com.sun.jna.platform.win32.WinDef.DWORD;
 import com.sun.jna.platform.win32.WinNT.HANDLE;
 import com.sun.jna.ptr.IntByReference;
 import com.sun.jna.ptr.LongByReference;
+import io.leakdetector.etw.decode.EventRecords;
 import io.leakdetector.etw.win32.EventTraceLogfileW;
 import io.leakdetector.etw.win32.EventTracing;
 import io.leakdetector.etw.win32.Kernel32Ex;
@@ -57,7 +58,21 @@ final class FakeWindows {
 
   final class Advapi implements EventTracing {
     final Set<String> sessions = Collections.synchronizedSet(new HashSet<>());
-    volatile boolean otherHeapSession;
+
+    /** Another tool's session holding the heap GUID, by name (null: none). */
+    volatile String otherHeapSession;
+
+    /** A stopped session of ours lingers (183 on start, listed) for this many StartTraceW calls. */
+    volatile int slowStops;
+
+    /** The session of ours that is shutting down, and how many more starts it refuses. */
+    volatile String stopping;
+
+    volatile int stoppingRemaining;
+
+    /** Session name to GUID bytes (Wnode.Guid at start). */
+    final Map<String, byte[]> guids = Collections.synchronizedMap(new TreeMap<>());
+
     volatile boolean accessDenied;
     volatile int queryEventsLost;
     volatile int queryLogBuffersLost;
@@ -94,9 +109,19 @@ final class FakeWindows {
       if (accessDenied) {
         return WinError.ERROR_ACCESS_DENIED;
       }
-      if (otherHeapSession || sessions.contains(sessionName.toString())) {
+      String name = sessionName.toString();
+      if (name.equals(stopping)) {
+        if (stoppingRemaining-- > 0) {
+          return WinError.ERROR_ALREADY_EXISTS;
+        }
+        stopping = null;
+      }
+      byte[] guid = properties.getByteArray(24, 16);
+      boolean heapGuid = java.util.Arrays.equals(guid, EventRecords.HEAP_GUID);
+      if ((otherHeapSession != null && heapGuid) || sessions.contains(name)) {
         return WinError.ERROR_ALREADY_EXISTS;
       }
+      guids.put(name, guid);
       String stored = Utf16.read(properties, properties.getInt(116), 1024);
       if (!stored.equals(sessionName.toString())) {
         throw new AssertionError("name at LoggerNameOffset is '" + stored + "'");
@@ -126,6 +151,10 @@ final class FakeWindows {
       }
       if (controlCode == EVENT_TRACE_CONTROL_STOP) {
         sessions.remove(sessionName.toString());
+        if (slowStops > 0) {
+          stopping = sessionName.toString();
+          stoppingRemaining = slowStops;
+        }
         if (sessionName.toString().equals(openedName)) {
           deliveries.add(endOfTrace);
         }
@@ -134,6 +163,34 @@ final class FakeWindows {
         properties.setInt(96, queryLogBuffersLost);
         properties.setInt(100, queryRealTimeBuffersLost);
       }
+      return WinError.ERROR_SUCCESS;
+    }
+
+    @Override
+    public int QueryAllTracesW(Pointer[] properties, int count, IntByReference sessionCount) {
+      log.add("QueryAllTracesW " + count);
+      List<String> names = new ArrayList<>(sessions);
+      Map<String, byte[]> listed = new TreeMap<>();
+      for (String name : names) {
+        listed.put(name, guids.getOrDefault(name, new byte[16]));
+      }
+      if (stopping != null) {
+        listed.put(stopping, EventRecords.HEAP_GUID);
+      }
+      if (otherHeapSession != null) {
+        listed.put(otherHeapSession, EventRecords.HEAP_GUID);
+      }
+      int i = 0;
+      for (Map.Entry<String, byte[]> session : listed.entrySet()) {
+        Pointer buffer = properties[i++];
+        int nameOffset = buffer.getInt(116);
+        if (buffer.getInt(0) < 120 + 2 * 2 * 1024 || nameOffset != 120) {
+          return WinError.ERROR_BAD_LENGTH;
+        }
+        buffer.write(24, session.getValue(), 0, 16);
+        Utf16.write(buffer, nameOffset, session.getKey());
+      }
+      sessionCount.setValue(listed.size());
       return WinError.ERROR_SUCCESS;
     }
 

@@ -35,7 +35,7 @@ class ImportLibraryTest {
 
   @Test
   void advapi32FunctionsAreInLibadvapi32() {
-    assertExported(EventTracing.class, "libadvapi32.a", 5);
+    assertExported(EventTracing.class, "libadvapi32.a", 6);
   }
 
   @Test
