@@ -13,6 +13,7 @@ import io.leakdetector.spi.HeapEventSink;
 import io.leakdetector.spi.HeapEventSource;
 import io.leakdetector.spi.ModuleListener;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -59,6 +60,7 @@ final class EtwHeapEventSource implements HeapEventSource {
   private boolean resumed;
   private boolean hookRegistered;
   private long lastEventsLost;
+  private final Object losses = new Object();
 
   /**
    * @param process the target's handle, opened with at least SYNCHRONIZE; closed by {@link #close}
@@ -144,19 +146,54 @@ final class EtwHeapEventSource implements HeapEventSource {
         return;
       }
     }
-    HeapSession.Losses losses = session.query();
-    if (losses == null) {
-      counters.increment(SourceCounters.QUERY_FAILURES);
-      return;
+    readLosses();
+  }
+
+  /** Once per interval and once more before the session stops, so the final report has them. */
+  private void readLosses() {
+    synchronized (losses) {
+      HeapSession.Losses now = session.query();
+      if (now == null) {
+        counters.increment(SourceCounters.QUERY_FAILURES);
+        return;
+      }
+      counters.set(SourceCounters.EVENTS_LOST, now.eventsLost());
+      counters.set(SourceCounters.LOG_BUFFERS_LOST, now.logBuffersLost());
+      counters.set(SourceCounters.REAL_TIME_BUFFERS_LOST, now.realTimeBuffersLost());
+      long newlyLost = now.eventsLost() - lastEventsLost;
+      lastEventsLost = now.eventsLost();
+      if (newlyLost > 0) {
+        sink.onLost(newlyLost);
+      }
     }
-    counters.set(SourceCounters.EVENTS_LOST, losses.eventsLost());
-    counters.set(SourceCounters.LOG_BUFFERS_LOST, losses.logBuffersLost());
-    counters.set(SourceCounters.REAL_TIME_BUFFERS_LOST, losses.realTimeBuffersLost());
-    long newlyLost = losses.eventsLost() - lastEventsLost;
-    lastEventsLost = losses.eventsLost();
-    if (newlyLost > 0) {
-      sink.onLost(newlyLost);
-    }
+  }
+
+  /**
+   * The counters that mean heap events are missing: buffers the session lost (its own count and the
+   * real-time notifications), events the callback had to drop (a failure, a payload too short), and
+   * stacks whose heap event never came (ETW logs a stack only with an alloc or realloc of the
+   * target, so an unclaimed one stands for a lost event). Events lost are reported through {@link
+   * HeapEventSink#onLost} already. Stacks missing from delivered events do not make the counts
+   * inexact, only their attribution.
+   */
+  @Override
+  public List<String> inexactWhenNonZero() {
+    return INEXACT_WHEN_NON_ZERO;
+  }
+
+  static final List<String> INEXACT_WHEN_NON_ZERO =
+      List.of(
+          SourceCounters.name(SourceCounters.LOG_BUFFERS_LOST),
+          SourceCounters.name(SourceCounters.REAL_TIME_BUFFERS_LOST),
+          SourceCounters.name(SourceCounters.RT_LOST_EVENTS),
+          SourceCounters.name(SourceCounters.RT_LOST_BUFFERS),
+          SourceCounters.name(SourceCounters.CALLBACK_FAILURES),
+          SourceCounters.name(SourceCounters.MALFORMED_EVENTS),
+          SourceCounters.name(SourceCounters.STACKS_UNMATCHED));
+
+  /** The last failure inside an ETW callback, or null (it is also logged). */
+  String lastCallbackFailure() {
+    return failures.last();
   }
 
   @Override
@@ -229,6 +266,9 @@ final class EtwHeapEventSource implements HeapEventSource {
   private void shutdown() {
     if (watcher != null) {
       watcher.stop();
+    }
+    if (session.running()) {
+      readLosses(); // the last losses, for the final report
     }
     session.stop();
     boolean consumerEnded = true;

@@ -136,6 +136,10 @@ final class HeapSession {
     }
   }
 
+  synchronized boolean running() {
+    return running;
+  }
+
   /** How many times start had to try again (ERROR_ALREADY_EXISTS). */
   synchronized int retries() {
     return retries;

@@ -255,9 +255,48 @@ class EtwHeapEventSourceTest {
         .containsEntry("logBuffersLost", 2L)
         .containsEntry("realTimeBuffersLost", 1L)
         .containsEntry("queryFailures", 0L);
+    windows.advapi32.queryEventsLost = 15; // lost after the last interval
+    windows.advapi32.queryRealTimeBuffersLost = 2;
     source.close();
+    // One more query before the stop, so the final report has the last losses.
+    assertThat(windows.calls("ControlTraceW"))
+        .endsWith("ControlTraceW QUERY " + NAME, "ControlTraceW STOP " + NAME);
+    assertThat(sink.lost).isEqualTo(15);
+    assertThat(source.counters()).containsEntry("realTimeBuffersLost", 2L);
     source.poll(); // after close: no query
-    assertThat(windows.calls("ControlTraceW QUERY")).hasSize(3);
+    assertThat(windows.calls("ControlTraceW QUERY")).hasSize(4);
+  }
+
+  @Test
+  void lostBuffersAndUnclaimedStacksMakeTheReportInexactByName() throws Exception {
+    open(PID).start(sink, ModuleListener.NONE);
+    java.util.List<String> causes = source.inexactWhenNonZero();
+    assertThat(source.counters().keySet()).containsAll(causes); // each names a real counter
+    assertThat(causes)
+        .containsExactlyInAnyOrder(
+            "logBuffersLost",
+            "realTimeBuffersLost",
+            "rtLostEvents",
+            "rtLostBuffers",
+            "callbackFailures",
+            "malformedEvents",
+            "stacksUnmatched")
+        .doesNotContain("eventsLost", "stacksMissing", "stacksKernelOnly", "queryFailures");
+    io.leakdetector.EventCounts exact =
+        io.leakdetector.EventCounts.NONE.withSourceCauses(causes, source.counters());
+    assertThat(exact.exact()).isTrue();
+
+    windows.advapi32.queryRealTimeBuffersLost = 3;
+    source.poll();
+    windows.advapi32.deliver(records.stack(8, PID, 0x10, 77, 0x7ff6_0000_0001L)); // no event
+    windows.advapi32.deliver(records.free(8, PID, 0x10, 78, HEAP, 0x1000)); // thread moved on
+    waitUntil(() -> sink.calls.size() == 1);
+    io.leakdetector.EventCounts counts =
+        io.leakdetector.EventCounts.NONE.withSourceCauses(causes, source.counters());
+    assertThat(counts.exact()).isFalse();
+    assertThat(counts.sourceCauses())
+        .containsExactly(Map.entry("realTimeBuffersLost", 3L), Map.entry("stacksUnmatched", 1L));
+    source.close();
   }
 
   @Test
