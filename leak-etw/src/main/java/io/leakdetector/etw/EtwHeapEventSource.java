@@ -6,8 +6,11 @@ import io.leakdetector.LeakDetectorException.Kind;
 import io.leakdetector.TargetProcess;
 import io.leakdetector.etw.decode.CallbackFailures;
 import io.leakdetector.etw.decode.HeapEventDecoder;
+import io.leakdetector.etw.decode.ImageEventDecoder;
 import io.leakdetector.etw.decode.QpcClock;
 import io.leakdetector.etw.decode.SourceCounters;
+import io.leakdetector.etw.decode.TracedProcesses;
+import io.leakdetector.etw.win32.WinError;
 import io.leakdetector.etw.win32.WindowsApi;
 import io.leakdetector.spi.HeapEventSink;
 import io.leakdetector.spi.HeapEventSource;
@@ -25,8 +28,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * caller, the JVM shutdown hook this source registers (Ctrl+C), the watcher on target exit — stops
  * the session, closes the trace and joins both threads, once.
  *
- * <p>The ETW heap session reports no module loads; the dbghelp resolver reads the module list
- * itself, so the {@link ModuleListener} is not called.
+ * <p>Beside the heap session an image session (a private system logger) reports the target's module
+ * loads to the {@link ModuleListener}; without it the dbghelp resolver polls the module list.
  */
 final class EtwHeapEventSource implements HeapEventSource {
 
@@ -56,6 +59,11 @@ final class EtwHeapEventSource implements HeapEventSource {
   private volatile HeapEventSink sink;
   private volatile TraceConsumer consumer;
   private volatile ProcessWatcher watcher;
+  private final ImageSession imageSession;
+  private volatile TraceConsumer imageConsumer;
+  private volatile ImageEventDecoder imageDecoder;
+  private volatile TracedProcesses traced;
+  private volatile int imageSessionError = -1;
   private boolean started;
   private boolean resumed;
   private boolean hookRegistered;
@@ -83,6 +91,7 @@ final class EtwHeapEventSource implements HeapEventSource {
     this.buffers = buffers;
     this.timing = timing;
     this.session = new HeapSession(api.etw(), sessionName, timing.startRetry());
+    this.imageSession = new ImageSession(api.etw(), ImageSession.NAME);
   }
 
   @Override
@@ -101,7 +110,7 @@ final class EtwHeapEventSource implements HeapEventSource {
       started = true;
       this.sink = sink;
       try {
-        startTracing(sink);
+        startTracing(sink, modules);
       } catch (LeakDetectorException | RuntimeException e) {
         failure = e;
       }
@@ -116,11 +125,16 @@ final class EtwHeapEventSource implements HeapEventSource {
     }
   }
 
-  private void startTracing(HeapEventSink sink) throws LeakDetectorException {
+  private void startTracing(HeapEventSink sink, ModuleListener modules)
+      throws LeakDetectorException {
+    traced = new TracedProcesses(target.pid(), followDescendants(), modules);
+    startImageEvents();
     HeapEventDecoder decoder =
-        new HeapEventDecoder(target.pid(), sink, includeKernelFrames, counters, failures);
-    session.start((int) target.pid(), buffers);
-    consumer = new TraceConsumer(api, session.name(), decoder, this::onConsumerEnd);
+        new HeapEventDecoder(traced, sink, includeKernelFrames, counters, failures);
+    session.start(sessionProcessId(), buffers);
+    consumer =
+        new TraceConsumer(
+            api, session.name(), decoder, "leakdetector-etw-consumer", this::onConsumerEnd);
     QpcClock clock = consumer.open();
     decoder.setClock(clock);
     consumer.start();
@@ -133,6 +147,46 @@ final class EtwHeapEventSource implements HeapEventSource {
       launched.resume(api.kernel32());
       resumed = true;
     }
+  }
+
+  /**
+   * Starts the image session and its consumer; if either fails, module loads are not reported and
+   * the symbol resolver polls the module list instead (the error stays in the counters).
+   */
+  private void startImageEvents() {
+    imageSessionError = imageSession.start();
+    if (imageSessionError != WinError.ERROR_SUCCESS) {
+      return;
+    }
+    imageDecoder =
+        new ImageEventDecoder(traced, DeviceNames.read(api.kernel32(), systemRoot()), failures);
+    TraceConsumer images =
+        new TraceConsumer(
+            api, imageSession.name(), imageDecoder, "leakdetector-etw-images", r -> {});
+    try {
+      images.open();
+    } catch (LeakDetectorException e) {
+      imageSessionError = -1;
+      imageSession.stop();
+      return;
+    }
+    images.start();
+    imageConsumer = images;
+  }
+
+  private static String systemRoot() {
+    String root = System.getenv("SystemRoot");
+    return root == null || root.isBlank() ? "C:\\Windows" : root;
+  }
+
+  /** Whether descendants of the target are followed (launch through IFEO). */
+  private boolean followDescendants() {
+    return false;
+  }
+
+  /** The process id the heap session is started for. */
+  private int sessionProcessId() {
+    return (int) target.pid();
   }
 
   /** Reads the session's loss counters (ControlTrace QUERY) and reports new losses. */
@@ -201,6 +255,14 @@ final class EtwHeapEventSource implements HeapEventSource {
     Map<String, Long> all = new LinkedHashMap<>(counters.snapshot());
     all.put("staleSessionsStopped", session.staleStopped() ? 1L : 0L);
     all.put("startRetries", (long) session.retries());
+    all.put("imageSessionError", (long) imageSessionError);
+    ImageEventDecoder images = imageDecoder;
+    all.put("imageLoads", images == null ? 0L : images.loads());
+    all.put("imageUnloads", images == null ? 0L : images.unloads());
+    all.put(
+        "imageEventFailures", images == null ? 0L : images.callbackFailures() + images.malformed());
+    TracedProcesses processes = traced;
+    all.put("tracedProcesses", processes == null ? 1L : processes.tracedCount());
     return all;
   }
 
@@ -213,6 +275,9 @@ final class EtwHeapEventSource implements HeapEventSource {
       try {
         if (consumer != null) {
           consumer.join(timing.joinMillis());
+        }
+        if (imageConsumer != null) {
+          imageConsumer.join(timing.joinMillis());
         }
         if (watcher != null) {
           watcher.join(timing.joinMillis());
@@ -271,12 +336,17 @@ final class EtwHeapEventSource implements HeapEventSource {
       readLosses(); // the last losses, for the final report
     }
     session.stop();
+    imageSession.stop();
     boolean consumerEnded = true;
     boolean watcherEnded = true;
     try {
       if (consumer != null) {
         consumer.close();
         consumerEnded = consumer.join(timing.joinMillis());
+      }
+      if (imageConsumer != null) {
+        imageConsumer.close();
+        consumerEnded &= imageConsumer.join(timing.joinMillis());
       }
       if (watcher != null) {
         watcherEnded = watcher.join(timing.joinMillis());
@@ -307,6 +377,7 @@ final class EtwHeapEventSource implements HeapEventSource {
 
   private boolean isOwnThread(Thread thread) {
     return (consumer != null && consumer.isConsumerThread(thread))
+        || (imageConsumer != null && imageConsumer.isConsumerThread(thread))
         || (watcher != null && watcher.isWatcherThread(thread));
   }
 

@@ -66,6 +66,29 @@ final class SessionProperties {
     return memory;
   }
 
+  /**
+   * The StartTrace buffer of a private system-logger session (Windows 8+): kernel events by {@code
+   * enableFlags} in a session of our own instead of the single NT Kernel Logger; its GUID is ours,
+   * as it must not be SystemTraceControlGuid.
+   */
+  static Memory forSystemLogger(
+      String sessionName, java.util.UUID guid, int enableFlags, int bufferKib, int buffers) {
+    int size = STRUCT_SIZE + Utf16.bytes(sessionName).length;
+    Memory memory = zeroed(size);
+    EventTraceProperties properties = header(memory, size, 0);
+    properties.Wnode.Guid = Guid.of(guid);
+    properties.BufferSize = bufferKib;
+    properties.MinimumBuffers = buffers;
+    properties.MaximumBuffers = buffers;
+    properties.LogFileMode =
+        EventTracing.EVENT_TRACE_REAL_TIME_MODE | EventTracing.EVENT_TRACE_SYSTEM_LOGGER_MODE;
+    properties.FlushTimer = FLUSH_SECONDS;
+    properties.EnableFlags = enableFlags;
+    properties.write();
+    Utf16.write(memory, STRUCT_SIZE, sessionName);
+    return memory;
+  }
+
   /** A buffer for ControlTrace QUERY or STOP by name: room for both names. */
   static Memory forControl() {
     Memory memory = zeroed(CONTROL_SIZE);

@@ -5,8 +5,8 @@ import com.sun.jna.Pointer;
 import com.sun.jna.ptr.LongByReference;
 import io.leakdetector.LeakDetectorException;
 import io.leakdetector.LeakDetectorException.Kind;
-import io.leakdetector.etw.decode.HeapEventDecoder;
 import io.leakdetector.etw.decode.QpcClock;
+import io.leakdetector.etw.decode.RecordConsumer;
 import io.leakdetector.etw.win32.EventTraceLogfileW;
 import io.leakdetector.etw.win32.EventTracing;
 import io.leakdetector.etw.win32.Utf16;
@@ -27,7 +27,8 @@ final class TraceConsumer {
           | EventTracing.PROCESS_TRACE_MODE_RAW_TIMESTAMP;
 
   private final WindowsApi api;
-  private final HeapEventDecoder decoder;
+  private final RecordConsumer decoder;
+  private final String threadName;
   private final IntConsumer onEnd;
   private final Memory loggerName;
   private final EventTraceLogfileW logfile = new EventTraceLogfileW();
@@ -40,8 +41,14 @@ final class TraceConsumer {
    * @param onEnd called on the consumer thread once ProcessTrace has returned (with its result) and
    *     the decoder has delivered what it held
    */
-  TraceConsumer(WindowsApi api, String sessionName, HeapEventDecoder decoder, IntConsumer onEnd) {
+  TraceConsumer(
+      WindowsApi api,
+      String sessionName,
+      RecordConsumer decoder,
+      String threadName,
+      IntConsumer onEnd) {
     this.api = api;
+    this.threadName = threadName;
     this.decoder = decoder;
     this.onEnd = onEnd;
     this.loggerName = Utf16.allocate(sessionName);
@@ -85,7 +92,7 @@ final class TraceConsumer {
   /** Starts ProcessTrace on a daemon thread. */
   synchronized void start() {
     long processing = handle;
-    thread = new Thread(() -> run(processing), "leakdetector-etw-consumer");
+    thread = new Thread(() -> run(processing), threadName);
     thread.setDaemon(true);
     thread.start();
   }

@@ -58,7 +58,7 @@ class EtwHeapEventSourceTest {
             "OpenProcess 101000 " + PID,
             "ControlTraceW STOP " + NAME,
             "StartTraceW " + NAME,
-            "OpenTraceW");
+            "OpenTraceW " + NAME);
     assertThat(windows.advapi32.processTraceStarted.await(5, TimeUnit.SECONDS)).isTrue();
     assertThat(windows.advapi32.openedMode).isEqualTo(0x10001100);
     Thread consumer = windows.advapi32.processTraceThread;
@@ -114,7 +114,7 @@ class EtwHeapEventSourceTest {
     open(PID).start(sink, ModuleListener.NONE);
     assertThat(windows.log)
         .containsSubsequence("ControlTraceW STOP " + NAME, "StartTraceW " + NAME);
-    assertThat(windows.calls("StartTraceW")).hasSize(1);
+    assertThat(windows.calls("StartTraceW " + NAME)).hasSize(1);
     assertThat(source.counters()).containsEntry("staleSessionsStopped", 1L);
     source.close();
     assertStoppedAndJoined();
@@ -133,8 +133,10 @@ class EtwHeapEventSourceTest {
                 + " heap traces use it): stop it (logman stop \"WPR_initiated_WprApp_WPR Heap"
                 + " Session\" -ets) and try again.");
     assertThat(windows.calls("StartTraceW " + NAME)).hasSize(1); // not retried: not ours
-    assertThat(windows.calls("OpenTraceW")).isEmpty();
-    assertThat(windows.calls("ControlTraceW STOP")).hasSize(1); // only the stale check
+    assertThat(windows.calls("OpenTraceW " + NAME)).isEmpty();
+    assertThat(windows.advapi32.sessions).isEmpty(); // the image session was stopped too
+    assertThat(windows.calls("CloseTrace")).containsExactly("CloseTrace 7200");
+    assertThat(windows.calls("ControlTraceW STOP " + NAME)).hasSize(1); // only the stale check
     assertThat(windows.kernel32.openHandles).isEmpty();
   }
 
@@ -155,7 +157,7 @@ class EtwHeapEventSourceTest {
             "StartTraceW " + NAME,
             "QueryAllTracesW 256",
             "StartTraceW " + NAME,
-            "OpenTraceW");
+            "OpenTraceW " + NAME);
     assertThat(source.counters())
         .containsEntry("staleSessionsStopped", 1L)
         .containsEntry("startRetries", 3L);
@@ -181,7 +183,7 @@ class EtwHeapEventSourceTest {
     // 200 ms in 5 ms steps: bounded, neither at once nor forever
     assertThat(windows.calls("StartTraceW " + NAME)).hasSize(41);
     assertThat(System.nanoTime() - started).isLessThan(TimeUnit.SECONDS.toNanos(5));
-    assertThat(windows.calls("OpenTraceW")).isEmpty();
+    assertThat(windows.calls("OpenTraceW " + NAME)).isEmpty();
     assertThat(windows.kernel32.openHandles).isEmpty();
   }
 
@@ -193,7 +195,7 @@ class EtwHeapEventSourceTest {
         .isInstanceOfSatisfying(
             LeakDetectorException.class, e -> assertThat(e.kind()).isEqualTo(Kind.NOT_PERMITTED))
         .hasMessageContaining("run from an administrator console");
-    assertThat(windows.calls("OpenTraceW")).isEmpty();
+    assertThat(windows.calls("OpenTraceW " + NAME)).isEmpty();
     assertThat(windows.kernel32.openHandles).isEmpty();
   }
 
@@ -209,7 +211,7 @@ class EtwHeapEventSourceTest {
     assertThat(sink.calls).containsExactly("free 0x2a00000 0x1000"); // drained before the stop
     assertThat(Runtime.getRuntime().removeShutdownHook(hook)).isTrue(); // registered until now
     source.close(); // idempotent
-    assertThat(windows.calls("ControlTraceW STOP")).hasSize(2); // stale check + one stop
+    assertThat(windows.calls("ControlTraceW STOP " + NAME)).hasSize(2); // stale check + one stop
   }
 
   @Test
@@ -260,6 +262,7 @@ class EtwHeapEventSourceTest {
     source.close();
     // One more query before the stop, so the final report has the last losses.
     assertThat(windows.calls("ControlTraceW"))
+        .filteredOn(call -> call.endsWith(" " + NAME))
         .endsWith("ControlTraceW QUERY " + NAME, "ControlTraceW STOP " + NAME);
     assertThat(sink.lost).isEqualTo(15);
     assertThat(source.counters()).containsEntry("realTimeBuffersLost", 2L);
@@ -304,7 +307,7 @@ class EtwHeapEventSourceTest {
     open(PID).start(sink, ModuleListener.NONE);
     assertThat(windows.advapi32.processTraceStarted.await(5, TimeUnit.SECONDS)).isTrue();
     windows.advapi32.stopFromOutside();
-    waitUntil(() -> windows.calls("CloseTrace").size() == 1);
+    waitUntil(() -> windows.calls("CloseTrace 7100").size() == 1);
     assertThat(sink.calls)
         .singleElement()
         .asString()
@@ -331,7 +334,7 @@ class EtwHeapEventSourceTest {
         .containsSubsequence(
             "CreateProcessW C:\\demo\\demo.exe \"two words\" x",
             "StartTraceW " + NAME,
-            "OpenTraceW",
+            "OpenTraceW " + NAME,
             "ResumeThread 9000");
     ByteBuffer properties =
         ByteBuffer.wrap(windows.advapi32.startProperties).order(ByteOrder.LITTLE_ENDIAN);
@@ -376,8 +379,8 @@ class EtwHeapEventSourceTest {
       assertThat(closer.isAlive()).isFalse();
     }
     assertStoppedAndJoined();
-    assertThat(windows.calls("ControlTraceW STOP")).hasSize(2); // stale check + one stop
-    assertThat(windows.calls("CloseTrace")).hasSize(1);
+    assertThat(windows.calls("ControlTraceW STOP " + NAME)).hasSize(2); // stale check + one stop
+    assertThat(windows.calls("CloseTrace 7100")).hasSize(1);
   }
 
   private static void waitUntil(java.util.function.BooleanSupplier condition)
@@ -391,13 +394,21 @@ class EtwHeapEventSourceTest {
     }
   }
 
-  /** The session is stopped, the trace closed, ProcessTrace returned, its thread joined. */
+  /**
+   * Both sessions are stopped, both traces closed once, every ProcessTrace returned and its thread
+   * joined, no handle is open.
+   */
   private void assertStoppedAndJoined() {
     assertThat(windows.advapi32.sessions).isEmpty();
-    assertThat(windows.calls("CloseTrace")).containsExactly("CloseTrace 7100");
+    assertThat(windows.calls("CloseTrace"))
+        .containsExactlyInAnyOrder("CloseTrace 7100", "CloseTrace 7200");
     assertThat(windows.log).containsSubsequence("ControlTraceW STOP " + NAME, "CloseTrace 7100");
-    assertThat(windows.calls("ProcessTrace returned")).hasSize(1);
+    assertThat(windows.log)
+        .containsSubsequence("ControlTraceW STOP " + ImageSession.NAME, "CloseTrace 7200");
+    assertThat(windows.calls("ProcessTrace returned"))
+        .containsExactlyInAnyOrder("ProcessTrace returned 7100", "ProcessTrace returned 7200");
     assertThat(windows.advapi32.processTraceThread.isAlive()).isFalse();
+    assertThat(windows.advapi32.images.thread.isAlive()).isFalse();
     assertThat(windows.kernel32.openHandles).isEmpty();
     assertThat(Thread.getAllStackTraces().keySet())
         .noneMatch(

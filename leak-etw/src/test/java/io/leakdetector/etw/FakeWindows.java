@@ -56,6 +56,8 @@ final class FakeWindows {
     }
   }
 
+  static final int SYSTEM_LOGGER_MODE = 0x02000000;
+
   final class Advapi implements EventTracing {
     final Set<String> sessions = Collections.synchronizedSet(new HashSet<>());
 
@@ -64,6 +66,9 @@ final class FakeWindows {
 
     /** A stopped session of ours lingers (183 on start, listed) for this many StartTraceW calls. */
     volatile int slowStops;
+
+    /** EnableFlags of the last system-logger session started. */
+    volatile int systemLoggerFlags;
 
     /** The session of ours that is shutting down, and how many more starts it refuses. */
     volatile String stopping;
@@ -84,21 +89,56 @@ final class FakeWindows {
     volatile Thread processTraceThread;
     final CountDownLatch processTraceStarted = new CountDownLatch(1);
     final CountDownLatch processTraceReturned = new CountDownLatch(1);
-    private final LinkedBlockingQueue<Object> deliveries = new LinkedBlockingQueue<>();
+
+    /** Whether StartTraceW accepts a system-logger session (Windows 8+). */
+    volatile boolean systemLoggers = true;
+
+    /** The image session's consumer (its ProcessTrace thread, once it runs). */
+    final Trace images = new Trace(ImageSession.NAME, 0x7200);
+
+    private final Trace heap = new Trace(null, 0x7100);
     private final Object endOfTrace = new Object();
-    private volatile String openedName;
-    private volatile Memory openedLogfile;
-    private volatile boolean closed;
+
+    /** One consumer: a queue of records its ProcessTrace delivers, and its logfile. */
+    final class Trace {
+      final String fixedName;
+      final long handle;
+      final LinkedBlockingQueue<Object> deliveries = new LinkedBlockingQueue<>();
+      final CountDownLatch started = new CountDownLatch(1);
+      final CountDownLatch returned = new CountDownLatch(1);
+      volatile String name;
+      volatile Memory logfile;
+      volatile boolean closed;
+      volatile Thread thread;
+
+      Trace(String fixedName, long handle) {
+        this.fixedName = fixedName;
+        this.handle = handle;
+      }
+    }
+
+    private Trace traceNamed(String name) {
+      return name.equals(images.fixedName) ? images : heap;
+    }
+
+    private Trace traceOf(long handle) {
+      return handle == images.handle ? images : heap;
+    }
+
+    /** Queues an image-session record. */
+    void deliverImage(Memory record) {
+      images.deliveries.add(record);
+    }
 
     /** Queues an event record for ProcessTrace to deliver. */
     void deliver(Memory record) {
-      deliveries.add(record);
+      heap.deliveries.add(record);
     }
 
     /** Ends ProcessTrace as if the session had been stopped by another program. */
     void stopFromOutside() {
       sessions.clear();
-      deliveries.add(endOfTrace);
+      heap.deliveries.add(endOfTrace);
     }
 
     @Override
@@ -110,6 +150,13 @@ final class FakeWindows {
         return WinError.ERROR_ACCESS_DENIED;
       }
       String name = sessionName.toString();
+      int mode = properties.getInt(64);
+      if ((mode & SYSTEM_LOGGER_MODE) != 0) {
+        if (!systemLoggers) {
+          return WinError.ERROR_NOT_SUPPORTED;
+        }
+        systemLoggerFlags = properties.getInt(72);
+      }
       if (name.equals(stopping)) {
         if (stoppingRemaining-- > 0) {
           return WinError.ERROR_ALREADY_EXISTS;
@@ -155,8 +202,9 @@ final class FakeWindows {
           stopping = sessionName.toString();
           stoppingRemaining = slowStops;
         }
-        if (sessionName.toString().equals(openedName)) {
-          deliveries.add(endOfTrace);
+        Trace trace = traceNamed(sessionName.toString());
+        if (sessionName.toString().equals(trace.name)) {
+          trace.deliveries.add(endOfTrace);
         }
       } else if (controlCode == EVENT_TRACE_CONTROL_QUERY) {
         properties.setInt(88, queryEventsLost);
@@ -196,8 +244,8 @@ final class FakeWindows {
 
     @Override
     public long OpenTraceW(EventTraceLogfileW logfile) {
-      log.add("OpenTraceW");
       logfile.write(); // what the JNA proxy does before the native call
+      log.add("OpenTraceW " + Utf16.read(logfile.getPointer().getPointer(8), 0, 1024));
       Memory memory = new Memory(logfile.size());
       memory.write(0, logfile.getPointer().getByteArray(0, logfile.size()), 0, logfile.size());
       String name = Utf16.read(logfile.getPointer().getPointer(8), 0, 1024);
@@ -205,48 +253,60 @@ final class FakeWindows {
         lastError = WinError.ERROR_WMI_INSTANCE_NOT_FOUND;
         return INVALID_PROCESSTRACE_HANDLE;
       }
-      openedName = name;
-      openedMode = logfile.getPointer().getInt(28);
-      openedLogfile = memory;
+      Trace trace = traceNamed(name);
+      trace.name = name;
+      trace.logfile = memory;
+      if (trace == heap) {
+        openedMode = logfile.getPointer().getInt(28);
+      }
       logfile.LogfileHeader.PerfFreq = perfFrequency; // the OS fills the header
-      return 0x7100;
+      return trace.handle;
     }
 
     @Override
     public int ProcessTrace(
         long[] handleArray, int handleCount, Pointer startTime, Pointer endTime) {
       log.add("ProcessTrace " + Long.toHexString(handleArray[0]) + " " + handleCount);
-      processTraceThread = Thread.currentThread();
-      processTraceStarted.countDown();
-      Function eventCallback = Function.getFunction(openedLogfile.getPointer(424));
-      Function bufferCallback = Function.getFunction(openedLogfile.getPointer(400));
+      Trace trace = traceOf(handleArray[0]);
+      trace.thread = Thread.currentThread();
+      trace.started.countDown();
+      if (trace == heap) {
+        processTraceThread = Thread.currentThread();
+        processTraceStarted.countDown();
+      }
+      Function eventCallback = Function.getFunction(trace.logfile.getPointer(424));
+      Function bufferCallback = Function.getFunction(trace.logfile.getPointer(400));
       try {
         while (true) {
-          Object next = deliveries.poll(10, TimeUnit.MILLISECONDS);
+          Object next = trace.deliveries.poll(10, TimeUnit.MILLISECONDS);
           if (next instanceof Memory record) {
             eventCallback.invoke(new Object[] {record});
-          } else if (next == endOfTrace || (next == null && closed)) {
+          } else if (next == endOfTrace || (next == null && trace.closed)) {
             break;
           } else if (next == null) {
-            bufferCallback.invokeInt(new Object[] {openedLogfile});
+            bufferCallback.invokeInt(new Object[] {trace.logfile});
           }
         }
-        bufferCallback.invokeInt(new Object[] {openedLogfile});
+        bufferCallback.invokeInt(new Object[] {trace.logfile});
         return WinError.ERROR_SUCCESS;
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         return WinError.ERROR_CANCELLED;
       } finally {
-        log.add("ProcessTrace returned");
-        processTraceReturned.countDown();
+        log.add("ProcessTrace returned " + Long.toHexString(trace.handle));
+        trace.returned.countDown();
+        if (trace == heap) {
+          processTraceReturned.countDown();
+        }
       }
     }
 
     @Override
     public int CloseTrace(long traceHandle) {
       log.add("CloseTrace " + Long.toHexString(traceHandle));
-      closed = true;
-      return processTraceReturned.getCount() > 0
+      Trace trace = traceOf(traceHandle);
+      trace.closed = true;
+      return trace.returned.getCount() > 0
           ? WinError.ERROR_CTX_CLOSE_PENDING
           : WinError.ERROR_SUCCESS;
     }
@@ -384,6 +444,20 @@ final class FakeWindows {
       openHandles.add(0x1000L + 4242);
       openHandles.add(0x9000L);
       return true;
+    }
+
+    /** Drives and their NT devices (QueryDosDeviceW). */
+    final Map<String, String> devices =
+        new TreeMap<>(Map.of("C:", "\\Device\\HarddiskVolume3", "D:", "\\Device\\HarddiskVolume5"));
+
+    public int QueryDosDevice(String deviceName, char[] targetPath, int max) {
+      String device = devices.get(deviceName);
+      if (device == null) {
+        return 0;
+      }
+      String multi = device + "\0\0"; // a list of names, NUL-separated, ends with two NULs
+      multi.getChars(0, multi.length(), targetPath, 0);
+      return multi.length();
     }
 
     public int ResumeThread(HANDLE thread) {

@@ -67,6 +67,10 @@ final class EventView {
     return providerLow() == low && providerHigh() == high;
   }
 
+  int version() {
+    return head[EventRecordOffsets.VERSION] & 0xFF;
+  }
+
   int opcode() {
     return head[OPCODE] & 0xFF;
   }

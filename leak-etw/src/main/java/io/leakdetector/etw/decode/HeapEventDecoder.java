@@ -23,7 +23,7 @@ import io.leakdetector.spi.HeapEventSink;
  *
  * <p>Only the ProcessTrace thread calls it. Nothing is allocated per event.
  */
-public final class HeapEventDecoder {
+public final class HeapEventDecoder implements RecordConsumer {
   /** Heap opcodes (EventDescriptor.Opcode): the low byte of the PERFINFO hook ids. */
   public static final int OPCODE_ALLOC = NtWmi.PERFINFO_LOG_TYPE_HEAP_ALLOC & 0xFF;
 
@@ -38,7 +38,7 @@ public final class HeapEventDecoder {
   /** Frames kept per stack; StackWalk events carry up to 192 (StackWalk_Event class doc). */
   public static final int MAX_FRAMES = 256;
 
-  private final long targetPid;
+  private final TracedProcesses processes;
   private final SourceCounters counters;
   private final CallbackFailures failures;
   private final EventView event = new EventView(HeapPayload.STACK_FRAMES + 8 * MAX_FRAMES);
@@ -48,13 +48,31 @@ public final class HeapEventDecoder {
   private final ThreadHistory history = new ThreadHistory(4096);
   private final long[] frames = new long[MAX_FRAMES];
 
+  /** A decoder of one process's heap events. */
   public HeapEventDecoder(
       long targetPid,
       HeapEventSink sink,
       boolean includeKernelFrames,
       SourceCounters counters,
       CallbackFailures failures) {
-    this(targetPid, sink, includeKernelFrames, counters, failures, 1024, 64);
+    this(
+        new TracedProcesses(targetPid, false, io.leakdetector.spi.ModuleListener.NONE),
+        sink,
+        includeKernelFrames,
+        counters,
+        failures,
+        1024,
+        64);
+  }
+
+  /** A decoder of the heap events of {@code processes}. */
+  public HeapEventDecoder(
+      TracedProcesses processes,
+      HeapEventSink sink,
+      boolean includeKernelFrames,
+      SourceCounters counters,
+      CallbackFailures failures) {
+    this(processes, sink, includeKernelFrames, counters, failures, 1024, 64);
   }
 
   HeapEventDecoder(
@@ -65,7 +83,25 @@ public final class HeapEventDecoder {
       CallbackFailures failures,
       int pendingEvents,
       int pendingStacks) {
-    this.targetPid = targetPid;
+    this(
+        new TracedProcesses(targetPid, false, io.leakdetector.spi.ModuleListener.NONE),
+        sink,
+        includeKernelFrames,
+        counters,
+        failures,
+        pendingEvents,
+        pendingStacks);
+  }
+
+  private HeapEventDecoder(
+      TracedProcesses processes,
+      HeapEventSink sink,
+      boolean includeKernelFrames,
+      SourceCounters counters,
+      CallbackFailures failures,
+      int pendingEvents,
+      int pendingStacks) {
+    this.processes = processes;
     this.counters = counters;
     this.failures = failures;
     this.delivery = new OrderedDelivery(sink, pendingEvents);
@@ -78,7 +114,7 @@ public final class HeapEventDecoder {
     delivery.setClock(clock);
   }
 
-  /** The event record callback's body; never throws. */
+  @Override
   public void onEvent(Pointer record) {
     try {
       decode(record);
@@ -89,6 +125,7 @@ public final class HeapEventDecoder {
   }
 
   /** Called after each ETW buffer: closes the sink batch so snapshots are not held up. */
+  @Override
   public void endOfBuffer() {
     try {
       delivery.endBatch();
@@ -99,6 +136,7 @@ public final class HeapEventDecoder {
   }
 
   /** Delivers every held event (without the stacks they still wait for); at the end. */
+  @Override
   public void flush() {
     try {
       if (!pending.isEmpty()) {
@@ -146,7 +184,7 @@ public final class HeapEventDecoder {
       counters.increment(SourceCounters.OTHER_HEAP_EVENTS);
       return;
     }
-    if (event.processId() != targetPid) {
+    if (!processes.acceptHeapEvent(event.processId())) {
       counters.increment(SourceCounters.OTHER_PROCESS_EVENTS);
       return;
     }
@@ -231,7 +269,7 @@ public final class HeapEventDecoder {
       count = MAX_FRAMES;
     }
     event.readPayload(HeapPayload.STACK_FRAMES + count * frameSize);
-    if (event.u32(HeapPayload.STACK_PROCESS) != targetPid) {
+    if (!processes.acceptHeapEvent(event.u32(HeapPayload.STACK_PROCESS))) {
       counters.increment(SourceCounters.OTHER_PROCESS_EVENTS);
       return;
     }
