@@ -172,6 +172,17 @@ typedef struct { PVOID HeapHandle; } HEAP_DESTROY_PAYLOAD;
 typedef struct {
   ULONGLONG EventTimeStamp; ULONG StackProcess; ULONG StackThread; PVOID Stack[1];
 } STACK_WALK_PAYLOAD;
+/*
+ * The kernel's Image_Load (version 2+) and Process (version 2+) payloads, as the MOF classes
+ * Image_Load and Process_V2_TypeGroup1 describe them (microsoft/perfview
+ * kerneltraceeventparser.mof; the Windows docs' "Image_Load class"); only the fields we read.
+ */
+typedef struct {
+  PVOID ImageBase; SIZE_T ImageSize; ULONG ProcessId; ULONG ImageCheckSum; ULONG TimeDateStamp;
+  ULONG Reserved0; PVOID DefaultBase; ULONG Reserved1; ULONG Reserved2; ULONG Reserved3;
+  ULONG Reserved4; WCHAR FileName[1];
+} IMAGE_LOAD_PAYLOAD;
+typedef struct { PVOID UniqueProcessKey; ULONG ProcessId; ULONG ParentId; } PROCESS_PAYLOAD;
 #pragma pack(pop)
 
 #define PAYLOAD(T, F) FACT(off__##T##__##F, offsetof(T, F)) \
@@ -190,4 +201,10 @@ SIZE(HEAP_DESTROY_PAYLOAD)
 PAYLOAD(HEAP_DESTROY_PAYLOAD, HeapHandle)
 PAYLOAD(STACK_WALK_PAYLOAD, EventTimeStamp) PAYLOAD(STACK_WALK_PAYLOAD, StackProcess)
 PAYLOAD(STACK_WALK_PAYLOAD, StackThread) PAYLOAD(STACK_WALK_PAYLOAD, Stack)
+PAYLOAD(IMAGE_LOAD_PAYLOAD, ImageBase) PAYLOAD(IMAGE_LOAD_PAYLOAD, ImageSize)
+PAYLOAD(IMAGE_LOAD_PAYLOAD, ProcessId) PAYLOAD(IMAGE_LOAD_PAYLOAD, ImageCheckSum)
+PAYLOAD(IMAGE_LOAD_PAYLOAD, TimeDateStamp) PAYLOAD(IMAGE_LOAD_PAYLOAD, DefaultBase)
+PAYLOAD(IMAGE_LOAD_PAYLOAD, FileName)
+PAYLOAD(PROCESS_PAYLOAD, ProcessId) PAYLOAD(PROCESS_PAYLOAD, ParentId)
+SIZE(PROCESS_PAYLOAD)
 FACT(ptrsize__PVOID, sizeof(PVOID))

@@ -7,14 +7,19 @@ import io.leakdetector.LeakDetectorException;
 import io.leakdetector.LeakDetectorException.Kind;
 import io.leakdetector.etw.decode.EventRecords;
 import io.leakdetector.etw.decode.RecordingSink;
+import io.leakdetector.etw.win32.Guid;
 import io.leakdetector.spi.HeapEventSource;
 import io.leakdetector.spi.ModuleListener;
+import io.leakdetector.spi.ModuleMapping;
 import io.leakdetector.spi.SourceRequest;
 import io.leakdetector.spi.TargetSpec;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -354,6 +359,64 @@ class EtwHeapEventSourceTest {
         .isInstanceOf(LeakDetectorException.class);
     assertThat(windows.calls("TerminateProcess")).containsExactly("TerminateProcess 4242");
     assertThat(windows.calls("ResumeThread")).isEmpty();
+    assertThat(windows.kernel32.openHandles).isEmpty();
+  }
+
+  @Test
+  void theTargetsModuleLoadsReachTheModuleListenerThroughTheImageSession() throws Exception {
+    List<ModuleMapping> modules = Collections.synchronizedList(new ArrayList<>());
+    open(PID).start(sink, modules::add);
+    assertThat(windows.log)
+        .containsSubsequence(
+            "ControlTraceW STOP " + ImageSession.NAME, // a stale one of ours
+            "StartTraceW " + ImageSession.NAME,
+            "OpenTraceW " + ImageSession.NAME,
+            "StartTraceW " + NAME, // before the heap session: no load is missed
+            "OpenTraceW " + NAME);
+    // Real time | system logger (not the NT Kernel Logger); image-load and process events.
+    assertThat(windows.advapi32.systemLoggerMode).isEqualTo(0x0200_0100);
+    assertThat(windows.advapi32.systemLoggerFlags).isEqualTo(0x4 | 0x1);
+    assertThat(Guid.bytes(UUID.fromString("9e814aad-3204-11d2-9a82-006008a86939")))
+        .isNotEqualTo(windows.advapi32.systemLoggerGuid); // SystemTraceControlGuid is refused
+    assertThat(windows.advapi32.systemLoggerGuid).containsExactly(Guid.bytes(ImageSession.GUID));
+    windows.advapi32.deliverImage(
+        records.image(
+            10,
+            8,
+            PID,
+            0x7ff8_0000_0000L,
+            0x2_0000,
+            "\\Device\\HarddiskVolume3\\work\\plugin.dll"));
+    windows.advapi32.deliverImage(
+        records.image(10, 8, 999, 0x7ff8_0000_0000L, 0x2_0000, "\\Device\\HarddiskVolume3\\x.dll"));
+    windows.advapi32.deliverImage(
+        records.image(
+            2, 8, PID, 0x7ff8_0000_0000L, 0x2_0000, "\\Device\\HarddiskVolume3\\work\\plugin.dll"));
+    waitUntil(() -> source.counters().get("imageUnloads") == 1L);
+    assertThat(modules)
+        .containsExactly(
+            new ModuleMapping(0x7ff8_0000_0000L, 0x7ff8_0002_0000L, 0, "C:\\work\\plugin.dll"));
+    assertThat(source.counters())
+        .containsEntry("imageSessionError", 0L)
+        .containsEntry("imageLoads", 2L)
+        .containsEntry("imageEventFailures", 0L);
+    source.close();
+    assertStoppedAndJoined();
+  }
+
+  @Test
+  void withoutSystemLoggersHeapTracingGoesOnWithoutModuleEvents() throws Exception {
+    windows.advapi32.systemLoggers = false; // before Windows 8
+    List<ModuleMapping> modules = Collections.synchronizedList(new ArrayList<>());
+    open(PID).start(sink, modules::add);
+    windows.advapi32.deliver(records.free(8, PID, 0x10, 1, HEAP, 0x1000));
+    waitUntil(() -> sink.calls.size() == 1);
+    assertThat(windows.calls("OpenTraceW " + ImageSession.NAME)).isEmpty();
+    assertThat(source.counters()).containsEntry("imageSessionError", 50L); // ERROR_NOT_SUPPORTED
+    source.close();
+    assertThat(modules).isEmpty();
+    assertThat(windows.advapi32.sessions).isEmpty();
+    assertThat(windows.calls("CloseTrace")).containsExactly("CloseTrace 7100");
     assertThat(windows.kernel32.openHandles).isEmpty();
   }
 

@@ -70,6 +70,9 @@ final class FakeWindows {
     /** EnableFlags of the last system-logger session started. */
     volatile int systemLoggerFlags;
 
+    volatile int systemLoggerMode;
+    volatile byte[] systemLoggerGuid;
+
     /** The session of ours that is shutting down, and how many more starts it refuses. */
     volatile String stopping;
 
@@ -156,6 +159,8 @@ final class FakeWindows {
           return WinError.ERROR_NOT_SUPPORTED;
         }
         systemLoggerFlags = properties.getInt(72);
+        systemLoggerMode = mode;
+        systemLoggerGuid = properties.getByteArray(24, 16);
       }
       if (name.equals(stopping)) {
         if (stoppingRemaining-- > 0) {
