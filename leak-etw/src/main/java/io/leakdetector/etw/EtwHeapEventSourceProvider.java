@@ -29,7 +29,10 @@ public final class EtwHeapEventSourceProvider implements HeapEventSourceProvider
   private final Supplier<WindowsApi> loader;
   private final String sessionName;
   private final EtwHeapEventSource.Timing timing;
+  private static final System.Logger LOG = System.getLogger("io.leakdetector.etw");
+
   private WindowsApi api;
+  private volatile DebugPrivilege.State debugPrivilege;
 
   /** The provider ServiceLoader creates: the real DLLs, on Windows only. */
   public EtwHeapEventSourceProvider() {
@@ -119,7 +122,13 @@ public final class EtwHeapEventSourceProvider implements HeapEventSourceProvider
     return new TargetProcess(pid, name);
   }
 
-  private static HANDLE openProcess(WindowsApi windows, long pid) throws LeakDetectorException {
+  private HANDLE openProcess(WindowsApi windows, long pid) throws LeakDetectorException {
+    debugPrivilege = DebugPrivilege.enable(windows);
+    if (debugPrivilege != DebugPrivilege.State.ENABLED) {
+      LOG.log(
+          System.Logger.Level.INFO,
+          "SeDebugPrivilege is not held: services and other users' processes cannot be opened");
+    }
     HANDLE process = windows.kernel32().OpenProcess(OPEN_ACCESS, false, (int) pid);
     if (process != null) {
       return process;
@@ -127,9 +136,7 @@ public final class EtwHeapEventSourceProvider implements HeapEventSourceProvider
     int error = windows.lastError().getAsInt();
     switch (error) {
       case WinError.ERROR_ACCESS_DENIED ->
-          throw new LeakDetectorException(
-              Kind.NOT_PERMITTED,
-              "Windows denied access to process " + pid + ": run from an administrator console.");
+          throw new LeakDetectorException(Kind.NOT_PERMITTED, accessDenied(pid, debugPrivilege));
       case WinError.ERROR_INVALID_PARAMETER ->
           throw new LeakDetectorException(
               Kind.NO_SUCH_PROCESS, "No process with id " + pid + " is running.");
@@ -138,6 +145,22 @@ public final class EtwHeapEventSourceProvider implements HeapEventSourceProvider
               Kind.SOURCE_FAILED,
               "Could not open process " + pid + " (OpenProcess error " + error + ").");
     }
+  }
+
+  static String accessDenied(long pid, DebugPrivilege.State privilege) {
+    return privilege == DebugPrivilege.State.ENABLED
+        ? "Windows denied access to process "
+            + pid
+            + " even with SeDebugPrivilege enabled (a protected process cannot be traced)."
+        : "Windows denied access to process "
+            + pid
+            + ": run from an administrator console (SeDebugPrivilege, needed for services and"
+            + " other users' processes, is not held).";
+  }
+
+  /** Whether SeDebugPrivilege was enabled at the last open (null before one). */
+  DebugPrivilege.State debugPrivilege() {
+    return debugPrivilege;
   }
 
   private synchronized WindowsApi api() throws LeakDetectorException {

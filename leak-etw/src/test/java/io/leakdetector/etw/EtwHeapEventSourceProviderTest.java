@@ -87,7 +87,42 @@ class EtwHeapEventSourceProviderTest {
             () -> onWindows.open(new SourceRequest(new TargetSpec.Pid(7408), false, Map.of())))
         .isInstanceOfSatisfying(
             LeakDetectorException.class, e -> assertThat(e.kind()).isEqualTo(Kind.NOT_PERMITTED))
-        .hasMessage("Windows denied access to process 7408: run from an administrator console.");
+        .hasMessage(
+            "Windows denied access to process 7408 even with SeDebugPrivilege enabled (a"
+                + " protected process cannot be traced).");
+  }
+
+  @Test
+  void seDebugPrivilegeIsEnabledBeforeTheTargetIsOpened() throws Exception {
+    windows.kernel32.run(7408, "service.exe");
+    windows.kernel32.needDebugPrivilege.add(7408); // a service: only SeDebugPrivilege opens it
+    onWindows.open(new SourceRequest(new TargetSpec.Pid(7408), false, Map.of())).close();
+    assertThat(windows.log)
+        .containsSubsequence(
+            "OpenProcessToken 28", // TOKEN_ADJUST_PRIVILEGES | TOKEN_QUERY
+            "LookupPrivilegeValue SeDebugPrivilege",
+            "AdjustTokenPrivileges 1 20 2", // one privilege, SE_PRIVILEGE_ENABLED
+            "CloseHandle 7000",
+            "OpenProcess 101000 7408");
+    assertThat(onWindows.debugPrivilege()).isEqualTo(DebugPrivilege.State.ENABLED);
+    assertThat(windows.kernel32.openHandles).isEmpty();
+  }
+
+  @Test
+  void withoutSeDebugPrivilegeTheErrorSaysSo() {
+    windows.kernel32.run(7408, "service.exe");
+    windows.kernel32.needDebugPrivilege.add(7408);
+    windows.security.debugPrivilegeHeld = false; // not an administrator
+    assertThatThrownBy(
+            () -> onWindows.open(new SourceRequest(new TargetSpec.Pid(7408), false, Map.of())))
+        .isInstanceOfSatisfying(
+            LeakDetectorException.class, e -> assertThat(e.kind()).isEqualTo(Kind.NOT_PERMITTED))
+        .hasMessage(
+            "Windows denied access to process 7408: run from an administrator console"
+                + " (SeDebugPrivilege, needed for services and other users' processes, is not"
+                + " held).");
+    assertThat(onWindows.debugPrivilege()).isEqualTo(DebugPrivilege.State.NOT_HELD);
+    assertThat(windows.kernel32.openHandles).isEmpty();
   }
 
   @Test

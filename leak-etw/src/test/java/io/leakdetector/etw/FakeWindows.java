@@ -9,7 +9,9 @@ import com.sun.jna.platform.win32.Advapi32;
 import com.sun.jna.platform.win32.Tlhelp32;
 import com.sun.jna.platform.win32.WinBase;
 import com.sun.jna.platform.win32.WinDef.DWORD;
+import com.sun.jna.platform.win32.WinNT;
 import com.sun.jna.platform.win32.WinNT.HANDLE;
+import com.sun.jna.platform.win32.WinNT.HANDLEByReference;
 import com.sun.jna.ptr.IntByReference;
 import com.sun.jna.ptr.LongByReference;
 import io.leakdetector.etw.decode.EventRecords;
@@ -41,12 +43,13 @@ final class FakeWindows {
   final List<String> log = Collections.synchronizedList(new ArrayList<>());
   final Advapi advapi32 = new Advapi();
   final Kernel kernel32 = new Kernel();
+  final Security security = new Security();
   final Kernel32Ex kernel32Api = Scripted.as(Kernel32Ex.class, kernel32);
   volatile int lastError;
 
   WindowsApi api() {
     return new WindowsApi(
-        advapi32, kernel32Api, Scripted.as(Advapi32.class, this), () -> lastError);
+        advapi32, kernel32Api, Scripted.as(Advapi32.class, security), () -> lastError);
   }
 
   /** Calls whose text starts with {@code prefix}. */
@@ -317,6 +320,49 @@ final class FakeWindows {
     }
   }
 
+  /** The scripted token and registry functions of advapi32 (jna-platform's interface). */
+  public final class Security {
+    volatile boolean debugPrivilegeHeld = true;
+    volatile boolean debugPrivilegeEnabled;
+
+    public boolean OpenProcessToken(HANDLE process, int access, HANDLEByReference token) {
+      log.add("OpenProcessToken " + Integer.toHexString(access));
+      if (Pointer.nativeValue(process.getPointer()) != -1L) {
+        throw new AssertionError("not the current process's pseudo handle");
+      }
+      kernel32.openHandles.add(0x7000L);
+      token.setValue(Kernel.handle(0x7000));
+      return true;
+    }
+
+    public boolean LookupPrivilegeValue(String system, String name, WinNT.LUID luid) {
+      log.add("LookupPrivilegeValue " + name);
+      luid.LowPart = 20; // SE_DEBUG_PRIVILEGE
+      return true;
+    }
+
+    public boolean AdjustTokenPrivileges(
+        HANDLE token,
+        boolean disableAll,
+        WinNT.TOKEN_PRIVILEGES privileges,
+        int length,
+        WinNT.TOKEN_PRIVILEGES previous,
+        IntByReference returnLength) {
+      WinNT.LUID_AND_ATTRIBUTES wanted = privileges.Privileges[0];
+      log.add(
+          "AdjustTokenPrivileges "
+              + privileges.PrivilegeCount.intValue()
+              + " "
+              + wanted.Luid.LowPart
+              + " "
+              + wanted.Attributes.intValue());
+      // Succeeds either way; a privilege not held is reported through the last error only.
+      lastError = debugPrivilegeHeld ? 0 : 1300; // ERROR_NOT_ALL_ASSIGNED
+      debugPrivilegeEnabled = debugPrivilegeHeld && wanted.Attributes.intValue() == 2;
+      return true;
+    }
+  }
+
   /** The scripted kernel32 (jna-platform's interface and ours, through {@link Scripted}). */
   public final class Kernel {
     final Map<Integer, String> processes = Collections.synchronizedMap(new TreeMap<>());
@@ -349,9 +395,17 @@ final class FakeWindows {
       return (int) (Pointer.nativeValue(handle.getPointer()) - 0x1000);
     }
 
+    /** Processes only an enabled SeDebugPrivilege opens (a service, another user's). */
+    final Set<Integer> needDebugPrivilege = Collections.synchronizedSet(new HashSet<>());
+
+    public HANDLE GetCurrentProcess() {
+      return handle(-1L);
+    }
+
     public HANDLE OpenProcess(int desiredAccess, boolean inheritHandle, int processId) {
       log.add("OpenProcess " + Integer.toHexString(desiredAccess) + " " + processId);
-      if (openDenied) {
+      if (openDenied
+          || (needDebugPrivilege.contains(processId) && !security.debugPrivilegeEnabled)) {
         lastError = WinError.ERROR_ACCESS_DENIED;
         return null;
       }
