@@ -49,6 +49,7 @@ final class EtwHeapEventSource implements HeapEventSource {
   private final boolean includeKernelFrames;
   private final BufferSettings buffers;
   private final Timing timing;
+  private final IfeoTracingFlags ifeo;
   private final HeapSession session;
   private final SourceCounters counters = new SourceCounters();
   private final CallbackFailures failures = new CallbackFailures();
@@ -82,7 +83,8 @@ final class EtwHeapEventSource implements HeapEventSource {
       boolean includeKernelFrames,
       BufferSettings buffers,
       String sessionName,
-      Timing timing) {
+      Timing timing,
+      IfeoTracingFlags ifeo) {
     this.api = api;
     this.target = target;
     this.process = process;
@@ -90,6 +92,7 @@ final class EtwHeapEventSource implements HeapEventSource {
     this.includeKernelFrames = includeKernelFrames;
     this.buffers = buffers;
     this.timing = timing;
+    this.ifeo = ifeo;
     this.session = new HeapSession(api.etw(), sessionName, timing.startRetry());
     this.imageSession = new ImageSession(api.etw(), ImageSession.NAME);
   }
@@ -179,14 +182,21 @@ final class EtwHeapEventSource implements HeapEventSource {
     return root == null || root.isBlank() ? "C:\\Windows" : root;
   }
 
-  /** Whether descendants of the target are followed (launch through IFEO). */
+  /**
+   * Whether descendants of the target are followed: with IFEO a command that starts itself again is
+   * traced in its new process too.
+   */
   private boolean followDescendants() {
-    return false;
+    return ifeo != null;
   }
 
-  /** The process id the heap session is started for. */
+  /**
+   * The process id the heap session is started for: the target's, or with IFEO 0 (PerfView's
+   * choice: a process that always exists and never allocates), so that every process whose IFEO key
+   * has TracingFlags logs to it.
+   */
   private int sessionProcessId() {
-    return (int) target.pid();
+    return ifeo != null ? 0 : (int) target.pid();
   }
 
   /** Reads the session's loss counters (ControlTrace QUERY) and reports new losses. */
@@ -356,6 +366,9 @@ final class EtwHeapEventSource implements HeapEventSource {
     }
     if (launched != null && !resumed) {
       launched.abandon(api.kernel32());
+    }
+    if (ifeo != null) {
+      ifeo.restore(); // every exit path comes here: close, Ctrl+C, target exit, failed start
     }
     if (watcherEnded) {
       api.kernel32().CloseHandle(process);

@@ -84,6 +84,7 @@ public final class EtwHeapEventSourceProvider implements HeapEventSourceProvider
   public HeapEventSource open(SourceRequest request) throws LeakDetectorException {
     WindowsApi windows = api();
     BufferSettings buffers = BufferSettings.from(request);
+    launchMode(request); // a bad option is a usage error before anything is opened
     if (request.target() instanceof TargetSpec.Pid pid) {
       TargetProcess target = findTarget(windows, pid.pid());
       HANDLE process = openProcess(windows, target.pid());
@@ -95,11 +96,22 @@ public final class EtwHeapEventSourceProvider implements HeapEventSourceProvider
           request.includeKernelFrames(),
           buffers,
           sessionName,
-          timing);
+          timing,
+          null);
     }
     TargetSpec.Launch launch = (TargetSpec.Launch) request.target();
-    LaunchedProcess launched =
-        LaunchedProcess.start(windows.kernel32(), windows.lastError(), launch.command());
+    boolean ifeo = launchMode(request);
+    IfeoTracingFlags flags =
+        ifeo ? IfeoTracingFlags.set(windows.advapi32(), launch.command().get(0)) : null;
+    LaunchedProcess launched;
+    try {
+      launched = LaunchedProcess.start(windows.kernel32(), windows.lastError(), launch.command());
+    } catch (LeakDetectorException | RuntimeException e) {
+      if (flags != null) {
+        flags.restore();
+      }
+      throw e;
+    }
     return new EtwHeapEventSource(
         windows,
         new TargetProcess(launched.pid(), launched.name()),
@@ -108,7 +120,25 @@ public final class EtwHeapEventSourceProvider implements HeapEventSourceProvider
         request.includeKernelFrames(),
         buffers,
         sessionName,
-        timing);
+        timing,
+        flags);
+  }
+
+  static final String LAUNCH = "etw.launch";
+
+  /**
+   * Whether a command is launched through IFEO ({@code etw.launch=ifeo}) rather than suspended with
+   * a heap session for its process id ({@code suspended}, the default).
+   */
+  static boolean launchMode(SourceRequest request) throws LeakDetectorException {
+    String mode = request.option(LAUNCH, "suspended").trim();
+    return switch (mode) {
+      case "suspended" -> false;
+      case "ifeo" -> true;
+      default ->
+          throw new LeakDetectorException(
+              Kind.USAGE, LAUNCH + " must be 'suspended' or 'ifeo', not '" + mode + "'.");
+    };
   }
 
   private static TargetProcess findTarget(WindowsApi windows, long pid)

@@ -12,6 +12,7 @@ import com.sun.jna.platform.win32.WinDef.DWORD;
 import com.sun.jna.platform.win32.WinNT;
 import com.sun.jna.platform.win32.WinNT.HANDLE;
 import com.sun.jna.platform.win32.WinNT.HANDLEByReference;
+import com.sun.jna.platform.win32.WinReg;
 import com.sun.jna.ptr.IntByReference;
 import com.sun.jna.ptr.LongByReference;
 import io.leakdetector.etw.decode.EventRecords;
@@ -324,6 +325,106 @@ final class FakeWindows {
   public final class Security {
     volatile boolean debugPrivilegeHeld = true;
     volatile boolean debugPrivilegeEnabled;
+
+    /** HKLM: key path → its DWORD values. */
+    final Map<String, Map<String, Integer>> registry = Collections.synchronizedMap(new TreeMap<>());
+
+    volatile boolean registryDenied;
+    private final Map<Long, String> openKeys = Collections.synchronizedMap(new TreeMap<>());
+    private long nextKey = 0x4000;
+
+    private WinReg.HKEY open(String key) {
+      long value = nextKey++;
+      openKeys.put(value, key);
+      kernel32.openHandles.add(value);
+      return new WinReg.HKEY(new Pointer(value));
+    }
+
+    private String keyOf(WinReg.HKEY handle) {
+      String key = openKeys.get(Pointer.nativeValue(handle.getPointer()));
+      if (key == null) {
+        throw new AssertionError("not an open key");
+      }
+      return key;
+    }
+
+    public int RegCreateKeyEx(
+        WinReg.HKEY root,
+        String subKey,
+        int reserved,
+        String className,
+        int options,
+        int access,
+        WinBase.SECURITY_ATTRIBUTES security,
+        WinReg.HKEYByReference result,
+        IntByReference disposition) {
+      log.add("RegCreateKeyEx " + subKey + " " + Integer.toHexString(access));
+      if (!root.equals(WinReg.HKEY_LOCAL_MACHINE)) {
+        throw new AssertionError("not HKLM");
+      }
+      if (registryDenied) {
+        return WinError.ERROR_ACCESS_DENIED;
+      }
+      boolean created = !registry.containsKey(subKey);
+      registry.computeIfAbsent(subKey, k -> Collections.synchronizedMap(new TreeMap<>()));
+      disposition.setValue(created ? 1 : 2); // REG_CREATED_NEW_KEY, REG_OPENED_EXISTING_KEY
+      result.setValue(open(subKey));
+      return WinError.ERROR_SUCCESS;
+    }
+
+    public int RegOpenKeyEx(
+        WinReg.HKEY root, String subKey, int options, int access, WinReg.HKEYByReference result) {
+      log.add("RegOpenKeyEx " + subKey);
+      if (!registry.containsKey(subKey)) {
+        return 2; // ERROR_FILE_NOT_FOUND
+      }
+      result.setValue(open(subKey));
+      return WinError.ERROR_SUCCESS;
+    }
+
+    public int RegQueryValueEx(
+        WinReg.HKEY key,
+        String name,
+        int reserved,
+        IntByReference type,
+        IntByReference data,
+        IntByReference size) {
+      Integer value = registry.get(keyOf(key)).get(name);
+      if (value == null) {
+        return 2;
+      }
+      type.setValue(4); // REG_DWORD
+      data.setValue(value);
+      return WinError.ERROR_SUCCESS;
+    }
+
+    public int RegSetValueEx(
+        WinReg.HKEY key, String name, int reserved, int type, byte[] data, int size) {
+      int value = (data[0] & 0xFF) | (data[1] & 0xFF) << 8 | (data[2] & 0xFF) << 16 | data[3] << 24;
+      log.add("RegSetValueEx " + name + " " + value);
+      if (type != 4 || size != 4) {
+        throw new AssertionError("not a DWORD");
+      }
+      registry.get(keyOf(key)).put(name, value);
+      return WinError.ERROR_SUCCESS;
+    }
+
+    public int RegDeleteValue(WinReg.HKEY key, String name) {
+      log.add("RegDeleteValue " + name);
+      return registry.get(keyOf(key)).remove(name) != null ? WinError.ERROR_SUCCESS : 2;
+    }
+
+    public int RegDeleteKey(WinReg.HKEY root, String subKey) {
+      log.add("RegDeleteKey " + subKey);
+      return registry.remove(subKey) != null ? WinError.ERROR_SUCCESS : 2;
+    }
+
+    public int RegCloseKey(WinReg.HKEY key) {
+      long value = Pointer.nativeValue(key.getPointer());
+      openKeys.remove(value);
+      kernel32.openHandles.remove(value);
+      return WinError.ERROR_SUCCESS;
+    }
 
     public boolean OpenProcessToken(HANDLE process, int access, HANDLEByReference token) {
       log.add("OpenProcessToken " + Integer.toHexString(access));

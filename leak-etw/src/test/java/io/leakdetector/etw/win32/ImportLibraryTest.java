@@ -63,6 +63,18 @@ class ImportLibraryTest {
             "CreateProcessW",
             "GetCurrentProcess",
             "QueryDosDeviceW");
+    assertThat(Mingw.exports("libadvapi32.a"))
+        .contains(
+            "OpenProcessToken",
+            "LookupPrivilegeValueW",
+            "AdjustTokenPrivileges",
+            "RegCreateKeyExW",
+            "RegOpenKeyExW",
+            "RegQueryValueExW",
+            "RegSetValueExW",
+            "RegDeleteValueW",
+            "RegDeleteKeyW",
+            "RegCloseKey");
   }
 
   @Test
