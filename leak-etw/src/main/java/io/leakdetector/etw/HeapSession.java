@@ -9,10 +9,10 @@ import io.leakdetector.etw.win32.EventTracing;
 import io.leakdetector.etw.win32.WinError;
 
 /**
- * The controller side of the heap session (reference §0.1 steps 1–3 and 7): stops a stale session
- * of our name, starts ours with the heap GUID and the extension block, queries its loss counters
- * and stops it. Sessions are addressed by name, so a session left behind by a crashed run is found
- * again.
+ * The controller side of the heap session (FACTS.md, "Heap session", "Session conflicts"): stops a
+ * stale session of our name, starts ours with the heap GUID and the extension block, queries its
+ * loss counters and stops it. Sessions are addressed by name, so a session left behind by a crashed
+ * run is found again.
  */
 final class HeapSession {
   /** The fixed name of LeakDetector's heap session. */

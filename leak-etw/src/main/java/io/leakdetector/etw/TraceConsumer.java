@@ -15,8 +15,8 @@ import io.leakdetector.etw.win32.WindowsApi;
 import java.util.function.IntConsumer;
 
 /**
- * The consumer side (reference §0.1 steps 4–5, 7): opens the real-time session with raw timestamps
- * and event records, runs the blocking {@code ProcessTrace} on its own daemon thread and closes the
+ * The consumer side (FACTS.md, "Consumer"): opens the real-time session with raw timestamps and
+ * event records, runs the blocking {@code ProcessTrace} on its own daemon thread and closes the
  * handle. The logfile structure, its name and both callbacks are fields, so that they stay
  * reachable (a collected JNA callback would be freed under ETW's feet).
  */

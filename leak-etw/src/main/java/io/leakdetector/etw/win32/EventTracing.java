@@ -45,7 +45,7 @@ public interface EventTracing extends StdCallLibrary {
 
   /*
    * The callbacks are plain (C convention) callbacks: x64 Windows has one calling convention, so
-   * WINAPI and C agree there (reference §5.14), and unlike stdcall ones JNA can create them on
+   * WINAPI and C agree there (FACTS.md, "Consumer"), and unlike stdcall ones JNA can create them on
    * Linux, where the tests call them through real native function pointers.
    */
 

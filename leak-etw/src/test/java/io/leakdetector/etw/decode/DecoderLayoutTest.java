@@ -149,7 +149,7 @@ class DecoderLayoutTest {
 
   @Test
   void theReferencePayloadTableAgrees() {
-    // etw.md §0.2: totals 28/16 (alloc), 44/24 (realloc), 20/12 (free).
+    // FACTS.md "Heap events" (MOF classes): totals 28/16 (alloc), 44/24 (realloc), 20/12 (free).
     assertThat(new int[] {HeapPayload.allocLength(8), HeapPayload.allocLength(4)})
         .containsExactly(28, 16);
     assertThat(new int[] {HeapPayload.reallocLength(8), HeapPayload.reallocLength(4)})

@@ -7,8 +7,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Builds EVENT_RECORDs byte by byte in native memory, at the offsets of the reference (etw.md §3.8
- * EVENT_HEADER, §3.10 EVENT_RECORD, §3.11 extended item, §0.2 payloads, §2.1 GUID bytes), written
+ * Builds EVENT_RECORDs byte by byte in native memory at the documented offsets (FACTS.md: "Event
+ * records", "Heap events", "Stacks", "Module events"; GUID bytes as they lie in memory), written
  * out here independently of the decoder's constants. Keeps every buffer alive until {@link
  * #release()}.
  */

@@ -48,7 +48,7 @@ class ConstantsTest {
 
   @Test
   void referenceConstantsHaveTheReferenceValues() {
-    // etw.md §0.1 and §3.18 (phnt ntwmi.h), and the hook-id rule group | opcode.
+    // FACTS.md "Heap session" (phnt ntwmi.h), and the hook-id rule group | opcode.
     assertThat(NtWmi.EVENT_TRACE_FLAG_EXT_ITEMS).isEqualTo(0x80FF0000);
     assertThat(NtWmi.EVENT_TRACE_FLAG_EXT_ITEMS >>> 24)
         .isEqualTo(EventTracing.EVENT_TRACE_FLAG_EXTENSION >>> 24);

@@ -84,7 +84,7 @@ class StructureLayoutTest {
 
   @Test
   void theReferenceSizesAgree() {
-    // etw.md §3 (computed by its author the same way): a guard against a broken generator.
+    // sizes the MS docs and FACTS.md give: a guard against a broken generator.
     assertThat(new EventTraceProperties().size()).isEqualTo(120);
     assertThat(new EventTraceLogfileW().size()).isEqualTo(448);
     assertThat(new EventRecord().size()).isEqualTo(112);
