@@ -8,6 +8,7 @@
 module io.leakdetector.etw {
   requires io.leakdetector.api;
   requires com.sun.jna;
+  requires com.sun.jna.platform;
 
   opens io.leakdetector.etw.win32 to
       com.sun.jna;

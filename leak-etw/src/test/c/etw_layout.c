@@ -14,7 +14,6 @@
 #include <windows.h>
 #include <evntrace.h>
 #include <evntcons.h>
-#include <tlhelp32.h>
 #include <stddef.h>
 
 #define FACT(name, value) \
@@ -119,26 +118,6 @@ FIELD_AT(EVENT_HEADER_EXTENDED_DATA_ITEM, Linkage,
          offsetof(EVENT_HEADER_EXTENDED_DATA_ITEM, ExtType) + sizeof(USHORT), sizeof(USHORT))
 FIELD(EVENT_HEADER_EXTENDED_DATA_ITEM, DataSize) FIELD(EVENT_HEADER_EXTENDED_DATA_ITEM, DataPtr)
 
-SIZE(PROCESSENTRY32W)
-FIELD(PROCESSENTRY32W, dwSize) FIELD(PROCESSENTRY32W, cntUsage)
-FIELD(PROCESSENTRY32W, th32ProcessID) FIELD(PROCESSENTRY32W, th32DefaultHeapID)
-FIELD(PROCESSENTRY32W, th32ModuleID) FIELD(PROCESSENTRY32W, cntThreads)
-FIELD(PROCESSENTRY32W, th32ParentProcessID) FIELD(PROCESSENTRY32W, pcPriClassBase)
-FIELD(PROCESSENTRY32W, dwFlags) FIELD(PROCESSENTRY32W, szExeFile)
-
-SIZE(STARTUPINFOW)
-FIELD(STARTUPINFOW, cb) FIELD(STARTUPINFOW, lpReserved) FIELD(STARTUPINFOW, lpDesktop)
-FIELD(STARTUPINFOW, lpTitle) FIELD(STARTUPINFOW, dwX) FIELD(STARTUPINFOW, dwY)
-FIELD(STARTUPINFOW, dwXSize) FIELD(STARTUPINFOW, dwYSize) FIELD(STARTUPINFOW, dwXCountChars)
-FIELD(STARTUPINFOW, dwYCountChars) FIELD(STARTUPINFOW, dwFillAttribute)
-FIELD(STARTUPINFOW, dwFlags) FIELD(STARTUPINFOW, wShowWindow) FIELD(STARTUPINFOW, cbReserved2)
-FIELD(STARTUPINFOW, lpReserved2) FIELD(STARTUPINFOW, hStdInput)
-FIELD(STARTUPINFOW, hStdOutput) FIELD(STARTUPINFOW, hStdError)
-
-SIZE(PROCESS_INFORMATION)
-FIELD(PROCESS_INFORMATION, hProcess) FIELD(PROCESS_INFORMATION, hThread)
-FIELD(PROCESS_INFORMATION, dwProcessId) FIELD(PROCESS_INFORMATION, dwThreadId)
-
 /* The offsets the decoder reads an EVENT_RECORD by (io.leakdetector.etw.decode.EventRecordOffsets). */
 PATH(EVENT_RECORD, HEADER_FLAGS, EventHeader.Flags)
 PATH(EVENT_RECORD, THREAD_ID, EventHeader.ThreadId)
@@ -193,6 +172,17 @@ typedef struct { PVOID HeapHandle; } HEAP_DESTROY_PAYLOAD;
 typedef struct {
   ULONGLONG EventTimeStamp; ULONG StackProcess; ULONG StackThread; PVOID Stack[1];
 } STACK_WALK_PAYLOAD;
+/*
+ * The kernel's Image_Load (version 2+) and Process (version 2+) payloads, as the MOF classes
+ * Image_Load and Process_V2_TypeGroup1 describe them (microsoft/perfview
+ * kerneltraceeventparser.mof; the Windows docs' "Image_Load class"); only the fields we read.
+ */
+typedef struct {
+  PVOID ImageBase; SIZE_T ImageSize; ULONG ProcessId; ULONG ImageCheckSum; ULONG TimeDateStamp;
+  ULONG Reserved0; PVOID DefaultBase; ULONG Reserved1; ULONG Reserved2; ULONG Reserved3;
+  ULONG Reserved4; WCHAR FileName[1];
+} IMAGE_LOAD_PAYLOAD;
+typedef struct { PVOID UniqueProcessKey; ULONG ProcessId; ULONG ParentId; } PROCESS_PAYLOAD;
 #pragma pack(pop)
 
 #define PAYLOAD(T, F) FACT(off__##T##__##F, offsetof(T, F)) \
@@ -211,4 +201,10 @@ SIZE(HEAP_DESTROY_PAYLOAD)
 PAYLOAD(HEAP_DESTROY_PAYLOAD, HeapHandle)
 PAYLOAD(STACK_WALK_PAYLOAD, EventTimeStamp) PAYLOAD(STACK_WALK_PAYLOAD, StackProcess)
 PAYLOAD(STACK_WALK_PAYLOAD, StackThread) PAYLOAD(STACK_WALK_PAYLOAD, Stack)
+PAYLOAD(IMAGE_LOAD_PAYLOAD, ImageBase) PAYLOAD(IMAGE_LOAD_PAYLOAD, ImageSize)
+PAYLOAD(IMAGE_LOAD_PAYLOAD, ProcessId) PAYLOAD(IMAGE_LOAD_PAYLOAD, ImageCheckSum)
+PAYLOAD(IMAGE_LOAD_PAYLOAD, TimeDateStamp) PAYLOAD(IMAGE_LOAD_PAYLOAD, DefaultBase)
+PAYLOAD(IMAGE_LOAD_PAYLOAD, FileName)
+PAYLOAD(PROCESS_PAYLOAD, ProcessId) PAYLOAD(PROCESS_PAYLOAD, ParentId)
+SIZE(PROCESS_PAYLOAD)
 FACT(ptrsize__PVOID, sizeof(PVOID))

@@ -3,8 +3,8 @@ package io.leakdetector.etw;
 import io.leakdetector.etw.win32.NtWmi;
 
 /**
- * The enable-flags extension block of a heap session (reference §0.1): a header word (length in
- * words | item count << 16), an ETW_EXT_PIDS item with the traced process ids, and an
+ * The enable-flags extension block of a heap session (FACTS.md, "Heap session"): a header word
+ * (length in words | item count << 16), an ETW_EXT_PIDS item with the traced process ids, and an
  * ETW_EXT_STACKWALK_FILTER item with the hook ids whose events get a stack walk. {@code
  * EnableFlags} then holds {@code 0x80FF0000 | offset of the block}.
  */

@@ -1,11 +1,11 @@
 package io.leakdetector.etw;
 
 import com.sun.jna.Platform;
-import com.sun.jna.Pointer;
+import com.sun.jna.platform.win32.WinNT;
+import com.sun.jna.platform.win32.WinNT.HANDLE;
 import io.leakdetector.LeakDetectorException;
 import io.leakdetector.LeakDetectorException.Kind;
 import io.leakdetector.TargetProcess;
-import io.leakdetector.etw.win32.Kernel32;
 import io.leakdetector.etw.win32.WinError;
 import io.leakdetector.etw.win32.WindowsApi;
 import io.leakdetector.spi.Availability;
@@ -23,13 +23,16 @@ import java.util.function.Supplier;
  */
 public final class EtwHeapEventSourceProvider implements HeapEventSourceProvider {
   private static final int OPEN_ACCESS =
-      Kernel32.SYNCHRONIZE | Kernel32.PROCESS_QUERY_LIMITED_INFORMATION;
+      WinNT.SYNCHRONIZE | WinNT.PROCESS_QUERY_LIMITED_INFORMATION;
 
   private final Availability availability;
   private final Supplier<WindowsApi> loader;
   private final String sessionName;
   private final EtwHeapEventSource.Timing timing;
+  private static final System.Logger LOG = System.getLogger("io.leakdetector.etw");
+
   private WindowsApi api;
+  private volatile DebugPrivilege.State debugPrivilege;
 
   /** The provider ServiceLoader creates: the real DLLs, on Windows only. */
   public EtwHeapEventSourceProvider() {
@@ -81,9 +84,10 @@ public final class EtwHeapEventSourceProvider implements HeapEventSourceProvider
   public HeapEventSource open(SourceRequest request) throws LeakDetectorException {
     WindowsApi windows = api();
     BufferSettings buffers = BufferSettings.from(request);
+    launchMode(request); // a bad option is a usage error before anything is opened
     if (request.target() instanceof TargetSpec.Pid pid) {
       TargetProcess target = findTarget(windows, pid.pid());
-      Pointer process = openProcess(windows, target.pid());
+      HANDLE process = openProcess(windows, target.pid());
       return new EtwHeapEventSource(
           windows,
           target,
@@ -92,11 +96,22 @@ public final class EtwHeapEventSourceProvider implements HeapEventSourceProvider
           request.includeKernelFrames(),
           buffers,
           sessionName,
-          timing);
+          timing,
+          null);
     }
     TargetSpec.Launch launch = (TargetSpec.Launch) request.target();
-    LaunchedProcess launched =
-        LaunchedProcess.start(windows.kernel32(), windows.lastError(), launch.command());
+    boolean ifeo = launchMode(request);
+    IfeoTracingFlags flags =
+        ifeo ? IfeoTracingFlags.set(windows.advapi32(), launch.command().get(0)) : null;
+    LaunchedProcess launched;
+    try {
+      launched = LaunchedProcess.start(windows.kernel32(), windows.lastError(), launch.command());
+    } catch (LeakDetectorException | RuntimeException e) {
+      if (flags != null) {
+        flags.restore();
+      }
+      throw e;
+    }
     return new EtwHeapEventSource(
         windows,
         new TargetProcess(launched.pid(), launched.name()),
@@ -105,7 +120,25 @@ public final class EtwHeapEventSourceProvider implements HeapEventSourceProvider
         request.includeKernelFrames(),
         buffers,
         sessionName,
-        timing);
+        timing,
+        flags);
+  }
+
+  static final String LAUNCH = "etw.launch";
+
+  /**
+   * Whether a command is launched through IFEO ({@code etw.launch=ifeo}) rather than suspended with
+   * a heap session for its process id ({@code suspended}, the default).
+   */
+  static boolean launchMode(SourceRequest request) throws LeakDetectorException {
+    String mode = request.option(LAUNCH, "suspended").trim();
+    return switch (mode) {
+      case "suspended" -> false;
+      case "ifeo" -> true;
+      default ->
+          throw new LeakDetectorException(
+              Kind.USAGE, LAUNCH + " must be 'suspended' or 'ifeo', not '" + mode + "'.");
+    };
   }
 
   private static TargetProcess findTarget(WindowsApi windows, long pid)
@@ -119,17 +152,21 @@ public final class EtwHeapEventSourceProvider implements HeapEventSourceProvider
     return new TargetProcess(pid, name);
   }
 
-  private static Pointer openProcess(WindowsApi windows, long pid) throws LeakDetectorException {
-    Pointer process = windows.kernel32().OpenProcess(OPEN_ACCESS, false, (int) pid);
+  private HANDLE openProcess(WindowsApi windows, long pid) throws LeakDetectorException {
+    debugPrivilege = DebugPrivilege.enable(windows);
+    if (debugPrivilege != DebugPrivilege.State.ENABLED) {
+      LOG.log(
+          System.Logger.Level.INFO,
+          "SeDebugPrivilege is not held: services and other users' processes cannot be opened");
+    }
+    HANDLE process = windows.kernel32().OpenProcess(OPEN_ACCESS, false, (int) pid);
     if (process != null) {
       return process;
     }
     int error = windows.lastError().getAsInt();
     switch (error) {
       case WinError.ERROR_ACCESS_DENIED ->
-          throw new LeakDetectorException(
-              Kind.NOT_PERMITTED,
-              "Windows denied access to process " + pid + ": run from an administrator console.");
+          throw new LeakDetectorException(Kind.NOT_PERMITTED, accessDenied(pid, debugPrivilege));
       case WinError.ERROR_INVALID_PARAMETER ->
           throw new LeakDetectorException(
               Kind.NO_SUCH_PROCESS, "No process with id " + pid + " is running.");
@@ -138,6 +175,22 @@ public final class EtwHeapEventSourceProvider implements HeapEventSourceProvider
               Kind.SOURCE_FAILED,
               "Could not open process " + pid + " (OpenProcess error " + error + ").");
     }
+  }
+
+  static String accessDenied(long pid, DebugPrivilege.State privilege) {
+    return privilege == DebugPrivilege.State.ENABLED
+        ? "Windows denied access to process "
+            + pid
+            + " even with SeDebugPrivilege enabled (a protected process cannot be traced)."
+        : "Windows denied access to process "
+            + pid
+            + ": run from an administrator console (SeDebugPrivilege, needed for services and"
+            + " other users' processes, is not held).";
+  }
+
+  /** Whether SeDebugPrivilege was enabled at the last open (null before one). */
+  DebugPrivilege.State debugPrivilege() {
+    return debugPrivilege;
   }
 
   private synchronized WindowsApi api() throws LeakDetectorException {
@@ -150,7 +203,8 @@ public final class EtwHeapEventSourceProvider implements HeapEventSourceProvider
       } catch (LinkageError | RuntimeException e) {
         throw new LeakDetectorException(
             Kind.UNAVAILABLE,
-            "Could not load advapi32.dll and kernel32.dll through JNA: " + e.getMessage());
+            "Could not load advapi32.dll and kernel32.dll through JNA: " + e.getMessage(),
+            e);
       }
     }
     return api;

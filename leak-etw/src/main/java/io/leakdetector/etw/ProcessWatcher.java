@@ -1,24 +1,26 @@
 package io.leakdetector.etw;
 
-import com.sun.jna.Pointer;
+import com.sun.jna.platform.win32.WinBase;
+import com.sun.jna.platform.win32.WinError;
+import com.sun.jna.platform.win32.WinNT.HANDLE;
 import com.sun.jna.ptr.IntByReference;
-import io.leakdetector.etw.win32.Kernel32;
+import io.leakdetector.etw.win32.Kernel32Ex;
 import java.util.function.IntConsumer;
 
 /**
  * Waits on the target's process handle (opened with SYNCHRONIZE) and reports its exit code. The
- * heap session itself never ends when the target exits (reference §5.12), so this is what stops it.
- * Waits in short slices so that {@link #stop()} takes effect promptly.
+ * heap session itself never ends when the target exits, so this is what stops it. Waits in short
+ * slices so that {@link #stop()} takes effect promptly.
  */
 final class ProcessWatcher {
-  private final Kernel32 kernel32;
-  private final Pointer process;
+  private final Kernel32Ex kernel32;
+  private final HANDLE process;
   private final IntConsumer onExit;
   private final int sliceMillis;
   private volatile boolean stopped;
   private Thread thread;
 
-  ProcessWatcher(Kernel32 kernel32, Pointer process, IntConsumer onExit, int sliceMillis) {
+  ProcessWatcher(Kernel32Ex kernel32, HANDLE process, IntConsumer onExit, int sliceMillis) {
     this.kernel32 = kernel32;
     this.process = process;
     this.onExit = onExit;
@@ -34,7 +36,7 @@ final class ProcessWatcher {
   private void run() {
     while (!stopped) {
       int result = kernel32.WaitForSingleObject(process, sliceMillis);
-      if (result == Kernel32.WAIT_OBJECT_0) {
+      if (result == WinBase.WAIT_OBJECT_0) {
         IntByReference code = new IntByReference(-1);
         int exitCode = kernel32.GetExitCodeProcess(process, code) ? code.getValue() : -1;
         if (!stopped) {
@@ -42,7 +44,7 @@ final class ProcessWatcher {
         }
         return;
       }
-      if (result != Kernel32.WAIT_TIMEOUT) {
+      if (result != WinError.WAIT_TIMEOUT) {
         return;
       }
     }

@@ -2,8 +2,8 @@ package io.leakdetector.etw;
 
 import com.sun.jna.Memory;
 import io.leakdetector.etw.decode.EtwGuids;
-import io.leakdetector.etw.win32.Advapi32;
 import io.leakdetector.etw.win32.EventTraceProperties;
+import io.leakdetector.etw.win32.EventTracing;
 import io.leakdetector.etw.win32.Guid;
 import io.leakdetector.etw.win32.Utf16;
 
@@ -57,12 +57,35 @@ final class SessionProperties {
     properties.MinimumBuffers = buffers.minimumBuffers();
     properties.MaximumBuffers = buffers.maximumBuffers();
     properties.LogFileMode =
-        Advapi32.EVENT_TRACE_REAL_TIME_MODE | Advapi32.EVENT_TRACE_INDEPENDENT_SESSION_MODE;
+        EventTracing.EVENT_TRACE_REAL_TIME_MODE | EventTracing.EVENT_TRACE_INDEPENDENT_SESSION_MODE;
     properties.FlushTimer = FLUSH_SECONDS;
     properties.EnableFlags = EnableFlagsExtension.enableFlags(extensionOffset);
     properties.write();
     Utf16.write(memory, STRUCT_SIZE, sessionName);
     memory.write(extensionOffset, block, 0, block.length);
+    return memory;
+  }
+
+  /**
+   * The StartTrace buffer of a private system-logger session (Windows 8+): kernel events by {@code
+   * enableFlags} in a session of our own instead of the single NT Kernel Logger; its GUID is ours,
+   * as it must not be SystemTraceControlGuid.
+   */
+  static Memory forSystemLogger(
+      String sessionName, java.util.UUID guid, int enableFlags, int bufferKib, int buffers) {
+    int size = STRUCT_SIZE + Utf16.bytes(sessionName).length;
+    Memory memory = zeroed(size);
+    EventTraceProperties properties = header(memory, size, 0);
+    properties.Wnode.Guid = Guid.of(guid);
+    properties.BufferSize = bufferKib;
+    properties.MinimumBuffers = buffers;
+    properties.MaximumBuffers = buffers;
+    properties.LogFileMode =
+        EventTracing.EVENT_TRACE_REAL_TIME_MODE | EventTracing.EVENT_TRACE_SYSTEM_LOGGER_MODE;
+    properties.FlushTimer = FLUSH_SECONDS;
+    properties.EnableFlags = enableFlags;
+    properties.write();
+    Utf16.write(memory, STRUCT_SIZE, sessionName);
     return memory;
   }
 
@@ -84,7 +107,7 @@ final class SessionProperties {
     properties.Wnode.BufferSize = size;
     properties.Wnode.Guid = Guid.of(EtwGuids.HEAP_PROVIDER);
     properties.Wnode.ClientContext = CLOCK_QPC;
-    properties.Wnode.Flags = Advapi32.WNODE_FLAG_TRACED_GUID;
+    properties.Wnode.Flags = EventTracing.WNODE_FLAG_TRACED_GUID;
     properties.LogFileNameOffset = logFileNameOffset;
     properties.LoggerNameOffset = STRUCT_SIZE;
     return properties;

@@ -5,43 +5,50 @@ import com.sun.jna.Pointer;
 import com.sun.jna.ptr.LongByReference;
 import io.leakdetector.LeakDetectorException;
 import io.leakdetector.LeakDetectorException.Kind;
-import io.leakdetector.etw.decode.HeapEventDecoder;
 import io.leakdetector.etw.decode.QpcClock;
-import io.leakdetector.etw.win32.Advapi32;
+import io.leakdetector.etw.decode.RecordConsumer;
 import io.leakdetector.etw.win32.EventTraceLogfileW;
+import io.leakdetector.etw.win32.EventTracing;
 import io.leakdetector.etw.win32.Utf16;
 import io.leakdetector.etw.win32.WinError;
 import io.leakdetector.etw.win32.WindowsApi;
 import java.util.function.IntConsumer;
 
 /**
- * The consumer side (reference §0.1 steps 4–5, 7): opens the real-time session with raw timestamps
- * and event records, runs the blocking {@code ProcessTrace} on its own daemon thread and closes the
+ * The consumer side (FACTS.md, "Consumer"): opens the real-time session with raw timestamps and
+ * event records, runs the blocking {@code ProcessTrace} on its own daemon thread and closes the
  * handle. The logfile structure, its name and both callbacks are fields, so that they stay
  * reachable (a collected JNA callback would be freed under ETW's feet).
  */
 final class TraceConsumer {
   static final int PROCESS_TRACE_MODE =
-      Advapi32.PROCESS_TRACE_MODE_REAL_TIME
-          | Advapi32.PROCESS_TRACE_MODE_EVENT_RECORD
-          | Advapi32.PROCESS_TRACE_MODE_RAW_TIMESTAMP;
+      EventTracing.PROCESS_TRACE_MODE_REAL_TIME
+          | EventTracing.PROCESS_TRACE_MODE_EVENT_RECORD
+          | EventTracing.PROCESS_TRACE_MODE_RAW_TIMESTAMP;
 
   private final WindowsApi api;
-  private final HeapEventDecoder decoder;
+  private final RecordConsumer decoder;
+  private final String threadName;
   private final IntConsumer onEnd;
   private final Memory loggerName;
   private final EventTraceLogfileW logfile = new EventTraceLogfileW();
-  private final Advapi32.EventRecordCallback eventCallback;
-  private final Advapi32.BufferCallback bufferCallback;
-  private long handle = Advapi32.INVALID_PROCESSTRACE_HANDLE;
+  private final EventTracing.EventRecordCallback eventCallback;
+  private final EventTracing.BufferCallback bufferCallback;
+  private long handle = EventTracing.INVALID_PROCESSTRACE_HANDLE;
   private Thread thread;
 
   /**
    * @param onEnd called on the consumer thread once ProcessTrace has returned (with its result) and
    *     the decoder has delivered what it held
    */
-  TraceConsumer(WindowsApi api, String sessionName, HeapEventDecoder decoder, IntConsumer onEnd) {
+  TraceConsumer(
+      WindowsApi api,
+      String sessionName,
+      RecordConsumer decoder,
+      String threadName,
+      IntConsumer onEnd) {
     this.api = api;
+    this.threadName = threadName;
     this.decoder = decoder;
     this.onEnd = onEnd;
     this.loggerName = Utf16.allocate(sessionName);
@@ -55,8 +62,8 @@ final class TraceConsumer {
     logfile.ProcessTraceMode = PROCESS_TRACE_MODE;
     logfile.EventRecordCallback = eventCallback;
     logfile.BufferCallback = bufferCallback;
-    long opened = api.advapi32().OpenTraceW(logfile);
-    if (opened == Advapi32.INVALID_PROCESSTRACE_HANDLE) {
+    long opened = api.etw().OpenTraceW(logfile);
+    if (opened == EventTracing.INVALID_PROCESSTRACE_HANDLE) {
       int error = api.lastError().getAsInt();
       if (error == WinError.ERROR_ACCESS_DENIED) {
         throw new LeakDetectorException(Kind.NOT_PERMITTED, HeapSession.ADMIN);
@@ -85,7 +92,7 @@ final class TraceConsumer {
   /** Starts ProcessTrace on a daemon thread. */
   synchronized void start() {
     long processing = handle;
-    thread = new Thread(() -> run(processing), "leakdetector-etw-consumer");
+    thread = new Thread(() -> run(processing), threadName);
     thread.setDaemon(true);
     thread.start();
   }
@@ -93,7 +100,7 @@ final class TraceConsumer {
   private void run(long processing) {
     int result = WinError.ERROR_SUCCESS;
     try {
-      result = api.advapi32().ProcessTrace(new long[] {processing}, 1, null, null);
+      result = api.etw().ProcessTrace(new long[] {processing}, 1, null, null);
     } finally {
       decoder.flush();
       onEnd.accept(result);
@@ -107,11 +114,11 @@ final class TraceConsumer {
 
   /** Closes the processing handle (ProcessTrace then returns); the result, 7007 counting as 0. */
   synchronized int close() {
-    if (handle == Advapi32.INVALID_PROCESSTRACE_HANDLE) {
+    if (handle == EventTracing.INVALID_PROCESSTRACE_HANDLE) {
       return WinError.ERROR_SUCCESS;
     }
-    int result = api.advapi32().CloseTrace(handle);
-    handle = Advapi32.INVALID_PROCESSTRACE_HANDLE;
+    int result = api.etw().CloseTrace(handle);
+    handle = EventTracing.INVALID_PROCESSTRACE_HANDLE;
     return result == WinError.ERROR_CTX_CLOSE_PENDING ? WinError.ERROR_SUCCESS : result;
   }
 

@@ -6,12 +6,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.sun.jna.Library;
 import com.sun.jna.Native;
 import com.sun.jna.Platform;
+import com.sun.jna.win32.W32APIOptions;
 import com.sun.jna.win32.W32APITypeMapper;
 import io.leakdetector.LeakDetectorException;
 import io.leakdetector.LeakDetectorException.Kind;
 import io.leakdetector.TargetProcess;
-import io.leakdetector.etw.win32.Advapi32;
-import io.leakdetector.etw.win32.Kernel32;
+import io.leakdetector.etw.win32.EventTracing;
+import io.leakdetector.etw.win32.Kernel32Ex;
 import io.leakdetector.spi.Availability;
 import io.leakdetector.spi.HeapEventSourceProvider;
 import io.leakdetector.spi.SourceRequest;
@@ -28,7 +29,7 @@ class EtwHeapEventSourceProviderTest {
           Availability.AVAILABLE,
           windows::api,
           HeapSession.NAME,
-          new EtwHeapEventSource.Timing(20, 5_000));
+          new EtwHeapEventSource.Timing(20, 5_000, new HeapSession.Retry(5, 200)));
 
   @Test
   void isFoundByServiceLoaderAndUnavailableOffWindows() {
@@ -86,7 +87,42 @@ class EtwHeapEventSourceProviderTest {
             () -> onWindows.open(new SourceRequest(new TargetSpec.Pid(7408), false, Map.of())))
         .isInstanceOfSatisfying(
             LeakDetectorException.class, e -> assertThat(e.kind()).isEqualTo(Kind.NOT_PERMITTED))
-        .hasMessage("Windows denied access to process 7408: run from an administrator console.");
+        .hasMessage(
+            "Windows denied access to process 7408 even with SeDebugPrivilege enabled (a"
+                + " protected process cannot be traced).");
+  }
+
+  @Test
+  void seDebugPrivilegeIsEnabledBeforeTheTargetIsOpened() throws Exception {
+    windows.kernel32.run(7408, "service.exe");
+    windows.kernel32.needDebugPrivilege.add(7408); // a service: only SeDebugPrivilege opens it
+    onWindows.open(new SourceRequest(new TargetSpec.Pid(7408), false, Map.of())).close();
+    assertThat(windows.log)
+        .containsSubsequence(
+            "OpenProcessToken 28", // TOKEN_ADJUST_PRIVILEGES | TOKEN_QUERY
+            "LookupPrivilegeValue SeDebugPrivilege",
+            "AdjustTokenPrivileges 1 20 2", // one privilege, SE_PRIVILEGE_ENABLED
+            "CloseHandle 7000",
+            "OpenProcess 101000 7408");
+    assertThat(onWindows.debugPrivilege()).isEqualTo(DebugPrivilege.State.ENABLED);
+    assertThat(windows.kernel32.openHandles).isEmpty();
+  }
+
+  @Test
+  void withoutSeDebugPrivilegeTheErrorSaysSo() {
+    windows.kernel32.run(7408, "service.exe");
+    windows.kernel32.needDebugPrivilege.add(7408);
+    windows.security.debugPrivilegeHeld = false; // not an administrator
+    assertThatThrownBy(
+            () -> onWindows.open(new SourceRequest(new TargetSpec.Pid(7408), false, Map.of())))
+        .isInstanceOfSatisfying(
+            LeakDetectorException.class, e -> assertThat(e.kind()).isEqualTo(Kind.NOT_PERMITTED))
+        .hasMessage(
+            "Windows denied access to process 7408: run from an administrator console"
+                + " (SeDebugPrivilege, needed for services and other users' processes, is not"
+                + " held).");
+    assertThat(onWindows.debugPrivilege()).isEqualTo(DebugPrivilege.State.NOT_HELD);
+    assertThat(windows.kernel32.openHandles).isEmpty();
   }
 
   @Test
@@ -120,12 +156,16 @@ class EtwHeapEventSourceProviderTest {
     // The proxy is created against libc (no symbol is looked up until a call); this checks that
     // the interfaces, their package's opens to JNA and the type mapper are usable under JPMS.
     Map<String, Object> options = Map.of(Library.OPTION_TYPE_MAPPER, W32APITypeMapper.UNICODE);
-    Advapi32 advapi32 = Native.load("c", Advapi32.class, options);
-    Kernel32 kernel32 = Native.load("c", Kernel32.class, options);
+    EventTracing advapi32 = Native.load("c", EventTracing.class, options);
+    Kernel32Ex kernel32 = Native.load("c", Kernel32Ex.class, W32APIOptions.DEFAULT_OPTIONS);
     assertThat(advapi32).isNotNull();
     assertThat(kernel32).isNotNull();
     assertThatThrownBy(() -> advapi32.CloseTrace(1))
         .isInstanceOf(UnsatisfiedLinkError.class)
         .hasMessageContaining("CloseTrace");
+    // jna-platform's part of the interface: the W32 function mapper asks for the wide name.
+    assertThatThrownBy(() -> kernel32.QueryDosDevice("C:", new char[8], 8))
+        .isInstanceOf(UnsatisfiedLinkError.class)
+        .hasMessageContaining("QueryDosDevice");
   }
 }

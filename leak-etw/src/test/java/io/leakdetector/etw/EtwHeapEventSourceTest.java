@@ -7,14 +7,19 @@ import io.leakdetector.LeakDetectorException;
 import io.leakdetector.LeakDetectorException.Kind;
 import io.leakdetector.etw.decode.EventRecords;
 import io.leakdetector.etw.decode.RecordingSink;
+import io.leakdetector.etw.win32.Guid;
 import io.leakdetector.spi.HeapEventSource;
 import io.leakdetector.spi.ModuleListener;
+import io.leakdetector.spi.ModuleMapping;
 import io.leakdetector.spi.SourceRequest;
 import io.leakdetector.spi.TargetSpec;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -33,7 +38,7 @@ class EtwHeapEventSourceTest {
           io.leakdetector.spi.Availability.AVAILABLE,
           windows::api,
           NAME,
-          new EtwHeapEventSource.Timing(20, 5_000));
+          new EtwHeapEventSource.Timing(20, 5_000, new HeapSession.Retry(5, 200)));
   HeapEventSource source;
 
   @AfterEach
@@ -58,7 +63,7 @@ class EtwHeapEventSourceTest {
             "OpenProcess 101000 " + PID,
             "ControlTraceW STOP " + NAME,
             "StartTraceW " + NAME,
-            "OpenTraceW");
+            "OpenTraceW " + NAME);
     assertThat(windows.advapi32.processTraceStarted.await(5, TimeUnit.SECONDS)).isTrue();
     assertThat(windows.advapi32.openedMode).isEqualTo(0x10001100);
     Thread consumer = windows.advapi32.processTraceThread;
@@ -114,7 +119,7 @@ class EtwHeapEventSourceTest {
     open(PID).start(sink, ModuleListener.NONE);
     assertThat(windows.log)
         .containsSubsequence("ControlTraceW STOP " + NAME, "StartTraceW " + NAME);
-    assertThat(windows.calls("StartTraceW")).hasSize(1);
+    assertThat(windows.calls("StartTraceW " + NAME)).hasSize(1);
     assertThat(source.counters()).containsEntry("staleSessionsStopped", 1L);
     source.close();
     assertStoppedAndJoined();
@@ -122,15 +127,68 @@ class EtwHeapEventSourceTest {
 
   @Test
   void anotherHeapSessionIsNamedAsTheCause() throws Exception {
-    windows.advapi32.otherHeapSession = true;
+    windows.advapi32.otherHeapSession = "WPR_initiated_WprApp_WPR Heap Session";
     open(PID);
     assertThatThrownBy(() -> source.start(sink, ModuleListener.NONE))
         .isInstanceOfSatisfying(
             LeakDetectorException.class, e -> assertThat(e.kind()).isEqualTo(Kind.UNAVAILABLE))
-        .hasMessage(HeapSession.OTHER_HEAP_SESSION)
-        .hasMessageContaining("xperf");
-    assertThat(windows.calls("OpenTraceW")).isEmpty();
-    assertThat(windows.calls("ControlTraceW STOP")).hasSize(1); // only the stale check
+        .hasMessage(
+            "The ETW session 'WPR_initiated_WprApp_WPR Heap Session' holds the heap provider GUID"
+                + " (Windows allows one heap tracing session at a time; xperf, WPR and PerfView"
+                + " heap traces use it): stop it (logman stop \"WPR_initiated_WprApp_WPR Heap"
+                + " Session\" -ets) and try again.");
+    assertThat(windows.calls("StartTraceW " + NAME)).hasSize(1); // not retried: not ours
+    assertThat(windows.calls("OpenTraceW " + NAME)).isEmpty();
+    assertThat(windows.advapi32.sessions).isEmpty(); // the image session was stopped too
+    assertThat(windows.calls("CloseTrace")).containsExactly("CloseTrace 7200");
+    assertThat(windows.calls("ControlTraceW STOP " + NAME)).hasSize(1); // only the stale check
+    assertThat(windows.kernel32.openHandles).isEmpty();
+  }
+
+  @Test
+  void ourStaleSessionStillStoppingIsWaitedFor() throws Exception {
+    windows.advapi32.sessions.add(NAME); // left behind by a crashed run
+    windows.advapi32.guids.put(NAME, EventRecords.HEAP_GUID);
+    windows.advapi32.slowStops = 3; // it takes three more start attempts to go away
+    open(PID).start(sink, ModuleListener.NONE);
+    assertThat(windows.calls("StartTraceW " + NAME)).hasSize(4);
+    assertThat(windows.log)
+        .containsSubsequence(
+            "ControlTraceW STOP " + NAME,
+            "StartTraceW " + NAME,
+            "QueryAllTracesW 256",
+            "StartTraceW " + NAME,
+            "QueryAllTracesW 256",
+            "StartTraceW " + NAME,
+            "QueryAllTracesW 256",
+            "StartTraceW " + NAME,
+            "OpenTraceW " + NAME);
+    assertThat(source.counters())
+        .containsEntry("staleSessionsStopped", 1L)
+        .containsEntry("startRetries", 3L);
+    windows.advapi32.slowStops = 0;
+    source.close();
+    assertStoppedAndJoined();
+  }
+
+  @Test
+  void ourStaleSessionThatNeverGoesAwayEndsTheWaitWithASentence() throws Exception {
+    windows.advapi32.sessions.add(NAME);
+    windows.advapi32.guids.put(NAME, EventRecords.HEAP_GUID);
+    windows.advapi32.slowStops = 1_000;
+    open(PID);
+    long started = System.nanoTime();
+    assertThatThrownBy(() -> source.start(sink, ModuleListener.NONE))
+        .isInstanceOfSatisfying(
+            LeakDetectorException.class, e -> assertThat(e.kind()).isEqualTo(Kind.UNAVAILABLE))
+        .hasMessage(
+            "LeakDetector's previous heap session '"
+                + NAME
+                + "' was still stopping after 200 ms: try again in a moment.");
+    // 200 ms in 5 ms steps: bounded, neither at once nor forever
+    assertThat(windows.calls("StartTraceW " + NAME)).hasSize(41);
+    assertThat(System.nanoTime() - started).isLessThan(TimeUnit.SECONDS.toNanos(5));
+    assertThat(windows.calls("OpenTraceW " + NAME)).isEmpty();
     assertThat(windows.kernel32.openHandles).isEmpty();
   }
 
@@ -142,7 +200,7 @@ class EtwHeapEventSourceTest {
         .isInstanceOfSatisfying(
             LeakDetectorException.class, e -> assertThat(e.kind()).isEqualTo(Kind.NOT_PERMITTED))
         .hasMessageContaining("run from an administrator console");
-    assertThat(windows.calls("OpenTraceW")).isEmpty();
+    assertThat(windows.calls("OpenTraceW " + NAME)).isEmpty();
     assertThat(windows.kernel32.openHandles).isEmpty();
   }
 
@@ -158,7 +216,7 @@ class EtwHeapEventSourceTest {
     assertThat(sink.calls).containsExactly("free 0x2a00000 0x1000"); // drained before the stop
     assertThat(Runtime.getRuntime().removeShutdownHook(hook)).isTrue(); // registered until now
     source.close(); // idempotent
-    assertThat(windows.calls("ControlTraceW STOP")).hasSize(2); // stale check + one stop
+    assertThat(windows.calls("ControlTraceW STOP " + NAME)).hasSize(2); // stale check + one stop
   }
 
   @Test
@@ -204,9 +262,49 @@ class EtwHeapEventSourceTest {
         .containsEntry("logBuffersLost", 2L)
         .containsEntry("realTimeBuffersLost", 1L)
         .containsEntry("queryFailures", 0L);
+    windows.advapi32.queryEventsLost = 15; // lost after the last interval
+    windows.advapi32.queryRealTimeBuffersLost = 2;
     source.close();
+    // One more query before the stop, so the final report has the last losses.
+    assertThat(windows.calls("ControlTraceW"))
+        .filteredOn(call -> call.endsWith(" " + NAME))
+        .endsWith("ControlTraceW QUERY " + NAME, "ControlTraceW STOP " + NAME);
+    assertThat(sink.lost).isEqualTo(15);
+    assertThat(source.counters()).containsEntry("realTimeBuffersLost", 2L);
     source.catchUp(); // after close: no query
-    assertThat(windows.calls("ControlTraceW QUERY")).hasSize(3);
+    assertThat(windows.calls("ControlTraceW QUERY")).hasSize(4);
+  }
+
+  @Test
+  void lostBuffersAndUnclaimedStacksMakeTheReportInexactByName() throws Exception {
+    open(PID).start(sink, ModuleListener.NONE);
+    java.util.List<String> causes = source.inexactWhenNonZero();
+    assertThat(source.counters().keySet()).containsAll(causes); // each names a real counter
+    assertThat(causes)
+        .containsExactlyInAnyOrder(
+            "logBuffersLost",
+            "realTimeBuffersLost",
+            "rtLostEvents",
+            "rtLostBuffers",
+            "callbackFailures",
+            "malformedEvents",
+            "stacksUnmatched")
+        .doesNotContain("eventsLost", "stacksMissing", "stacksKernelOnly", "queryFailures");
+    io.leakdetector.EventCounts exact =
+        io.leakdetector.EventCounts.NONE.withSourceCauses(causes, source.counters());
+    assertThat(exact.exact()).isTrue();
+
+    windows.advapi32.queryRealTimeBuffersLost = 3;
+    source.catchUp();
+    windows.advapi32.deliver(records.stack(8, PID, 0x10, 77, 0x7ff6_0000_0001L)); // no event
+    windows.advapi32.deliver(records.free(8, PID, 0x10, 78, HEAP, 0x1000)); // thread moved on
+    waitUntil(() -> sink.calls.size() == 1);
+    io.leakdetector.EventCounts counts =
+        io.leakdetector.EventCounts.NONE.withSourceCauses(causes, source.counters());
+    assertThat(counts.exact()).isFalse();
+    assertThat(counts.sourceCauses())
+        .containsExactly(Map.entry("realTimeBuffersLost", 3L), Map.entry("stacksUnmatched", 1L));
+    source.close();
   }
 
   @Test
@@ -214,7 +312,7 @@ class EtwHeapEventSourceTest {
     open(PID).start(sink, ModuleListener.NONE);
     assertThat(windows.advapi32.processTraceStarted.await(5, TimeUnit.SECONDS)).isTrue();
     windows.advapi32.stopFromOutside();
-    waitUntil(() -> windows.calls("CloseTrace").size() == 1);
+    waitUntil(() -> windows.calls("CloseTrace 7100").size() == 1);
     assertThat(sink.calls)
         .singleElement()
         .asString()
@@ -241,7 +339,7 @@ class EtwHeapEventSourceTest {
         .containsSubsequence(
             "CreateProcessW C:\\demo\\demo.exe \"two words\" x",
             "StartTraceW " + NAME,
-            "OpenTraceW",
+            "OpenTraceW " + NAME,
             "ResumeThread 9000");
     ByteBuffer properties =
         ByteBuffer.wrap(windows.advapi32.startProperties).order(ByteOrder.LITTLE_ENDIAN);
@@ -253,7 +351,7 @@ class EtwHeapEventSourceTest {
 
   @Test
   void aLaunchThatCannotBeTracedIsTerminated() throws Exception {
-    windows.advapi32.otherHeapSession = true;
+    windows.advapi32.otherHeapSession = "WPR_initiated_WprApp_WPR Heap Session";
     source =
         provider.open(
             new SourceRequest(new TargetSpec.Launch(List.of("demo.exe")), false, Map.of()));
@@ -261,6 +359,64 @@ class EtwHeapEventSourceTest {
         .isInstanceOf(LeakDetectorException.class);
     assertThat(windows.calls("TerminateProcess")).containsExactly("TerminateProcess 4242");
     assertThat(windows.calls("ResumeThread")).isEmpty();
+    assertThat(windows.kernel32.openHandles).isEmpty();
+  }
+
+  @Test
+  void theTargetsModuleLoadsReachTheModuleListenerThroughTheImageSession() throws Exception {
+    List<ModuleMapping> modules = Collections.synchronizedList(new ArrayList<>());
+    open(PID).start(sink, modules::add);
+    assertThat(windows.log)
+        .containsSubsequence(
+            "ControlTraceW STOP " + ImageSession.NAME, // a stale one of ours
+            "StartTraceW " + ImageSession.NAME,
+            "OpenTraceW " + ImageSession.NAME,
+            "StartTraceW " + NAME, // before the heap session: no load is missed
+            "OpenTraceW " + NAME);
+    // Real time | system logger (not the NT Kernel Logger); image-load and process events.
+    assertThat(windows.advapi32.systemLoggerMode).isEqualTo(0x0200_0100);
+    assertThat(windows.advapi32.systemLoggerFlags).isEqualTo(0x4 | 0x1);
+    assertThat(Guid.bytes(UUID.fromString("9e814aad-3204-11d2-9a82-006008a86939")))
+        .isNotEqualTo(windows.advapi32.systemLoggerGuid); // SystemTraceControlGuid is refused
+    assertThat(windows.advapi32.systemLoggerGuid).containsExactly(Guid.bytes(ImageSession.GUID));
+    windows.advapi32.deliverImage(
+        records.image(
+            10,
+            8,
+            PID,
+            0x7ff8_0000_0000L,
+            0x2_0000,
+            "\\Device\\HarddiskVolume3\\work\\plugin.dll"));
+    windows.advapi32.deliverImage(
+        records.image(10, 8, 999, 0x7ff8_0000_0000L, 0x2_0000, "\\Device\\HarddiskVolume3\\x.dll"));
+    windows.advapi32.deliverImage(
+        records.image(
+            2, 8, PID, 0x7ff8_0000_0000L, 0x2_0000, "\\Device\\HarddiskVolume3\\work\\plugin.dll"));
+    waitUntil(() -> source.counters().get("imageUnloads") == 1L);
+    assertThat(modules)
+        .containsExactly(
+            new ModuleMapping(0x7ff8_0000_0000L, 0x7ff8_0002_0000L, 0, "C:\\work\\plugin.dll"));
+    assertThat(source.counters())
+        .containsEntry("imageSessionError", 0L)
+        .containsEntry("imageLoads", 2L)
+        .containsEntry("imageEventFailures", 0L);
+    source.close();
+    assertStoppedAndJoined();
+  }
+
+  @Test
+  void withoutSystemLoggersHeapTracingGoesOnWithoutModuleEvents() throws Exception {
+    windows.advapi32.systemLoggers = false; // before Windows 8
+    List<ModuleMapping> modules = Collections.synchronizedList(new ArrayList<>());
+    open(PID).start(sink, modules::add);
+    windows.advapi32.deliver(records.free(8, PID, 0x10, 1, HEAP, 0x1000));
+    waitUntil(() -> sink.calls.size() == 1);
+    assertThat(windows.calls("OpenTraceW " + ImageSession.NAME)).isEmpty();
+    assertThat(source.counters()).containsEntry("imageSessionError", 50L); // ERROR_NOT_SUPPORTED
+    source.close();
+    assertThat(modules).isEmpty();
+    assertThat(windows.advapi32.sessions).isEmpty();
+    assertThat(windows.calls("CloseTrace")).containsExactly("CloseTrace 7100");
     assertThat(windows.kernel32.openHandles).isEmpty();
   }
 
@@ -286,8 +442,8 @@ class EtwHeapEventSourceTest {
       assertThat(closer.isAlive()).isFalse();
     }
     assertStoppedAndJoined();
-    assertThat(windows.calls("ControlTraceW STOP")).hasSize(2); // stale check + one stop
-    assertThat(windows.calls("CloseTrace")).hasSize(1);
+    assertThat(windows.calls("ControlTraceW STOP " + NAME)).hasSize(2); // stale check + one stop
+    assertThat(windows.calls("CloseTrace 7100")).hasSize(1);
   }
 
   private static void waitUntil(java.util.function.BooleanSupplier condition)
@@ -301,13 +457,21 @@ class EtwHeapEventSourceTest {
     }
   }
 
-  /** The session is stopped, the trace closed, ProcessTrace returned, its thread joined. */
+  /**
+   * Both sessions are stopped, both traces closed once, every ProcessTrace returned and its thread
+   * joined, no handle is open.
+   */
   private void assertStoppedAndJoined() {
     assertThat(windows.advapi32.sessions).isEmpty();
-    assertThat(windows.calls("CloseTrace")).containsExactly("CloseTrace 7100");
+    assertThat(windows.calls("CloseTrace"))
+        .containsExactlyInAnyOrder("CloseTrace 7100", "CloseTrace 7200");
     assertThat(windows.log).containsSubsequence("ControlTraceW STOP " + NAME, "CloseTrace 7100");
-    assertThat(windows.calls("ProcessTrace returned")).hasSize(1);
+    assertThat(windows.log)
+        .containsSubsequence("ControlTraceW STOP " + ImageSession.NAME, "CloseTrace 7200");
+    assertThat(windows.calls("ProcessTrace returned"))
+        .containsExactlyInAnyOrder("ProcessTrace returned 7100", "ProcessTrace returned 7200");
     assertThat(windows.advapi32.processTraceThread.isAlive()).isFalse();
+    assertThat(windows.advapi32.images.thread.isAlive()).isFalse();
     assertThat(windows.kernel32.openHandles).isEmpty();
     assertThat(Thread.getAllStackTraces().keySet())
         .noneMatch(

@@ -15,14 +15,15 @@ class SessionPropertiesTest {
 
   @Test
   void theHeapBlockForPid7408IsTheReferencesWords() {
-    // etw.md §0.1: 0x00020006, 0x00020002, <pid>, 0x00030003, 0x00001021, 0x00001022.
+    // FACTS.md "Heap session" (PerfView SaveExtensions): 0x00020006, 0x00020002, <pid>, 0x00030003,
+    // 0x00001021, 0x00001022.
     assertThat(EnableFlagsExtension.heapSession(7408))
         .containsExactly(0x00020006, 0x00020002, 7408, 0x00030003, 0x00001021, 0x00001022);
   }
 
   @Test
   void enableFlagsPointAtTheBlock() {
-    // etw.md §0.1: name "HeapSession" → block at 120 + 24 = 144 → 0x80FF0090.
+    // PerfView's own session name "HeapSession" → block at 120 + 24 = 144 → 0x80FF0090.
     assertThat(SessionProperties.extensionOffset("HeapSession")).isEqualTo(144);
     assertThat(EnableFlagsExtension.enableFlags(144)).isEqualTo(0x80FF0090);
     // Ours: 120 + (23 + 1) * 2 = 168, a multiple of 8 → 0x80FF00A8.

@@ -1,50 +1,29 @@
 package io.leakdetector.etw.decode;
 
-import static io.leakdetector.etw.decode.EventRecordOffsets.EXTENDED_DATA;
-import static io.leakdetector.etw.decode.EventRecordOffsets.EXTENDED_DATA_COUNT;
-import static io.leakdetector.etw.decode.EventRecordOffsets.EXT_DATA_PTR;
-import static io.leakdetector.etw.decode.EventRecordOffsets.EXT_DATA_SIZE;
-import static io.leakdetector.etw.decode.EventRecordOffsets.EXT_ITEM_SIZE;
-import static io.leakdetector.etw.decode.EventRecordOffsets.EXT_STACK_ADDRESSES;
-import static io.leakdetector.etw.decode.EventRecordOffsets.EXT_TYPE;
-import static io.leakdetector.etw.decode.EventRecordOffsets.HEADER_FLAGS;
-import static io.leakdetector.etw.decode.EventRecordOffsets.OPCODE;
-import static io.leakdetector.etw.decode.EventRecordOffsets.PROCESS_ID;
-import static io.leakdetector.etw.decode.EventRecordOffsets.PROVIDER_ID;
-import static io.leakdetector.etw.decode.EventRecordOffsets.THREAD_ID;
-import static io.leakdetector.etw.decode.EventRecordOffsets.TIME_STAMP;
-import static io.leakdetector.etw.decode.EventRecordOffsets.USER_DATA;
-import static io.leakdetector.etw.decode.EventRecordOffsets.USER_DATA_LENGTH;
-
 import com.sun.jna.Pointer;
-import io.leakdetector.etw.win32.Advapi32;
 import io.leakdetector.etw.win32.NtWmi;
 import io.leakdetector.spi.HeapEventSink;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
-import java.nio.ByteOrder;
 
 /**
- * Decodes the heap session's {@code EVENT_RECORD}s straight from native memory and feeds the sink:
- * heap events of the target (by provider GUID and opcode, with the payload's pointer size from the
- * header flags), each alloc and realloc paired with its StackWalk event by raw timestamp and
- * thread, whichever of the two arrives first.
+ * Decodes the heap session's events and feeds the sink: heap events of the target (by provider GUID
+ * and opcode, the payload's pointer size from the header flags), each alloc and realloc with its
+ * stack. The work is split by job: {@link EventView} reads a record, {@link StackMatcher} pairs
+ * StackWalk fragments with events, {@link OrderedDelivery} hands events to the sink in order.
  *
- * <p>Events are delivered in arrival order; an event waiting for its stack holds back the ones
- * behind it in a small ring. A wait ends when the stack arrives, when the same thread logs a later
- * heap event (ProcessTrace delivers a QPC session in time order, and a stack walk is logged by the
- * thread right after its event, so the stack will not come any more), when the ring is full, or at
- * {@link #flush()}. Such an event is delivered with an empty stack and counted.
+ * <p>An event waiting for its stack holds back the ones behind it. The wait ends when the stack is
+ * complete, when the same thread logs a later heap event (ProcessTrace delivers a QPC session in
+ * time order, and a stack walk is logged by the thread before it returns to user mode, so the stack
+ * will not come any more), when the ring is full, or at {@link #flush()}. Such an event is
+ * delivered with the kernel part of its stack if that came, else with an empty stack, and counted.
  *
- * <p>Realloc (reference §0.2/§2.3): in place ⇒ {@code onRealloc(a, a)}. A moving realloc is also
- * logged as an inner alloc (new block) and, per PerfView, an inner free (old block); the decoder
- * remembers each thread's last alloc and free and supplies from the realloc only what was not
- * logged, so nothing is counted twice whichever way Windows behaves.
+ * <p>Realloc (FACTS.md, "Heap events"): in place ⇒ {@code onRealloc(a, a)}. A moving realloc is
+ * also logged as an inner alloc (new block) and, per PerfView, an inner free (old block); the
+ * decoder remembers each thread's last alloc and free and supplies from the realloc only what was
+ * not logged, so nothing is counted twice whichever way Windows behaves.
  *
- * <p>Only the ProcessTrace thread calls it. Nothing is allocated per event: the record and payload
- * are read through reusable {@link Pointer}s, frames through one scratch array.
+ * <p>Only the ProcessTrace thread calls it. Nothing is allocated per event.
  */
-public final class HeapEventDecoder {
+public final class HeapEventDecoder implements RecordConsumer {
   /** Heap opcodes (EventDescriptor.Opcode): the low byte of the PERFINFO hook ids. */
   public static final int OPCODE_ALLOC = NtWmi.PERFINFO_LOG_TYPE_HEAP_ALLOC & 0xFF;
 
@@ -59,41 +38,41 @@ public final class HeapEventDecoder {
   /** Frames kept per stack; StackWalk events carry up to 192 (StackWalk_Event class doc). */
   public static final int MAX_FRAMES = 256;
 
-  /** Kernel addresses (TraceEvent's TraceLog.IsWindowsKernelAddress uses the same cut-offs). */
-  static final long KERNEL_START_64 = 0xFFFF000000000000L;
-
-  static final long KERNEL_START_32 = 0x80000000L;
-
-  /** Sink calls between two batch boundaries at most. */
-  static final int MAX_BATCH = 4096;
-
-  private static final VarHandle LONG =
-      MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
-  private static final VarHandle INT =
-      MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
-  private static final VarHandle SHORT =
-      MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.LITTLE_ENDIAN);
-
-  private final long targetPid;
-  private final HeapEventSink sink;
-  private final boolean includeKernelFrames;
+  private final TracedProcesses processes;
   private final SourceCounters counters;
+  private final CallbackFailures failures;
+  private final EventView event = new EventView(HeapPayload.STACK_FRAMES + 8 * MAX_FRAMES);
+  private final OrderedDelivery delivery;
   private final PendingEvents pending;
-  private final PendingStacks earlyStacks;
+  private final StackMatcher stacks;
   private final ThreadHistory history = new ThreadHistory(4096);
-  private final long[] scratch = new long[MAX_FRAMES];
-  private final byte[] head = new byte[EventRecordOffsets.SIZE];
-  private final byte[] data = new byte[HeapPayload.STACK_FRAMES + 8 * MAX_FRAMES];
-  private final Pointer payload = new Pointer(0);
-  private final Pointer extended = new Pointer(0);
-  private QpcClock clock = new QpcClock(10_000_000L);
-  private int unknownStack = -1;
-  private boolean inBatch;
-  private int batchCalls;
+  private final long[] frames = new long[MAX_FRAMES];
 
+  /** A decoder of one process's heap events. */
   public HeapEventDecoder(
-      long targetPid, HeapEventSink sink, boolean includeKernelFrames, SourceCounters counters) {
-    this(targetPid, sink, includeKernelFrames, counters, 1024, 64);
+      long targetPid,
+      HeapEventSink sink,
+      boolean includeKernelFrames,
+      SourceCounters counters,
+      CallbackFailures failures) {
+    this(
+        new TracedProcesses(targetPid, false, io.leakdetector.spi.ModuleListener.NONE),
+        sink,
+        includeKernelFrames,
+        counters,
+        failures,
+        1024,
+        64);
+  }
+
+  /** A decoder of the heap events of {@code processes}. */
+  public HeapEventDecoder(
+      TracedProcesses processes,
+      HeapEventSink sink,
+      boolean includeKernelFrames,
+      SourceCounters counters,
+      CallbackFailures failures) {
+    this(processes, sink, includeKernelFrames, counters, failures, 1024, 64);
   }
 
   HeapEventDecoder(
@@ -101,74 +80,93 @@ public final class HeapEventDecoder {
       HeapEventSink sink,
       boolean includeKernelFrames,
       SourceCounters counters,
+      CallbackFailures failures,
       int pendingEvents,
       int pendingStacks) {
-    this.targetPid = targetPid;
-    this.sink = sink;
-    this.includeKernelFrames = includeKernelFrames;
+    this(
+        new TracedProcesses(targetPid, false, io.leakdetector.spi.ModuleListener.NONE),
+        sink,
+        includeKernelFrames,
+        counters,
+        failures,
+        pendingEvents,
+        pendingStacks);
+  }
+
+  private HeapEventDecoder(
+      TracedProcesses processes,
+      HeapEventSink sink,
+      boolean includeKernelFrames,
+      SourceCounters counters,
+      CallbackFailures failures,
+      int pendingEvents,
+      int pendingStacks) {
+    this.processes = processes;
     this.counters = counters;
-    this.pending = new PendingEvents(pendingEvents);
-    this.earlyStacks = new PendingStacks(pendingStacks, MAX_FRAMES);
+    this.failures = failures;
+    this.delivery = new OrderedDelivery(sink, pendingEvents);
+    this.pending = delivery.pending();
+    this.stacks = new StackMatcher(sink, includeKernelFrames, counters, pendingStacks, MAX_FRAMES);
   }
 
   /** Sets the QPC frequency the raw timestamps count in; before the first event. */
   public void setClock(QpcClock clock) {
-    this.clock = clock;
+    delivery.setClock(clock);
   }
 
-  /** The event record callback's body; never throws. */
+  @Override
   public void onEvent(Pointer record) {
     try {
       decode(record);
     } catch (Throwable failure) {
       counters.increment(SourceCounters.CALLBACK_FAILURES);
+      failures.record("heap event callback", failure);
     }
   }
 
   /** Called after each ETW buffer: closes the sink batch so snapshots are not held up. */
+  @Override
   public void endOfBuffer() {
     try {
-      endBatch();
+      delivery.endBatch();
     } catch (Throwable failure) {
       counters.increment(SourceCounters.CALLBACK_FAILURES);
+      failures.record("buffer callback", failure);
     }
   }
 
   /** Delivers every held event (without the stacks they still wait for); at the end. */
+  @Override
   public void flush() {
     try {
       if (!pending.isEmpty()) {
-        beginBatch();
+        delivery.beginBatch();
       }
       while (!pending.isEmpty()) {
-        int slot = pending.headSlot();
-        if (pending.stack[slot] == PendingEvents.WAITING) {
-          giveUp(slot);
-        }
-        deliverHead();
+        endWait(pending.headSlot());
+        delivery.deliverHead();
       }
-      counters.add(SourceCounters.STACKS_UNMATCHED, earlyStacks.clear());
-      endBatch();
+      stacks.clear();
+      delivery.endBatch();
     } catch (Throwable failure) {
       counters.increment(SourceCounters.CALLBACK_FAILURES);
+      failures.record("final delivery", failure);
     }
   }
 
   private void decode(Pointer record) {
     counters.increment(SourceCounters.EVENTS);
-    record.read(0, head, 0, head.length);
-    long guidLow = (long) LONG.get(head, PROVIDER_ID);
-    long guidHigh = (long) LONG.get(head, PROVIDER_ID + 8);
-    int opcode = head[OPCODE] & 0xFF;
-    if (guidLow == EtwGuids.HEAP_LO && guidHigh == EtwGuids.HEAP_HI) {
-      onHeapEvent(record, opcode);
-    } else if (guidLow == EtwGuids.STACK_LO && guidHigh == EtwGuids.STACK_HI) {
+    event.read(record);
+    int opcode = event.opcode();
+    if (event.isProvider(EtwGuids.HEAP_LO, EtwGuids.HEAP_HI)) {
+      onHeapEvent(opcode);
+    } else if (event.isProvider(EtwGuids.STACK_LO, EtwGuids.STACK_HI)) {
       if (opcode == OPCODE_STACK_WALK) {
         onStackWalk();
       } else {
         counters.increment(SourceCounters.OTHER_EVENTS);
       }
-    } else if (guidLow == EtwGuids.LOST_LO && guidHigh == EtwGuids.LOST_HI) {
+    } else if (event.isProvider(EtwGuids.LOST_LO, EtwGuids.LOST_HI)) {
       counters.increment(
           opcode == OPCODE_RT_LOST_EVENT
               ? SourceCounters.RT_LOST_EVENTS
@@ -178,7 +176,7 @@ public final class HeapEventDecoder {
     }
   }
 
-  private void onHeapEvent(Pointer record, int opcode) {
+  private void onHeapEvent(int opcode) {
     if (opcode != OPCODE_ALLOC
         && opcode != OPCODE_REALLOC
         && opcode != OPCODE_FREE
@@ -186,52 +184,49 @@ public final class HeapEventDecoder {
       counters.increment(SourceCounters.OTHER_HEAP_EVENTS);
       return;
     }
-    if (Integer.toUnsignedLong((int) INT.get(head, PROCESS_ID)) != targetPid) {
+    if (!processes.acceptHeapEvent(event.processId())) {
       counters.increment(SourceCounters.OTHER_PROCESS_EVENTS);
       return;
     }
-    int p = pointerSize();
-    int length = userDataLength();
+    int p = event.pointerSize();
     int required = requiredLength(opcode, p);
-    if (length < required) {
+    if (event.userDataLength() < required) {
       counters.increment(SourceCounters.MALFORMED_EVENTS);
       return;
     }
     counters.increment(SourceCounters.HEAP_EVENTS);
-    beginBatch();
-    readPayload(required);
-    int tid = (int) INT.get(head, THREAD_ID);
-    long time = (long) LONG.get(head, TIME_STAMP);
-    long heap = word(HeapPayload.HEAP_HANDLE, p);
+    delivery.beginBatch();
+    event.readPayload(required);
+    int tid = event.threadId();
+    long time = event.timeStamp();
+    long heap = event.word(HeapPayload.HEAP_HANDLE, p);
     endWaitsOf(tid, time);
     if (pending.isFull()) {
       counters.increment(SourceCounters.PENDING_OVERFLOWS);
-      giveUp(pending.headSlot());
-      drain();
+      endWait(pending.headSlot());
+      delivery.drain();
     }
     if (opcode == OPCODE_ALLOC) {
-      long address = word(HeapPayload.allocAddress(p), p);
-      long size = word(HeapPayload.allocSize(p), p);
+      long address = event.word(HeapPayload.allocAddress(p), p);
+      long size = event.word(HeapPayload.allocSize(p), p);
       history.onAlloc(tid, heap, address);
-      pending.add(
-          PendingEvents.ALLOC, time, tid, heap, address, 0, size, stackFor(record, time, tid));
+      pending.add(PendingEvents.ALLOC, time, tid, heap, address, 0, size, stackFor(time, tid));
     } else if (opcode == OPCODE_FREE) {
-      long address = word(HeapPayload.freeAddress(p), p);
+      long address = event.word(HeapPayload.freeAddress(p), p);
       history.onFree(tid, heap, address);
       pending.add(PendingEvents.FREE, time, tid, heap, address, 0, 0, PendingEvents.NOT_NEEDED);
     } else if (opcode == OPCODE_DESTROY) {
       history.onOther(tid);
       pending.add(PendingEvents.DESTROY, time, tid, heap, 0, 0, 0, PendingEvents.NOT_NEEDED);
     } else {
-      long newAddress = word(HeapPayload.reallocNewAddress(p), p);
-      long oldAddress = word(HeapPayload.reallocOldAddress(p), p);
-      long newSize = word(HeapPayload.reallocNewSize(p), p);
+      long newAddress = event.word(HeapPayload.reallocNewAddress(p), p);
+      long oldAddress = event.word(HeapPayload.reallocOldAddress(p), p);
+      long newSize = event.word(HeapPayload.reallocNewSize(p), p);
       byte kind = reallocKind(tid, heap, newAddress, oldAddress);
       history.onOther(tid);
-      pending.add(
-          kind, time, tid, heap, newAddress, oldAddress, newSize, stackFor(record, time, tid));
+      pending.add(kind, time, tid, heap, newAddress, oldAddress, newSize, stackFor(time, tid));
     }
-    drain();
+    delivery.drain();
   }
 
   private byte reallocKind(int tid, long heap, long newAddress, long oldAddress) {
@@ -251,117 +246,69 @@ public final class HeapEventDecoder {
     return freeSeen ? PendingEvents.ALLOC_FROM_REALLOC : PendingEvents.REALLOC;
   }
 
-  /** The stack state of a new alloc/realloc: an extended-data stack, an early stack, or WAITING. */
-  private int stackFor(Pointer record, long time, int tid) {
-    int fromExtended = extendedStack(record);
-    if (fromExtended != PendingEvents.WAITING) {
-      return fromExtended;
+  /** A new alloc/realloc's stack: from its extended data, a complete early stack, or WAITING. */
+  private int stackFor(long time, int tid) {
+    int extended = event.extendedStack(frames);
+    if (extended >= 0) {
+      return stacks.internDirect(frames, extended, event.lastFrameSize());
     }
-    int early = earlyStacks.find(time, tid);
-    if (early < 0) {
-      return PendingEvents.WAITING;
-    }
-    int frames = earlyStacks.copy(early, scratch);
-    earlyStacks.remove(early);
-    return intern(frames);
-  }
-
-  /** A stack carried in the event's own extended data (STACK_TRACE64/32), if any. */
-  private int extendedStack(Pointer record) {
-    int flags = (short) SHORT.get(head, HEADER_FLAGS) & 0xFFFF;
-    int items = (short) SHORT.get(head, EXTENDED_DATA_COUNT) & 0xFFFF;
-    if ((flags & Advapi32.EVENT_HEADER_FLAG_EXTENDED_INFO) == 0 || items == 0) {
-      return PendingEvents.WAITING;
-    }
-    long base = (long) LONG.get(head, EXTENDED_DATA);
-    for (int i = 0; i < items; i++) {
-      Pointer.nativeValue(extended, base + (long) i * EXT_ITEM_SIZE);
-      int type = extended.getShort(EXT_TYPE) & 0xFFFF;
-      int frameSize =
-          type == Advapi32.EVENT_HEADER_EXT_TYPE_STACK_TRACE64
-              ? 8
-              : type == Advapi32.EVENT_HEADER_EXT_TYPE_STACK_TRACE32 ? 4 : 0;
-      if (frameSize == 0) {
-        continue;
-      }
-      int dataSize = extended.getShort(EXT_DATA_SIZE) & 0xFFFF;
-      long data = extended.getLong(EXT_DATA_PTR);
-      Pointer.nativeValue(extended, data);
-      int count = Math.max(0, (dataSize - EXT_STACK_ADDRESSES) / frameSize);
-      int frames = copyFrames(extended, count, frameSize);
-      return intern(frames);
-    }
-    return PendingEvents.WAITING;
+    int early = stacks.find(time, tid);
+    return early >= 0 && stacks.complete(early) ? stacks.take(early) : PendingEvents.WAITING;
   }
 
   private void onStackWalk() {
-    int length = userDataLength();
+    int length = event.userDataLength();
     if (length < HeapPayload.STACK_FRAMES) {
       counters.increment(SourceCounters.MALFORMED_EVENTS);
       return;
     }
-    int frameSize = pointerSize();
+    int frameSize = event.pointerSize();
     int count = (length - HeapPayload.STACK_FRAMES) / frameSize;
     if (count > MAX_FRAMES) {
       counters.increment(SourceCounters.STACKS_TRUNCATED);
       count = MAX_FRAMES;
     }
-    readPayload(HeapPayload.STACK_FRAMES + count * frameSize);
-    long process = Integer.toUnsignedLong((int) INT.get(data, HeapPayload.STACK_PROCESS));
-    if (process != targetPid) {
+    event.readPayload(HeapPayload.STACK_FRAMES + count * frameSize);
+    if (!processes.acceptHeapEvent(event.u32(HeapPayload.STACK_PROCESS))) {
       counters.increment(SourceCounters.OTHER_PROCESS_EVENTS);
       return;
     }
     counters.increment(SourceCounters.STACK_EVENTS);
-    beginBatch();
-    long time = (long) LONG.get(data, HeapPayload.STACK_EVENT_TIME_STAMP);
-    int tid = (int) INT.get(data, HeapPayload.STACK_THREAD);
-    int frames = 0;
+    delivery.beginBatch();
+    long time = event.u64(HeapPayload.STACK_EVENT_TIME_STAMP);
+    int tid = (int) event.u32(HeapPayload.STACK_THREAD);
     for (int i = 0; i < count; i++) {
-      frames = keep(word(HeapPayload.STACK_FRAMES + i * frameSize, frameSize), frameSize, frames);
+      frames[i] = event.word(HeapPayload.STACK_FRAMES + i * frameSize, frameSize);
     }
-    int slot = pending.findWaiting(time, tid);
-    if (slot >= 0) {
-      pending.stack[slot] = intern(frames);
-      drain();
-    } else if (!earlyStacks.put(time, tid, scratch, frames)) {
-      counters.increment(SourceCounters.STACKS_UNMATCHED);
+    if (stacks.find(time, tid) < 0
+        && StackMatcher.userOnly(frames, count, frameSize)
+        && pending.findWaiting(time, tid) < 0
+        && stacks.completeKernelHalves(tid, time, frames, count, t -> completeWaiting(t, tid))
+            > 0) {
+      delivery.drain(); // the user half of stacks whose kernel half came alone
+      return;
+    }
+    int slot = stacks.add(time, tid, frames, count, frameSize);
+    if (stacks.complete(slot)) {
+      int waiting = pending.findWaiting(time, tid);
+      if (waiting >= 0) {
+        pending.stack[waiting] = stacks.take(slot);
+        delivery.drain();
+      }
     }
   }
 
-  /** Copies extended-data frames (after the 8-byte MatchId) into the scratch array. */
-  private int copyFrames(Pointer source, int count, int frameSize) {
-    if (count > MAX_FRAMES) {
-      counters.increment(SourceCounters.STACKS_TRUNCATED);
+  /** Gives a waiting event of (time, tid) the stack just completed for it. */
+  private void completeWaiting(long time, int tid) {
+    int waiting = pending.findWaiting(time, tid);
+    if (waiting >= 0) {
+      pending.stack[waiting] = stacks.take(stacks.find(time, tid));
     }
-    int n = Math.min(count, MAX_FRAMES);
-    int kept = 0;
-    for (int i = 0; i < n; i++) {
-      long offset = EXT_STACK_ADDRESSES + (long) i * frameSize;
-      long frame =
-          frameSize == 8 ? source.getLong(offset) : Integer.toUnsignedLong(source.getInt(offset));
-      kept = keep(frame, frameSize, kept);
-    }
-    return kept;
-  }
-
-  /** Appends a frame to the scratch array unless it is a kernel frame to drop. */
-  private int keep(long frame, int frameSize, int count) {
-    if (includeKernelFrames || !isKernel(frame, frameSize)) {
-      scratch[count++] = frame;
-    }
-    return count;
-  }
-
-  static boolean isKernel(long address, int frameSize) {
-    return frameSize == 8
-        ? Long.compareUnsigned(address, KERNEL_START_64) >= 0
-        : address >= KERNEL_START_32;
   }
 
   /**
-   * A thread that logs a new heap event has finished the earlier ones: their stacks will not come,
-   * and stacks of its older events that are still unclaimed belong to no event.
+   * A thread that logs a new heap event has finished the earlier ones: their stacks are as complete
+   * as they will get, and its older fragments that are still unclaimed belong to no event.
    */
   private void endWaitsOf(int tid, long time) {
     for (int i = 0; i < pending.count(); i++) {
@@ -369,110 +316,25 @@ public final class HeapEventDecoder {
       if (pending.stack[slot] == PendingEvents.WAITING
           && pending.thread[slot] == tid
           && pending.time[slot] < time) {
-        giveUp(slot);
+        endWait(slot);
       }
     }
-    counters.add(SourceCounters.STACKS_UNMATCHED, earlyStacks.dropOlder(tid, time));
+    stacks.dropOlder(tid, time);
   }
 
-  private void giveUp(int slot) {
-    if (pending.stack[slot] == PendingEvents.WAITING) {
+  /** Ends an event's wait: with the kernel half of its stack if that came, else without one. */
+  private void endWait(int slot) {
+    if (pending.stack[slot] != PendingEvents.WAITING) {
+      return;
+    }
+    int partial = stacks.find(pending.time[slot], pending.thread[slot]);
+    if (partial >= 0) {
+      counters.increment(SourceCounters.STACKS_KERNEL_ONLY);
+      pending.stack[slot] = stacks.take(partial);
+    } else {
       pending.stack[slot] = PendingEvents.MISSING;
       counters.increment(SourceCounters.STACKS_MISSING);
     }
-  }
-
-  private void drain() {
-    while (!pending.isEmpty() && pending.stack[pending.headSlot()] != PendingEvents.WAITING) {
-      deliverHead();
-    }
-  }
-
-  private void deliverHead() {
-    int slot = pending.headSlot();
-    byte kind = pending.kind[slot];
-    long nanos = clock.toNanos(pending.time[slot]);
-    long heap = pending.heap[slot];
-    switch (kind) {
-      case PendingEvents.ALLOC, PendingEvents.ALLOC_FROM_REALLOC ->
-          sink.onAlloc(nanos, heap, pending.address[slot], pending.size[slot], stackOf(slot));
-      case PendingEvents.REALLOC ->
-          sink.onRealloc(
-              nanos,
-              heap,
-              pending.oldAddress[slot],
-              pending.address[slot],
-              pending.size[slot],
-              stackOf(slot));
-      case PendingEvents.FREE -> sink.onFree(nanos, heap, pending.address[slot]);
-      case PendingEvents.FREE_FROM_REALLOC -> sink.onFree(nanos, heap, pending.oldAddress[slot]);
-      case PendingEvents.DESTROY -> sink.onHeapDestroy(nanos, heap);
-      default -> {
-        // SWALLOW: the inner alloc and free carried the change.
-      }
-    }
-    pending.removeHead();
-    if (++batchCalls >= MAX_BATCH) {
-      endBatch();
-      beginBatch();
-    }
-  }
-
-  /** Interns the scratch frames; a sink that cannot (-1) gets -1 back at delivery. */
-  private int intern(int frames) {
-    int id = sink.internStack(scratch, 0, frames);
-    return id >= 0 ? id : PendingEvents.INTERN_FAILED;
-  }
-
-  private int stackOf(int slot) {
-    int stack = pending.stack[slot];
-    if (stack >= 0) {
-      return stack;
-    }
-    if (stack == PendingEvents.INTERN_FAILED) {
-      return -1;
-    }
-    if (unknownStack < 0) {
-      unknownStack = sink.internStack(scratch, 0, 0);
-    }
-    return unknownStack;
-  }
-
-  private void beginBatch() {
-    if (!inBatch) {
-      sink.beginBatch();
-      inBatch = true;
-      batchCalls = 0;
-    }
-  }
-
-  private void endBatch() {
-    if (inBatch) {
-      inBatch = false;
-      sink.endBatch();
-    }
-  }
-
-  private int pointerSize() {
-    int flags = (short) SHORT.get(head, HEADER_FLAGS) & 0xFFFF;
-    return (flags & Advapi32.EVENT_HEADER_FLAG_32_BIT_HEADER) != 0 ? 4 : 8;
-  }
-
-  private int userDataLength() {
-    return (short) SHORT.get(head, USER_DATA_LENGTH) & 0xFFFF;
-  }
-
-  /** Copies the first {@code length} payload bytes (at most the array's size) in one read. */
-  private void readPayload(int length) {
-    Pointer.nativeValue(payload, (long) LONG.get(head, USER_DATA));
-    payload.read(0, data, 0, Math.min(length, data.length));
-  }
-
-  /** A pointer-sized payload field. */
-  private long word(int offset, int size) {
-    return size == 8
-        ? (long) LONG.get(data, offset)
-        : Integer.toUnsignedLong((int) INT.get(data, offset));
   }
 
   private static int requiredLength(int opcode, int p) {

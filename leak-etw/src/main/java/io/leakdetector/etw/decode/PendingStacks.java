@@ -1,14 +1,17 @@
 package io.leakdetector.etw.decode;
 
 /**
- * Stacks that arrived before their heap event, keyed by (raw timestamp, thread). A few entries with
- * their frames in one flat arena; when full, the oldest entry makes room.
+ * Stack fragments waiting for their heap event or for their other half, keyed by (raw timestamp,
+ * thread): a stack that arrived before its event, or the kernel-only first fragment of a split
+ * stack. A few entries with their frames (as logged, kernel frames included) in one flat arena;
+ * when full, the oldest entry makes room.
  */
 final class PendingStacks {
   private final int maxFrames;
   private final long[] time;
   private final int[] thread;
   private final int[] length;
+  private final int[] frameSize;
   private final long[] order;
   private final boolean[] used;
   private final long[] frames;
@@ -20,6 +23,7 @@ final class PendingStacks {
     time = new long[capacity];
     thread = new int[capacity];
     length = new int[capacity];
+    frameSize = new int[capacity];
     order = new long[capacity];
     used = new boolean[capacity];
     frames = new long[capacity * maxFrames];
@@ -31,6 +35,30 @@ final class PendingStacks {
 
   int capacity() {
     return used.length;
+  }
+
+  boolean used(int slot) {
+    return used[slot];
+  }
+
+  long time(int slot) {
+    return time[slot];
+  }
+
+  int thread(int slot) {
+    return thread[slot];
+  }
+
+  int length(int slot) {
+    return length[slot];
+  }
+
+  int frameSize(int slot) {
+    return frameSize[slot];
+  }
+
+  long frame(int slot, int index) {
+    return frames[slot * maxFrames + index];
   }
 
   /** The entry for (eventTime, eventThread), or -1. */
@@ -47,31 +75,34 @@ final class PendingStacks {
   }
 
   /**
-   * Stores a stack; returns false when the oldest entry had to be dropped to make room (the caller
-   * counts it unmatched).
+   * Stores a fragment in a new entry and returns its slot; when the table is full the oldest entry
+   * is dropped first, and {@code dropped} tells the caller (who counts it unmatched).
    */
-  boolean put(long eventTime, int eventThread, long[] source, int frameCount) {
-    boolean dropped = false;
+  int put(long eventTime, int eventThread, long[] source, int frameCount, int size, int[] dropped) {
     int slot = freeSlot();
     if (slot < 0) {
       slot = oldest();
       remove(slot);
-      dropped = true;
+      dropped[0]++;
     }
     used[slot] = true;
     time[slot] = eventTime;
     thread[slot] = eventThread;
-    length[slot] = Math.min(frameCount, maxFrames);
+    frameSize[slot] = size;
     order[slot] = nextOrder++;
-    System.arraycopy(source, 0, frames, slot * maxFrames, length[slot]);
+    length[slot] = 0;
     count++;
-    return !dropped;
+    append(slot, source, frameCount);
+    return slot;
   }
 
-  /** Copies the entry's frames into {@code target} and returns how many. */
-  int copy(int slot, long[] target) {
-    System.arraycopy(frames, slot * maxFrames, target, 0, length[slot]);
-    return length[slot];
+  /** Appends frames to an entry (the user half after the kernel half); false if some were cut. */
+  boolean append(int slot, long[] source, int frameCount) {
+    int room = maxFrames - length[slot];
+    int n = Math.min(room, frameCount);
+    System.arraycopy(source, 0, frames, slot * maxFrames + length[slot], n);
+    length[slot] += n;
+    return n == frameCount;
   }
 
   void remove(int slot) {

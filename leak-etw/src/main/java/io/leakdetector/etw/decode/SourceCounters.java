@@ -74,6 +74,15 @@ public final class SourceCounters {
   /** ControlTrace QUERY calls that failed. */
   public static final int QUERY_FAILURES = 19;
 
+  /** Stacks completed from two fragments (kernel part, then user part). */
+  public static final int STACKS_MERGED = 20;
+
+  /**
+   * Heap events delivered with only the kernel part of their stack (its user part never came);
+   * without kernel frames their stack is empty.
+   */
+  public static final int STACKS_KERNEL_ONLY = 21;
+
   private static final String[] NAMES = {
     "events",
     "heapEvents",
@@ -95,6 +104,8 @@ public final class SourceCounters {
     "logBuffersLost",
     "realTimeBuffersLost",
     "queryFailures",
+    "stacksMerged",
+    "stacksKernelOnly",
   };
 
   private final long[] values = new long[NAMES.length];

@@ -33,11 +33,11 @@ public class EventTraceLogfileW extends WinStructure {
   public int ProcessTraceMode;
   public EventTrace CurrentEvent = new EventTrace();
   public TraceLogfileHeader LogfileHeader = new TraceLogfileHeader();
-  public Advapi32.BufferCallback BufferCallback;
+  public EventTracing.BufferCallback BufferCallback;
   public int BufferSize;
   public int Filled;
   public int EventsLost;
-  public Advapi32.EventRecordCallback EventRecordCallback;
+  public EventTracing.EventRecordCallback EventRecordCallback;
   public int IsKernelTrace;
   public Pointer Context;
 }

@@ -7,6 +7,7 @@ public final class WinError {
   public static final int ERROR_SUCCESS = 0;
   public static final int ERROR_ACCESS_DENIED = 5;
   public static final int ERROR_BAD_LENGTH = 24;
+  public static final int ERROR_NOT_SUPPORTED = 50;
   public static final int ERROR_INVALID_PARAMETER = 87;
   public static final int ERROR_ALREADY_EXISTS = 183;
   public static final int ERROR_MORE_DATA = 234;

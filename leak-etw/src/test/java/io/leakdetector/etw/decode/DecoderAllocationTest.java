@@ -63,7 +63,8 @@ class DecoderAllocationTest {
     Memory free = records.free(8, 7408, 0x10, 0, 0x2a00000, 0x1000);
     Pointer stackPayload = stack.getPointer(96);
     NullSink sink = new NullSink();
-    HeapEventDecoder decoder = new HeapEventDecoder(7408, sink, false, new SourceCounters());
+    HeapEventDecoder decoder =
+        new HeapEventDecoder(7408, sink, false, new SourceCounters(), new CallbackFailures());
     decoder.setClock(new QpcClock(10_000_000L));
 
     long time = 1;

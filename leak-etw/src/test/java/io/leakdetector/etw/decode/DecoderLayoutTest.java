@@ -120,9 +120,36 @@ class DecoderLayoutTest {
         .isEqualTo(EtwFacts.get(facts, "off__STACK_WALK_PAYLOAD__Stack"));
   }
 
+  @ParameterizedTest
+  @ValueSource(ints = {8, 4})
+  void imageAndProcessPayloadOffsetsEqualThePackedStructures(int p) {
+    Map<String, Long> facts = p == 8 ? EtwFacts.x64() : EtwFacts.x86();
+    assertThat(ImagePayload.IMAGE_BASE)
+        .isEqualTo(EtwFacts.get(facts, "off__IMAGE_LOAD_PAYLOAD__ImageBase"));
+    assertThat(ImagePayload.imageSize(p))
+        .isEqualTo(EtwFacts.get(facts, "off__IMAGE_LOAD_PAYLOAD__ImageSize"));
+    assertThat(ImagePayload.imageProcessId(p))
+        .isEqualTo(EtwFacts.get(facts, "off__IMAGE_LOAD_PAYLOAD__ProcessId"));
+    assertThat(ImagePayload.imageCheckSum(p))
+        .isEqualTo(EtwFacts.get(facts, "off__IMAGE_LOAD_PAYLOAD__ImageCheckSum"));
+    assertThat(ImagePayload.imageTimeDateStamp(p))
+        .isEqualTo(EtwFacts.get(facts, "off__IMAGE_LOAD_PAYLOAD__TimeDateStamp"));
+    assertThat(ImagePayload.defaultBase(p))
+        .isEqualTo(EtwFacts.get(facts, "off__IMAGE_LOAD_PAYLOAD__DefaultBase"));
+    assertThat(ImagePayload.fileName(p))
+        .isEqualTo(EtwFacts.get(facts, "off__IMAGE_LOAD_PAYLOAD__FileName"))
+        .isEqualTo(p == 8 ? 56 : 44); // the Image_Load class page's x64 / x86 offsets
+    assertThat(ImagePayload.processId(p))
+        .isEqualTo(EtwFacts.get(facts, "off__PROCESS_PAYLOAD__ProcessId"));
+    assertThat(ImagePayload.parentId(p))
+        .isEqualTo(EtwFacts.get(facts, "off__PROCESS_PAYLOAD__ParentId"));
+    assertThat(ImagePayload.processLength(p))
+        .isEqualTo(EtwFacts.get(facts, "size__PROCESS_PAYLOAD"));
+  }
+
   @Test
   void theReferencePayloadTableAgrees() {
-    // etw.md §0.2: totals 28/16 (alloc), 44/24 (realloc), 20/12 (free).
+    // FACTS.md "Heap events" (MOF classes): totals 28/16 (alloc), 44/24 (realloc), 20/12 (free).
     assertThat(new int[] {HeapPayload.allocLength(8), HeapPayload.allocLength(4)})
         .containsExactly(28, 16);
     assertThat(new int[] {HeapPayload.reallocLength(8), HeapPayload.reallocLength(4)})
@@ -141,6 +168,8 @@ class DecoderLayoutTest {
     assertThat(EtwGuids.high(EtwGuids.STACK_WALK)).isEqualTo(stack.getLong(8));
     assertThat(Guid.bytes(EtwGuids.HEAP_PROVIDER)).containsExactly(EventRecords.HEAP_GUID);
     assertThat(Guid.bytes(EtwGuids.LOST_EVENT)).containsExactly(EventRecords.LOST_EVENT_GUID);
+    assertThat(Guid.bytes(EtwGuids.IMAGE)).containsExactly(EventRecords.IMAGE_GUID);
+    assertThat(Guid.bytes(EtwGuids.PROCESS)).containsExactly(EventRecords.PROCESS_GUID);
     Guid structure = Guid.of(EtwGuids.STACK_WALK);
     structure.write();
     assertThat(structure.getPointer().getByteArray(0, 16))

@@ -7,8 +7,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Builds EVENT_RECORDs byte by byte in native memory, at the offsets of the reference (etw.md §3.8
- * EVENT_HEADER, §3.10 EVENT_RECORD, §3.11 extended item, §0.2 payloads, §2.1 GUID bytes), written
+ * Builds EVENT_RECORDs byte by byte in native memory at the documented offsets (FACTS.md: "Event
+ * records", "Heap events", "Stacks", "Module events"; GUID bytes as they lie in memory), written
  * out here independently of the decoder's constants. Keeps every buffer alive until {@link
  * #release()}.
  */
@@ -29,6 +29,18 @@ public final class EventRecords {
       bytes(
           0x00, 0xd9, 0xfd, 0x68, 0x3e, 0x4a, 0xd1, 0x11, 0x84, 0xf4, 0x00, 0x00, 0xf8, 0x04, 0x64,
           0xe3);
+
+  /** Kernel Image events: 2cb15d1d-5fc1-11d2-abe1-00a0c911f518. */
+  public static final byte[] IMAGE_GUID =
+      bytes(
+          0x1d, 0x5d, 0xb1, 0x2c, 0xc1, 0x5f, 0xd2, 0x11, 0xab, 0xe1, 0x00, 0xa0, 0xc9, 0x11, 0xf5,
+          0x18);
+
+  /** Kernel Process events: 3d6fa8d0-fe05-11d0-9dda-00c04fd7ba7c. */
+  public static final byte[] PROCESS_GUID =
+      bytes(
+          0xd0, 0xa8, 0x6f, 0x3d, 0x05, 0xfe, 0xd0, 0x11, 0x9d, 0xda, 0x00, 0xc0, 0x4f, 0xd7, 0xba,
+          0x7c);
 
   static final int FLAG_EXTENDED_INFO = 0x01;
   static final int FLAG_32_BIT = 0x20;
@@ -130,6 +142,38 @@ public final class EventRecords {
     }
     int flags = FLAG_CLASSIC | (frameSize == 8 ? FLAG_64_BIT : FLAG_32_BIT);
     return record(STACK_WALK_GUID, 32, flags, -1, -1, eventTimeStamp + 1, payload.array(), null, 0);
+  }
+
+  /**
+   * An Image event (opcode 10 Load, 2 Unload, 3 DCStart) of version 3, laid out as the Image_Load
+   * class: ImageBase, ImageSize, ProcessId, ImageCheckSum, TimeDateStamp, Reserved0, DefaultBase,
+   * Reserved1-4, FileName (UTF-16, NUL-terminated), with {@code p}-byte pointers.
+   */
+  public Memory image(int opcode, int p, int pid, long base, long size, String ntPath) {
+    byte[] name = (ntPath + "\0").getBytes(java.nio.charset.StandardCharsets.UTF_16LE);
+    ByteBuffer payload =
+        ByteBuffer.allocate(3 * p + 32 + name.length).order(ByteOrder.LITTLE_ENDIAN);
+    putPointer(payload, base, p);
+    putPointer(payload, size, p);
+    payload.putInt(pid).putInt(0x1234_5678).putInt(0x5f00_0000).putInt(0);
+    putPointer(payload, base, p); // DefaultBase
+    payload.putInt(0).putInt(0).putInt(0).putInt(0);
+    payload.put(name);
+    int flags = FLAG_CLASSIC | (p == 8 ? FLAG_64_BIT : FLAG_32_BIT);
+    Memory record = record(IMAGE_GUID, opcode, flags, pid, 0, 1, payload.array(), null, 0);
+    record.setByte(42, (byte) 3); // EventDescriptor.Version
+    return record;
+  }
+
+  /** A Process Start (1) or End (2) event: UniqueProcessKey, ProcessId, ParentId, and more. */
+  public Memory process(int opcode, int p, int pid, int parent) {
+    ByteBuffer payload = ByteBuffer.allocate(p + 24).order(ByteOrder.LITTLE_ENDIAN);
+    putPointer(payload, 0xffff_a000_0000_0000L >>> (p == 8 ? 0 : 32), p);
+    payload.putInt(pid).putInt(parent).putInt(1).putInt(0);
+    int flags = FLAG_CLASSIC | (p == 8 ? FLAG_64_BIT : FLAG_32_BIT);
+    Memory record = record(PROCESS_GUID, opcode, flags, pid, 0, 1, payload.array(), null, 0);
+    record.setByte(42, (byte) 4);
+    return record;
   }
 
   /** An alloc whose stack rides in its own extended data (EVENT_HEADER_EXT_TYPE_STACK_TRACE64). */

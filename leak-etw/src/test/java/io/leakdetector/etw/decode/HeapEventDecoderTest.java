@@ -36,10 +36,11 @@ class HeapEventDecoderTest {
   final HeapEngine engine = new HeapEngine(EngineConfig.DEFAULT);
   final RecordingSink sink = new RecordingSink(engine);
   final SourceCounters counters = new SourceCounters();
+  final CallbackFailures failures = new CallbackFailures();
   HeapEventDecoder decoder = newDecoder(false);
 
   HeapEventDecoder newDecoder(boolean kernelFrames) {
-    HeapEventDecoder created = new HeapEventDecoder(PID, sink, kernelFrames, counters);
+    HeapEventDecoder created = new HeapEventDecoder(PID, sink, kernelFrames, counters, failures);
     created.setClock(new QpcClock(FREQUENCY));
     return created;
   }
@@ -340,7 +341,7 @@ class HeapEventDecoderTest {
 
   @Test
   void aFullPendingTableDeliversTheOldestWithoutItsStack() {
-    decoder = new HeapEventDecoder(PID, sink, false, counters, 4, 4);
+    decoder = new HeapEventDecoder(PID, sink, false, counters, failures, 4, 4);
     decoder.setClock(new QpcClock(FREQUENCY));
     for (int i = 0; i < 6; i++) {
       feed(records.alloc(8, PID, T1 + 4 * i, 10 + i, HEAP, 8, 0x1000 + 0x10 * i)); // six threads
@@ -369,7 +370,7 @@ class HeapEventDecoderTest {
             delivered.add(Long.toHexString(address) + " on " + stackId);
           }
         };
-    HeapEventDecoder decoder = new HeapEventDecoder(PID, full, false, counters);
+    HeapEventDecoder decoder = new HeapEventDecoder(PID, full, false, counters, failures);
     decoder.onEvent(records.alloc(8, PID, T1, 10, HEAP, 8, 0x1000));
     decoder.onEvent(records.stack(8, PID, T1, 10, 0x5));
     assertThat(delivered).containsExactly("1000 on -1"); // delivered at once, not held
@@ -391,10 +392,14 @@ class HeapEventDecoderTest {
               }
             },
             false,
-            counters);
+            counters,
+            failures);
     throwing.onEvent(records.free(8, PID, T1, 1, HEAP, 0x10));
     throwing.onEvent(records.free(8, PID, T1, 2, HEAP, 0x20));
     assertThat(counters.get(SourceCounters.CALLBACK_FAILURES)).isEqualTo(2);
+    // The cause is kept (and logged through System.Logger), not only counted.
+    assertThat(failures.last())
+        .isEqualTo("heap event callback: java.lang.IllegalStateException: sink failure");
   }
 
   @Test

@@ -6,7 +6,7 @@ import java.util.Map;
 /** etw_layout.c compiled for x64 and for x86, with the constants of the Java classes. */
 public final class EtwFacts {
   /** Constants whose value must equal the mingw-w64 headers'. */
-  static final Class<?>[] HEADER_CONSTANTS = {Advapi32.class, Kernel32.class, WinError.class};
+  static final Class<?>[] HEADER_CONSTANTS = {EventTracing.class, WinError.class};
 
   /** Constants mingw-w64 lacks (values from the reference, sources in NtWmi's comments). */
   static final Class<?>[] REFERENCE_CONSTANTS = {NtWmi.class};

@@ -3,6 +3,8 @@ package io.leakdetector.symbols.windows;
 import com.sun.jna.Memory;
 import com.sun.jna.Pointer;
 import com.sun.jna.WString;
+import com.sun.jna.platform.win32.WinBase;
+import com.sun.jna.platform.win32.WinNT.HANDLE;
 import com.sun.jna.ptr.IntByReference;
 import com.sun.jna.ptr.LongByReference;
 import io.leakdetector.Frame;
@@ -47,17 +49,27 @@ final class DbgHelpSymbolResolver implements SymbolResolver {
   private final Map<Long, Frame> cache = new HashMap<>();
   private final Memory symbol = new Memory(SymbolInfoW.SIZE + 2L * (DbgHelp.MAX_SYM_NAME - 1));
   private final LongByReference displacement = new LongByReference();
-  private Pointer process;
+  private final boolean wow64;
+  private final String systemRoot;
+  private HANDLE process;
   private String targetDirectory = "";
+  private boolean moduleEvents;
   private String searchPath;
-  private int loadFailures;
+  private final java.util.concurrent.atomic.AtomicInteger loadFailures =
+      new java.util.concurrent.atomic.AtomicInteger();
   private boolean closed;
 
-  private DbgHelpSymbolResolver(SymbolApi api, Pointer process, Map<String, String> env) {
+  private DbgHelpSymbolResolver(
+      SymbolApi api, HANDLE process, Map<String, String> env, boolean wow64) {
     this.api = api;
     this.process = process;
     this.env = env;
+    this.wow64 = wow64;
+    this.systemRoot = env.getOrDefault("SystemRoot", "C:\\Windows");
   }
+
+  /** What a dbghelp call returned and the dbghelp thread's last error right after it. */
+  private record Outcome(boolean ok, int lastError) {}
 
   /**
    * Starts a symbol session for the process behind {@code process} (opened with
@@ -65,10 +77,12 @@ final class DbgHelpSymbolResolver implements SymbolResolver {
    *
    * @throws IllegalStateException when dbghelp refuses to start a session
    */
-  static DbgHelpSymbolResolver open(SymbolApi api, Pointer process, Map<String, String> env) {
-    DbgHelpSymbolResolver resolver = new DbgHelpSymbolResolver(api, process, env);
+  static DbgHelpSymbolResolver open(SymbolApi api, HANDLE process, Map<String, String> env) {
+    IntByReference wow64 = new IntByReference();
+    boolean isWow64 = api.kernel32().IsWow64Process(process, wow64) && wow64.getValue() != 0;
+    DbgHelpSymbolResolver resolver = new DbgHelpSymbolResolver(api, process, env, isWow64);
     try {
-      resolver.start(ModuleReader.read(api.psapi(), process));
+      resolver.start(resolver.readModules(process));
     } catch (RuntimeException e) {
       resolver.close();
       throw e;
@@ -78,19 +92,30 @@ final class DbgHelpSymbolResolver implements SymbolResolver {
 
   private void start(List<WindowsModule> captured) {
     searchPath = SymbolPath.build(env, "");
-    boolean started =
+    // The last error belongs to the thread that made the call: read it there.
+    Outcome started =
         dbghelp.call(
             () -> {
               api.dbghelp().SymSetOptions(OPTIONS);
-              return api.dbghelp().SymInitializeW(session, new WString(searchPath), false);
+              boolean ok = api.dbghelp().SymInitializeW(session, new WString(searchPath), false);
+              return new Outcome(ok, ok ? 0 : api.lastError().getAsInt());
             });
-    if (!started) {
+    if (!started.ok()) {
       throw new IllegalStateException(
           "dbghelp could not start a symbol session (SymInitializeW error "
-              + api.lastError().getAsInt()
+              + started.lastError()
               + ")");
     }
     addAll(captured, true);
+  }
+
+  private List<WindowsModule> readModules(HANDLE live) {
+    return ModuleReader.read(api.psapi(), live, wow64, systemRoot);
+  }
+
+  /** Whether the target is a 32-bit process on 64-bit Windows. */
+  boolean wow64() {
+    return wow64;
   }
 
   /** The symbol search path in use. */
@@ -104,27 +129,39 @@ final class DbgHelpSymbolResolver implements SymbolResolver {
   }
 
   /** Modules dbghelp could not load (their frames print as module!+0xOFF). */
-  synchronized int loadFailures() {
-    return loadFailures;
+  int loadFailures() {
+    return loadFailures.get();
   }
 
+  /**
+   * Not synchronized while dbghelp works: a lookup may wait seconds for a symbol server, and a
+   * source thread reporting a module load must not wait for it.
+   */
   @Override
-  public synchronized Frame resolve(long address) {
-    Frame cached = cache.get(address);
-    if (cached != null) {
-      return cached;
-    }
-    Frame frame;
-    if (Long.compareUnsigned(address, KERNEL_START) >= 0) {
-      frame = Frame.unknown(address, true);
-    } else {
+  public Frame resolve(long address) {
+    WindowsModule module;
+    synchronized (this) {
+      Frame cached = cache.get(address);
+      if (cached != null) {
+        return cached;
+      }
+      if (Long.compareUnsigned(address, KERNEL_START) >= 0) {
+        return remember(address, Frame.unknown(address, true));
+      }
       Map.Entry<Long, WindowsModule> entry = modules.floorEntry(address);
-      WindowsModule module = entry == null ? null : entry.getValue();
-      frame =
-          module == null || !module.contains(address)
-              ? Frame.unknown(address, false)
-              : dbghelp.call(() -> symbolize(address, module));
+      module = entry == null ? null : entry.getValue();
+      if (module == null || !module.contains(address)) {
+        return remember(address, Frame.unknown(address, false));
+      }
     }
+    WindowsModule found = module;
+    Frame frame = dbghelp.call(() -> symbolize(address, found));
+    synchronized (this) {
+      return remember(address, frame);
+    }
+  }
+
+  private Frame remember(long address, Frame frame) {
     if (cache.size() >= MAX_CACHED_FRAMES) {
       cache.clear();
     }
@@ -163,33 +200,52 @@ final class DbgHelpSymbolResolver implements SymbolResolver {
     return null;
   }
 
+  /**
+   * A module the source saw loaded (image-load events). Called on the source's thread, so it only
+   * records the module and queues the dbghelp load; once such events arrive, {@link #refresh} stops
+   * polling the module list.
+   */
   @Override
   public void onModuleMapped(ModuleMapping mapping) {
     String path = mapping.path();
     if (path != null && !path.isEmpty() && mapping.end() > mapping.start()) {
+      synchronized (this) {
+        moduleEvents = true;
+      }
       addAll(
           List.of(new WindowsModule(path, mapping.start(), mapping.end() - mapping.start())),
           false);
     }
   }
 
-  /** Re-reads the module list while the target lives; stops once it has exited. */
+  /** Whether the source reports module loads (then the module list is not polled). */
+  synchronized boolean moduleEvents() {
+    return moduleEvents;
+  }
+
+  /**
+   * While the target lives: re-reads its module list, unless the source reports module loads (the
+   * poll is the fallback for a source without image-load events). Stops once the target exited.
+   */
   @Override
   public void refresh() {
-    Pointer live;
+    HANDLE live;
+    boolean events;
     synchronized (this) {
       live = process;
+      events = moduleEvents;
     }
     if (live == null) {
       return;
     }
     IntByReference code = new IntByReference();
-    if (!api.kernel32().GetExitCodeProcess(live, code)
-        || code.getValue() != ProcessApi.STILL_ACTIVE) {
+    if (!api.kernel32().GetExitCodeProcess(live, code) || code.getValue() != WinBase.STILL_ACTIVE) {
       closeProcess();
       return;
     }
-    addAll(ModuleReader.read(api.psapi(), live), true);
+    if (!events) {
+      addAll(readModules(live), true);
+    }
   }
 
   /**
@@ -200,6 +256,9 @@ final class DbgHelpSymbolResolver implements SymbolResolver {
     List<WindowsModule> added = new ArrayList<>();
     String newPath = null;
     synchronized (this) {
+      if (closed) {
+        return;
+      }
       if (processList && targetDirectory.isEmpty() && !captured.isEmpty()) {
         targetDirectory = captured.get(0).directory();
         if (!targetDirectory.isEmpty()) {
@@ -218,8 +277,15 @@ final class DbgHelpSymbolResolver implements SymbolResolver {
       }
     }
     String pathToSet = newPath;
-    if (pathToSet != null || !added.isEmpty()) {
-      dbghelp.run(() -> load(pathToSet, added));
+    if (pathToSet == null && added.isEmpty()) {
+      return;
+    }
+    if (processList) {
+      dbghelp.run(() -> load(pathToSet, added)); // the snapshot thread's own work
+    } else {
+      // A source's thread: queued, not awaited, so that it never waits behind a symbol-server
+      // download; the single dbghelp thread runs it before any later lookup.
+      dbghelp.submit(() -> load(pathToSet, added));
     }
   }
 
@@ -242,15 +308,13 @@ final class DbgHelpSymbolResolver implements SymbolResolver {
                   0);
       // 0 with last error 0: it was loaded already (SymLoadModuleExW doc).
       if (base == 0 && api.lastError().getAsInt() != 0) {
-        synchronized (this) {
-          loadFailures++;
-        }
+        loadFailures.incrementAndGet(); // no lock here: resolve() holds it while it waits for us
       }
     }
   }
 
   private void closeProcess() {
-    Pointer handle;
+    HANDLE handle;
     synchronized (this) {
       handle = process;
       process = null;

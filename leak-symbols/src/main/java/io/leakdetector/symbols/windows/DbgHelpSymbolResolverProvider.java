@@ -1,7 +1,8 @@
 package io.leakdetector.symbols.windows;
 
 import com.sun.jna.Platform;
-import com.sun.jna.Pointer;
+import com.sun.jna.platform.win32.WinNT;
+import com.sun.jna.platform.win32.WinNT.HANDLE;
 import io.leakdetector.LeakDetectorException;
 import io.leakdetector.LeakDetectorException.Kind;
 import io.leakdetector.TargetProcess;
@@ -91,12 +92,9 @@ public final class DbgHelpSymbolResolverProvider implements SymbolResolverProvid
     }
     messages.println(choice.describe());
     long pid = target.pid();
-    Pointer process =
+    HANDLE process =
         api.kernel32()
-            .OpenProcess(
-                ProcessApi.PROCESS_QUERY_INFORMATION | ProcessApi.PROCESS_VM_READ,
-                false,
-                (int) pid);
+            .OpenProcess(WinNT.PROCESS_QUERY_INFORMATION | WinNT.PROCESS_VM_READ, false, (int) pid);
     if (process == null) {
       int error = api.lastError().getAsInt();
       if (error == ERROR_ACCESS_DENIED) {

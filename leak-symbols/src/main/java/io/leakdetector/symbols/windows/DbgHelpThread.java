@@ -60,6 +60,15 @@ final class DbgHelpThread implements AutoCloseable {
         });
   }
 
+  /** Queues {@code action} for the dbghelp thread without waiting; ignored once closed. */
+  void submit(Runnable action) {
+    try {
+      executor.execute(action);
+    } catch (java.util.concurrent.RejectedExecutionException closed) {
+      // the resolver is closing; nothing more is loaded
+    }
+  }
+
   @Override
   public void close() {
     executor.shutdown();

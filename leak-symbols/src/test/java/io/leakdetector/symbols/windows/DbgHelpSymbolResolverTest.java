@@ -17,9 +17,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -207,6 +209,81 @@ class DbgHelpSymbolResolverTest {
             LeakDetectorException.class, e -> assertThat(e.kind()).isEqualTo(Kind.UNAVAILABLE))
         .hasMessage("dbghelp could not start a symbol session (SymInitializeW error 87).");
     assertThat(fake.openHandles).isEmpty();
+  }
+
+  @Test
+  void aWow64TargetsSystemDllsAreLoadedFromSysWow64() throws Exception {
+    fake.wow64 = true;
+    long ntdll32 = 0x7770_0000L;
+    // GetModuleFileNameExW names the 32-bit ntdll under System32; its file is SysWOW64's.
+    fake.add("C:\\Program Files (x86)\\app\\app.exe", 0x40_0000L, 0x1000, Map.of());
+    fake.add(NTDLL, ntdll32, 0x1a_0000, Map.of());
+    fake.add(NTDLL, NTDLL_BASE, 0x1f_0000, Map.of(0x9_0000L, "RtlAllocateHeap"));
+    fake.file("C:\\Windows\\SysWOW64\\ntdll.dll", Map.of(0x5_0000L, "RtlAllocateHeap32"));
+    resolver = provider(ENV).open(new TargetProcess(7408, "app.exe"), false);
+    assertThat(fake.log)
+        .contains(
+            "IsWow64Process",
+            "SymLoadModuleExW C:\\Windows\\SysWOW64\\ntdll.dll 77700000 1a0000 0",
+            "SymLoadModuleExW " + NTDLL + " 7ffa55500000 1f0000 0") // the 64-bit ntdll stays
+        .doesNotContain("SymLoadModuleExW " + NTDLL + " 77700000 1a0000 0");
+    assertThat(resolver.resolve(ntdll32 + 0x5_0004L).text())
+        .isEqualTo("ntdll.dll!RtlAllocateHeap32+0x4");
+    assertThat(resolver.resolve(NTDLL_BASE + 0x9_0000L).text())
+        .isEqualTo("ntdll.dll!RtlAllocateHeap+0x0");
+  }
+
+  @Test
+  void aNativeTargetKeepsItsSystem32Paths() throws Exception {
+    fake.wow64 = false;
+    fake.add(NTDLL, 0x7770_0000L, 0x1a_0000, Map.of());
+    resolver = provider(ENV).open(new TargetProcess(7408, "demo.exe"), false);
+    assertThat(fake.log).contains("SymLoadModuleExW " + NTDLL + " 77700000 1a0000 0");
+  }
+
+  @Test
+  void theErrorOfAFailedSymInitializeIsReadOnTheDbghelpThread() {
+    // The fake keeps the last error per thread, as Windows does: read on the caller's thread it
+    // would be 0, not the 87 dbghelp set.
+    fake.initializeFails = true;
+    fake.add(EXE, EXE_BASE, 0x5000, Map.of());
+    assertThatThrownBy(() -> provider(ENV).open(new TargetProcess(7408, "demo.exe"), false))
+        .hasMessage("dbghelp could not start a symbol session (SymInitializeW error 87).");
+    assertThat(fake.lastError.get()).isZero(); // this thread's own last error is untouched
+  }
+
+  @Test
+  void moduleEventsReplaceThePollAndDoNotWaitForDbghelp() throws Exception {
+    open();
+    int enumerations = fake.calls("EnumProcessModulesEx").size();
+    resolver.refresh(); // no module events yet: the fallback poll runs
+    assertThat(fake.calls("EnumProcessModulesEx")).hasSize(enumerations + 1);
+    fake.add("C:\\x\\late.dll", 0x1_9000_0000L, 0x1000, Map.of(0x10L, "lateFunction"));
+    CountDownLatch release = new CountDownLatch(1);
+    fake.blockNextSymFromAddr = release; // dbghelp busy (a symbol-server download)
+    Thread lookup = new Thread(() -> resolver.resolve(NTDLL_BASE + 0x9_0010L));
+    lookup.start();
+    waitUntil(() -> fake.blocked);
+    long before = System.nanoTime();
+    resolver.onModuleMapped(
+        new ModuleMapping(0x1_9000_0000L, 0x1_9000_1000L, 0, "C:\\x\\late.dll"));
+    assertThat(System.nanoTime() - before).isLessThan(TimeUnit.SECONDS.toNanos(1));
+    release.countDown();
+    lookup.join(5_000);
+    assertThat(resolver.resolve(0x1_9000_0012L).text()).isEqualTo("late.dll!lateFunction+0x2");
+    resolver.refresh(); // module events arrive: the poll is no longer needed
+    assertThat(fake.calls("EnumProcessModulesEx")).hasSize(enumerations + 1);
+  }
+
+  private static void waitUntil(java.util.function.BooleanSupplier condition)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("condition not met within 5 s");
+      }
+      Thread.sleep(2);
+    }
   }
 
   @Test

@@ -2,6 +2,10 @@ package io.leakdetector.symbols.windows;
 
 import com.sun.jna.Pointer;
 import com.sun.jna.WString;
+import com.sun.jna.platform.win32.Kernel32;
+import com.sun.jna.platform.win32.WinBase;
+import com.sun.jna.platform.win32.WinDef.HMODULE;
+import com.sun.jna.platform.win32.WinNT.HANDLE;
 import com.sun.jna.ptr.IntByReference;
 import com.sun.jna.ptr.LongByReference;
 import java.nio.charset.StandardCharsets;
@@ -12,6 +16,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A scripted dbghelp/psapi/kernel32: a process with a module list that can change and end, and a
@@ -33,16 +39,36 @@ final class FakeSymbolApi {
   volatile boolean initializeFails;
   volatile Pointer session;
   volatile String searchPath;
-  volatile int lastError;
+  volatile boolean wow64;
+  volatile CountDownLatch blockNextSymFromAddr;
+  volatile boolean blocked;
+
+  /** Per thread, as Windows keeps it: a value read on another thread is that thread's. */
+  final ThreadLocal<Integer> lastError = ThreadLocal.withInitial(() -> 0);
 
   SymbolApi api() {
-    return new SymbolApi(new Dbg(), new Ps(), new Kernel(), () -> lastError);
+    return new SymbolApi(
+        new Dbg(),
+        Scripted.as(PsapiEx.class, new Ps()),
+        Scripted.as(Kernel32.class, new Kernel()),
+        () -> lastError.get());
   }
 
   void add(String path, long base, int size, Map<Long, String> symbols) {
     Module module = new Module(path, base, size, new TreeMap<>(symbols));
     processModules.add(module);
     byPath.put(path, module);
+  }
+
+  /** A file dbghelp can load (with these symbols) that is not in the module list. */
+  void file(String path, Map<Long, String> symbols) {
+    byPath.put(path, new Module(path, 0, 0, new TreeMap<>(symbols)));
+  }
+
+  List<String> calls(String prefix) {
+    synchronized (log) {
+      return log.stream().filter(call -> call.startsWith(prefix)).toList();
+    }
   }
 
   private void dbghelpCall(String call) {
@@ -63,7 +89,7 @@ final class FakeSymbolApi {
       session = process;
       searchPath = userSearchPath.toString();
       if (initializeFails) {
-        lastError = 87;
+        lastError.set(87);
         return false;
       }
       return true;
@@ -99,11 +125,11 @@ final class FakeSymbolApi {
       requireSession(process);
       Module module = byPath.get(imageName.toString());
       if (module == null) {
-        lastError = 2; // ERROR_FILE_NOT_FOUND
+        lastError.set(2); // ERROR_FILE_NOT_FOUND
         return 0;
       }
       loaded.put(baseOfDll, new Module(module.path(), baseOfDll, dllSize, module.symbols()));
-      lastError = 0;
+      lastError.set(0);
       return baseOfDll;
     }
 
@@ -111,6 +137,16 @@ final class FakeSymbolApi {
     public boolean SymFromAddrW(
         Pointer process, long address, LongByReference displacement, Pointer symbol) {
       dbghelpCall("SymFromAddrW " + Long.toHexString(address));
+      CountDownLatch block = blockNextSymFromAddr;
+      if (block != null) {
+        blockNextSymFromAddr = null;
+        blocked = true;
+        try {
+          block.await(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
       requireSession(process);
       if (symbol.getInt(0) != 88 || symbol.getInt(80) != 2000) {
         throw new AssertionError(
@@ -120,7 +156,7 @@ final class FakeSymbolApi {
       Map.Entry<Long, String> entry =
           module == null ? null : module.symbols().floorEntry(address - module.base());
       if (entry == null) {
-        lastError = 126; // ERROR_MOD_NOT_FOUND
+        lastError.set(126); // ERROR_MOD_NOT_FOUND
         return false;
       }
       byte[] name = entry.getValue().getBytes(StandardCharsets.UTF_16LE);
@@ -168,13 +204,13 @@ final class FakeSymbolApi {
     }
   }
 
-  final class Ps implements Psapi {
-    @Override
+  /** The scripted psapi (jna-platform's interface and ours, through {@link Scripted}). */
+  public final class Ps {
     public boolean EnumProcessModulesEx(
-        Pointer process, Pointer modules, int cb, IntByReference needed, int filterFlag) {
+        HANDLE process, Pointer modules, int cb, IntByReference needed, int filterFlag) {
       log.add("EnumProcessModulesEx " + filterFlag);
       if (!alive) {
-        lastError = 299;
+        lastError.set(299);
         return false;
       }
       synchronized (processModules) {
@@ -186,53 +222,63 @@ final class FakeSymbolApi {
       return true;
     }
 
-    @Override
-    public int GetModuleFileNameExW(Pointer process, Pointer module, Pointer filename, int size) {
-      String path = processModules.get((int) Pointer.nativeValue(module) - 1).path();
-      byte[] bytes = (path + "\0").getBytes(StandardCharsets.UTF_16LE);
-      filename.write(0, bytes, 0, bytes.length);
+    public int GetModuleFileNameExW(HANDLE process, HANDLE module, char[] filename, int size) {
+      String path = processModules.get(indexOf(module)).path();
+      if (size < path.length() + 1 || filename.length < size) {
+        throw new AssertionError("buffer of " + size + " chars");
+      }
+      path.getChars(0, path.length(), filename, 0);
+      filename[path.length()] = 0;
       return path.length();
     }
 
-    @Override
     public boolean GetModuleInformation(
-        Pointer process, Pointer module, ModuleInfo moduleInfo, int cb) {
-      if (cb != 24) {
+        HANDLE process, HMODULE module, ModuleInfo moduleInfo, int cb) {
+      if (cb != moduleInfo.size()) {
         throw new AssertionError("MODULEINFO cb " + cb);
       }
-      Module m = processModules.get((int) Pointer.nativeValue(module) - 1);
+      Module m = processModules.get(indexOf(module));
       moduleInfo.lpBaseOfDll = new Pointer(m.base());
       moduleInfo.SizeOfImage = m.size();
       return true;
     }
+
+    private int indexOf(HANDLE module) {
+      return (int) Pointer.nativeValue(module.getPointer()) - 1;
+    }
   }
 
-  final class Kernel implements ProcessApi {
-    @Override
-    public Pointer OpenProcess(int desiredAccess, boolean inheritHandle, int processId) {
+  /** The scripted kernel32 (jna-platform's interface, through {@link Scripted}). */
+  public final class Kernel {
+    public HANDLE OpenProcess(int desiredAccess, boolean inheritHandle, int processId) {
       log.add("OpenProcess " + Integer.toHexString(desiredAccess) + " " + processId);
       if (openDenied) {
-        lastError = 5;
+        lastError.set(5);
         return null;
       }
       if (processId != 7408) {
-        lastError = 87;
+        lastError.set(87);
         return null;
       }
       openHandles.add(0x3000L);
-      return new Pointer(0x3000);
+      return new HANDLE(new Pointer(0x3000));
     }
 
-    @Override
-    public boolean CloseHandle(Pointer handle) {
-      log.add("CloseHandle " + Long.toHexString(Pointer.nativeValue(handle)));
-      openHandles.remove(Pointer.nativeValue(handle));
+    public boolean CloseHandle(HANDLE handle) {
+      long value = Pointer.nativeValue(handle.getPointer());
+      log.add("CloseHandle " + Long.toHexString(value));
+      openHandles.remove(value);
       return true;
     }
 
-    @Override
-    public boolean GetExitCodeProcess(Pointer process, IntByReference exitCode) {
-      exitCode.setValue(alive ? STILL_ACTIVE : 0);
+    public boolean GetExitCodeProcess(HANDLE process, IntByReference exitCode) {
+      exitCode.setValue(alive ? WinBase.STILL_ACTIVE : 0);
+      return true;
+    }
+
+    public boolean IsWow64Process(HANDLE process, IntByReference wow64Process) {
+      log.add("IsWow64Process");
+      wow64Process.setValue(wow64 ? 1 : 0);
       return true;
     }
   }

@@ -20,7 +20,7 @@ import java.util.regex.Pattern;
  * Skips without the toolchain, except in CI, where it fails.
  */
 final class MingwFacts {
-  static final Class<?>[] CONSTANT_HOLDERS = {DbgHelp.class, Psapi.class, ProcessApi.class};
+  static final Class<?>[] CONSTANT_HOLDERS = {DbgHelp.class, PsapiEx.class};
 
   private static final Pattern LABEL =
       Pattern.compile("^_?((?:size|off|fsize|through|const|missing)__[A-Za-z0-9_]+):$");

@@ -3,23 +3,28 @@ package io.leakdetector.etw.win32;
 import com.sun.jna.Callback;
 import com.sun.jna.Pointer;
 import com.sun.jna.WString;
+import com.sun.jna.ptr.IntByReference;
 import com.sun.jna.ptr.LongByReference;
 import com.sun.jna.win32.StdCallLibrary;
 
 /**
- * The event tracing functions of advapi32.dll (evntrace.h, evntcons.h), as JNA binds them. The JNA
- * proxy from {@link WindowsApi#load()} is one implementation; tests script another. Every constant
- * here is checked against the mingw-w64 headers, every function against libadvapi32.a.
+ * The event tracing functions of advapi32.dll (evntrace.h, evntcons.h), as JNA binds them
+ * (jna-platform has none of them). The JNA proxy from {@link WindowsApi#load()} is one
+ * implementation; tests script another. Every constant here is checked against the mingw-w64
+ * headers, every function against libadvapi32.a.
  *
  * <p>{@code TRACEHANDLE} is 64-bit on every Windows, hence {@code long}. Only a 64-bit JVM is
  * supported.
  */
-public interface Advapi32 extends StdCallLibrary {
+public interface EventTracing extends StdCallLibrary {
 
   int WNODE_FLAG_TRACED_GUID = 0x00020000;
 
   int EVENT_TRACE_REAL_TIME_MODE = 0x00000100;
   int EVENT_TRACE_INDEPENDENT_SESSION_MODE = 0x08000000;
+  int EVENT_TRACE_SYSTEM_LOGGER_MODE = 0x02000000;
+  int EVENT_TRACE_FLAG_PROCESS = 0x00000001;
+  int EVENT_TRACE_FLAG_IMAGE_LOAD = 0x00000004;
   int EVENT_TRACE_FLAG_EXTENSION = 0x80000000;
 
   int EVENT_TRACE_CONTROL_QUERY = 0;
@@ -40,7 +45,7 @@ public interface Advapi32 extends StdCallLibrary {
 
   /*
    * The callbacks are plain (C convention) callbacks: x64 Windows has one calling convention, so
-   * WINAPI and C agree there (reference §5.14), and unlike stdcall ones JNA can create them on
+   * WINAPI and C agree there (FACTS.md, "Consumer"), and unlike stdcall ones JNA can create them on
    * Linux, where the tests call them through real native function pointers.
    */
 
@@ -65,6 +70,13 @@ public interface Advapi32 extends StdCallLibrary {
 
   /** Delivers events to the callbacks; blocks until the trace ends. */
   int ProcessTrace(long[] handleArray, int handleCount, Pointer startTime, Pointer endTime);
+
+  /**
+   * Lists the running sessions: fills the {@code count} property buffers {@code properties} points
+   * at (each with Wnode.BufferSize, LoggerNameOffset and LogFileNameOffset set) and stores how many
+   * sessions there were.
+   */
+  int QueryAllTracesW(Pointer[] properties, int count, IntByReference sessionCount);
 
   /** Closes a consumer handle from {@link #OpenTraceW}. */
   int CloseTrace(long traceHandle);
