@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
-# Benchmark of the uprobes source (not a test): a C malloc/free churn workload run untraced,
-# traced by LeakDetector's uprobes source (feeding the real engine), and traced by
-# `perf record -g` on the same uprobes, interleaved in rounds. Prints the workload's ops/s, the
-# slowdown against the untraced rounds around it, the tracer's CPU use and lost events.
+# Benchmark of the uprobes source (not a test): a C malloc/free churn workload, with 0, 32 and 256
+# idle threads beside the churning one, run untraced, traced by LeakDetector's BPF design and by
+# its per-thread fallback (each feeding the real engine), and traced by `perf record -g` on the
+# same uprobes, interleaved in rounds. Prints the workload's ops/s, the slowdown against the
+# untraced runs around it, the tracer's CPU use, lost events, and LeakDetector's attach and detach
+# times (the whole run's overhead besides the churn).
 #
 # Usage: bench/uprobes.sh [ROUNDS=3] [SECONDS=3] [extra source options, e.g. uprobes.placement=entry]
+# Environment: IDLE="0 32 256" (idle thread counts), PER_THREAD_MAX_IDLE=256 (skip the fallback
+# above this many idle threads: it opens threads × CPUs × 18 events).
 # Needs root, gcc, maven (offline repo) and linux-perf. Leaves nothing behind: perf probe
 # definitions are deleted and tracefs is unmounted again if this script mounted it.
 set -euo pipefail
@@ -14,6 +18,8 @@ ROUNDS=${1:-3}
 SECS=${2:-3}
 shift $(( $# > 2 ? 2 : $# ))
 EXTRA=("$@")
+IDLE=${IDLE:-0 32 256}
+PER_THREAD_MAX_IDLE=${PER_THREAD_MAX_IDLE:-256}
 WORK=$(mktemp -d /tmp/uprobes-bench.XXXXXX)
 MOUNTED_TRACEFS=0
 PIDS=()
@@ -55,8 +61,8 @@ for f in malloc calloc realloc free; do
 done
 echo "probes: free at +${DELTA[free]:-0}; malloc, calloc, realloc at +0 (entry and return)" >&2
 
-start_churn() {  # sets CHURN; the workload waits for SIGUSR1, runs SECS seconds, exits
-  "$WORK/churn" wait seconds "$SECS" > "$WORK/churn.out" 2>&1 &
+start_churn() {  # sets CHURN; the workload (with K idle threads) waits for SIGUSR1, runs, exits
+  "$WORK/churn" idle "$K" wait seconds "$SECS" > "$WORK/churn.out" 2>&1 &
   CHURN=$!
   PIDS+=("$CHURN")
   for _ in $(seq 200); do grep -q waiting "$WORK/churn.out" && break; sleep 0.01; done
@@ -70,14 +76,16 @@ run_untraced() {
   start_churn; local p=$CHURN; kill -USR1 "$p"; wait "$p" || true; ops_of
 }
 
-run_leakdetector() {
+run_leakdetector() {  # $1: bpf | per-thread; prints ops cpu% lost events/s attach_ms close_ms
   start_churn; local p=$CHURN
-  "${JAVA[@]}" io.leakdetector.uprobes.bench.UprobesBench "$p" "${EXTRA[@]}" > "$WORK/ld.out" 2>&1 &
+  "${JAVA[@]}" io.leakdetector.uprobes.bench.UprobesBench "$p" "uprobes.mode=$1" "${EXTRA[@]}" \
+    > "$WORK/ld.out" 2>&1 &
   local j=$!; PIDS+=("$j")
-  for _ in $(seq 3000); do grep -q attached "$WORK/ld.out" && break; sleep 0.01; done
+  for _ in $(seq 30000); do grep -q attached "$WORK/ld.out" && break; sleep 0.01; done
   kill -USR1 "$p"; wait "$p" || true; wait "$j" || true
   local r; r=$(grep '^result' "$WORK/ld.out" || echo "result failed")
-  echo "$(ops_of) $(sed -E 's/.*cpu_percent=([0-9.]+).* lost=([0-9]+).*/\1 \2/' <<< "$r") $(sed -E 's/.*samples_per_s=([0-9]+).*/\1/' <<< "$r")"
+  field() { sed -nE "s/.* $1=([0-9.]+).*/\1/p" <<< "$r"; }
+  echo "$(ops_of) $(field cpu_percent) $(field lost) $(field events_per_s) $(field attach_ms) $(field close_ms)"
 }
 
 run_perf() {
@@ -97,25 +105,39 @@ run_perf() {
   echo "$(ops_of) $cpu $lost $(awk -v s="${samples:-0}" -v d="$SECS" 'BEGIN {printf "%.0f", s/d}')"
 }
 
-printf '%-6s %-13s %12s %9s %9s %10s %12s\n' round mode ops/s slowdown tool_cpu% lost samples/s
-declare -a SLOW_LD SLOW_PERF CPU_LD LOST_LD
-for r in $(seq "$ROUNDS"); do
-  b1=$(run_untraced)
-  read -r ld_ops ld_cpu ld_lost ld_rate <<< "$(run_leakdetector)"
-  read -r pf_ops pf_cpu pf_lost pf_rate <<< "$(run_perf)"
-  b2=$(run_untraced)
-  base=$(awk -v a="$b1" -v b="$b2" 'BEGIN {print (a+b)/2}')
-  s_ld=$(awk -v b="$base" -v o="$ld_ops" 'BEGIN {printf "%.0f", b/o}')
-  s_pf=$(awk -v b="$base" -v o="$pf_ops" 'BEGIN {printf "%.0f", b/o}')
-  printf '%-6s %-13s %12.0f %9s %9s %10s %12s\n' "$r" untraced "$b1" 1 - - -
-  printf '%-6s %-13s %12.0f %9s %9s %10s %12s\n' "$r" leakdetector "$ld_ops" "${s_ld}x" "$ld_cpu" "$ld_lost" "$ld_rate"
-  printf '%-6s %-13s %12.0f %9s %9s %10s %12s\n' "$r" "perf record" "$pf_ops" "${s_pf}x" "$pf_cpu" "$pf_lost" "$pf_rate"
-  printf '%-6s %-13s %12.0f %9s %9s %10s %12s\n' "$r" untraced "$b2" 1 - - -
-  SLOW_LD+=("$s_ld"); SLOW_PERF+=("$s_pf"); CPU_LD+=("$ld_cpu"); LOST_LD+=("$ld_lost")
+printf '%-5s %-6s %-13s %12s %9s %9s %8s %10s %9s %9s\n' idle round mode ops/s slowdown tool_cpu% lost events/s attach_ms close_ms
+declare -A SUM
+row() { printf '%-5s %-6s %-13s %12.0f %9s %9s %8s %10s %9s %9s\n' "$@"; }
+for K in $IDLE; do
+  for r in $(seq "$ROUNDS"); do
+    b1=$(run_untraced)
+    read -r bpf_ops bpf_cpu bpf_lost bpf_rate bpf_att bpf_close <<< "$(run_leakdetector bpf)"
+    if [ "$K" -le "$PER_THREAD_MAX_IDLE" ]; then
+      read -r pt_ops pt_cpu pt_lost pt_rate pt_att pt_close <<< "$(run_leakdetector per-thread)"
+    else
+      pt_ops=0
+    fi
+    read -r pf_ops pf_cpu pf_lost pf_rate <<< "$(run_perf)"
+    b2=$(run_untraced)
+    base=$(awk -v a="$b1" -v b="$b2" 'BEGIN {print (a+b)/2}')
+    slow() { awk -v b="$base" -v o="$1" 'BEGIN {if (o > 0) printf "%.0f", b/o; else print "-"}'; }
+    s_bpf=$(slow "$bpf_ops"); s_pt=$(slow "$pt_ops"); s_pf=$(slow "$pf_ops")
+    row "$K" "$r" untraced "$b1" 1 - - - - -
+    row "$K" "$r" "ld bpf" "$bpf_ops" "${s_bpf}x" "$bpf_cpu" "$bpf_lost" "$bpf_rate" "$bpf_att" "$bpf_close"
+    if [ "$pt_ops" != 0 ]; then
+      row "$K" "$r" "ld per-thread" "$pt_ops" "${s_pt}x" "$pt_cpu" "$pt_lost" "$pt_rate" "$pt_att" "$pt_close"
+    fi
+    row "$K" "$r" "perf record" "$pf_ops" "${s_pf}x" "$pf_cpu" "$pf_lost" "$pf_rate" - -
+    row "$K" "$r" untraced "$b2" 1 - - - - -
+    SUM[$K,bpf]="${SUM[$K,bpf]:-} $s_bpf"; SUM[$K,pt]="${SUM[$K,pt]:-} $s_pt"
+    SUM[$K,perf]="${SUM[$K,perf]:-} $s_pf"; SUM[$K,bpfwhole]="${SUM[$K,bpfwhole]:-} $((bpf_att + bpf_close))"
+  done
 done
-awk -v l="${SLOW_LD[*]}" -v p="${SLOW_PERF[*]}" -v c="${CPU_LD[*]}" -v z="${LOST_LD[*]}" 'BEGIN {
-  n = split(l, L, " "); split(p, P, " "); split(c, C, " "); split(z, Z, " ")
-  for (i = 1; i <= n; i++) { sl += L[i]; sp += P[i]; sc += C[i]; sz += Z[i] }
-  printf "\nmean slowdown: leakdetector %.0fx, perf record -g %.0fx (ratio %.2f); leakdetector CPU %.1f%% of one core; lost %d\n",
-    sl/n, sp/n, (sl/n)/(sp/n), sc/n, sz
-}'
+echo
+for K in $IDLE; do
+  awk -v k="$K" -v b="${SUM[$K,bpf]}" -v t="${SUM[$K,pt]}" -v p="${SUM[$K,perf]}" -v w="${SUM[$K,bpfwhole]}" '
+    function mean(s,   a, n, i, x) { n = split(s, a, " "); x = 0; c = 0
+      for (i = 1; i <= n; i++) if (a[i] != "-") { x += a[i]; c++ } return c ? x / c : 0 }
+    BEGIN { printf "idle %-4s mean slowdown: bpf %.0fx, per-thread %s, perf record -g %.0fx (bpf/perf %.2f); bpf attach+detach %.0f ms\n",
+      k, mean(b), (mean(t) > 0 ? sprintf("%.0fx", mean(t)) : "skipped"), mean(p), mean(b) / mean(p), mean(w) }'
+done

@@ -172,7 +172,9 @@ final class BpfSource implements HeapEventSource, RecordDecoder.Sideband {
     this.sink = eventSink;
     decoder = new BpfRecordDecoder(options.maxStack());
     decoder.into(batch);
-    pairing = new AllocationPairing(eventSink, this::readTargetLong, tid -> {});
+    pairing =
+        new AllocationPairing(
+            eventSink, (address, fallback) -> perf.readLong(pid, address, fallback), tid -> {});
     pairing.siteKinds(sites.kinds());
     mappings.start(modules, this::probeLateLibc);
     started = true;
@@ -218,7 +220,7 @@ final class BpfSource implements HeapEventSource, RecordDecoder.Sideband {
         if (exited) {
           drainAll();
           targetExited = true;
-          sink.onTargetExit(exitCode());
+          sink.onTargetExit(Launcher.exitCode(launched));
           return;
         }
       }
@@ -302,28 +304,6 @@ final class BpfSource implements HeapEventSource, RecordDecoder.Sideband {
     mappings.moduleMapped(start, length, fileOffset, devMajor, devMinor, inode, path);
   }
 
-  private long readTargetLong(long address, long fallback) {
-    try (Memory word = new Memory(8)) {
-      return perf.readProcessMemory(pid, address, word, 8) == 8 ? word.getLong(0) : fallback;
-    } catch (LastErrorException e) {
-      return fallback;
-    }
-  }
-
-  private int exitCode() {
-    if (launched == null) {
-      return -1;
-    }
-    try {
-      if (launched.waitFor(2, TimeUnit.SECONDS)) {
-        return launched.exitValue();
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-    return -1;
-  }
-
   /**
    * Waits (at most a few poll periods) until every record the target wrote before this call has
    * reached the sink, so a periodic snapshot taken next is up to date.
@@ -368,20 +348,7 @@ final class BpfSource implements HeapEventSource, RecordDecoder.Sideband {
     }
     AllocationPairing a = pairing;
     if (a != null) {
-      c.put("execs", a.execs());
-      c.put("lostEvents", a.lostEvents());
-      c.put("allocations", a.allocations());
-      c.put("frees", a.frees());
-      c.put("reallocs", a.reallocs());
-      c.put("failedCalls", a.failedCalls());
-      c.put("nestedCalls", a.nestedCalls());
-      c.put("unpairedReturns", a.unpairedReturns());
-      c.put("staleEntries", a.staleEntries());
-      c.put("pendingOverflows", a.pendingOverflows());
-      c.put("posixMemalignExact", a.posixMemalignExact());
-      c.put("posixMemalignConfirmed", a.posixMemalignConfirmed());
-      c.put("posixMemalignInexact", a.posixMemalignInexact());
-      c.put("posixMemalignUnresolved", a.posixMemalignUnresolved());
+      a.putCounters(c);
     }
     return c;
   }

@@ -88,6 +88,21 @@ final class Launcher {
     return new Held(process, name, libcs, loader);
   }
 
+  /** The exit status of a launched command, once it has ended (-1 when unknown or not launched). */
+  static int exitCode(Process launched) {
+    if (launched == null) {
+      return -1;
+    }
+    try {
+      if (launched.waitFor(2, java.util.concurrent.TimeUnit.SECONDS)) {
+        return launched.exitValue();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    return -1;
+  }
+
   /** Finds the command like the shell would: as a path when it has a slash, else on PATH. */
   static Path resolve(String name) throws LeakDetectorException {
     if (name.isEmpty()) {

@@ -60,7 +60,7 @@ final class MappingEvents implements AutoCloseable {
       throw e;
     }
     decoder =
-        new RecordDecoder(pid, new EventTable(), UprobesSource.layout(arch), 1, sideband, sink);
+        new RecordDecoder(pid, new EventTable(), PerCpuReader.layout(arch), 1, sideband, sink);
     decoder.into(scratch);
   }
 

@@ -228,7 +228,7 @@ public final class UprobesSourceProvider implements HeapEventSourceProvider {
     if (target instanceof TargetSpec.Pid p) {
       return useBpf
           ? BpfSource.attach(arch, pmu, options, p.pid())
-          : UprobesSource.attach(arch, pmu, options, request.includeKernelFrames(), p.pid());
+          : PerThreadSource.attach(arch, pmu, options, request.includeKernelFrames(), p.pid());
     }
     TargetSpec.Launch launch = (TargetSpec.Launch) target;
     Launcher.Held held = Launcher.start(launch.command());
@@ -236,7 +236,7 @@ public final class UprobesSourceProvider implements HeapEventSourceProvider {
       return BpfSource.launched(arch, pmu, options, held);
     }
     // no dynamic loader to arm the BPF probes at the command's first instruction: per-thread
-    return UprobesSource.launched(
+    return PerThreadSource.launched(
         arch,
         pmu,
         options,

@@ -26,7 +26,7 @@ import org.junit.jupiter.api.Test;
 class Aarch64DecodeTest {
   static final int PID = 5151;
   static final int TID = 5152;
-  // sites, as UprobesSource numbers them per libc
+  // sites, as PerThreadSource numbers them per libc
   static final int MALLOC = 0;
   static final int REALLOCARRAY = 1;
   static final int POSIX_MEMALIGN = 2;
@@ -36,7 +36,7 @@ class Aarch64DecodeTest {
   static final long HEAP = 0xaaaa_e000_1010L;
   static final long STACK = 0xffff_f7ff_e000L;
 
-  final RecordDecoder.Layout layout = UprobesSource.layout(CpuArch.AARCH64);
+  final RecordDecoder.Layout layout = PerCpuReader.layout(CpuArch.AARCH64);
   EventTable table;
   RecordingSink sink;
   RecordDecoder decoder;

@@ -280,7 +280,12 @@ class LateLibcTest {
         Map<String, FileId> fileIds = executableFileIds(p.pid());
 
         Supplier<String> state =
-            () -> source.counters() + " " + ((UprobesSource) source).lastThreadError();
+            () ->
+                source.counters()
+                    + " "
+                    + (source instanceof PerThreadSource perThread
+                        ? perThread.lastThreadError()
+                        : ((BpfSource) source).lastThreadError());
         ModuleMapping late =
             await(
                 () ->

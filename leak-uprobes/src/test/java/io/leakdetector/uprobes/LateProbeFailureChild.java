@@ -74,7 +74,7 @@ public final class LateProbeFailureChild {
                       .sourceCauses()
                       .keySet()
                   + " error="
-                  + (source instanceof UprobesSource perThread
+                  + (source instanceof PerThreadSource perThread
                       ? perThread.lastThreadError()
                       : ((BpfSource) source).lastThreadError()));
         }

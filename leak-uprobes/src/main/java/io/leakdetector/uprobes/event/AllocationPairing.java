@@ -253,6 +253,24 @@ public final class AllocationPairing {
     return v;
   }
 
+  /** Puts the pairing's counters, by name, into {@code counters}. */
+  public void putCounters(java.util.Map<String, Long> counters) {
+    counters.put("lostEvents", lostEvents);
+    counters.put("allocations", allocations);
+    counters.put("frees", frees);
+    counters.put("reallocs", reallocs);
+    counters.put("failedCalls", failedCalls);
+    counters.put("nestedCalls", nestedCalls);
+    counters.put("unpairedReturns", unpairedReturns);
+    counters.put("staleEntries", staleEntries);
+    counters.put("pendingOverflows", pending.overflows());
+    counters.put("execs", execs);
+    counters.put("posixMemalignExact", posixMemalignExact);
+    counters.put("posixMemalignConfirmed", posixMemalignConfirmed);
+    counters.put("posixMemalignInexact", posixMemalignInexact);
+    counters.put("posixMemalignUnresolved", posixMemalignUnresolved);
+  }
+
   public long allocations() {
     return allocations;
   }

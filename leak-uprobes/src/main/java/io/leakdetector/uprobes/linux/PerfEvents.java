@@ -65,6 +65,15 @@ public final class PerfEvents {
     return (int) LinuxC.syscall(arch.pidfdOpen(), pid, 0, 0, 0, 0, 0);
   }
 
+  /** The 64-bit word at {@code address} of process {@code pid}, or {@code fallback}. */
+  public long readLong(int pid, long address, long fallback) {
+    try (Memory word = new Memory(8)) {
+      return readProcessMemory(pid, address, word, 8) == 8 ? word.getLong(0) : fallback;
+    } catch (LastErrorException e) {
+      return fallback;
+    }
+  }
+
   /**
    * Reads {@code length} bytes at {@code remoteAddress} of process {@code pid} into {@code into}
    * with {@code process_vm_readv}.
