@@ -104,9 +104,11 @@ public final class UprobesSourceProvider implements HeapEventSourceProvider {
       int errno = e.getErrorCode();
       if (errno == LinuxC.EPERM || errno == LinuxC.EACCES) {
         long caps = ProcFs.effectiveCapabilities();
-        return "BPF not permitted: "
-            + BpfErrors.NEEDS
-            + ((caps & (CAP_BPF | CAP_SYS_ADMIN)) == 0 ? "; CAP_BPF is missing" : "");
+        if ((caps & (CAP_BPF | CAP_SYS_ADMIN)) == 0) {
+          return "BPF not permitted: " + BpfErrors.NEEDS + "; CAP_BPF is missing";
+        }
+        return "BPF not permitted although CAP_BPF is held: a seccomp filter (as in containers),"
+            + " a security module or kernel lockdown refuses the bpf system call";
       }
       if (errno == LinuxC.EINVAL) {
         return "this kernel has no BPF ring buffer; Linux 5.8 or later is needed";

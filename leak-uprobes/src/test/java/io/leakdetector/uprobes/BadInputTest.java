@@ -175,6 +175,44 @@ class BadInputTest {
     }
   }
 
+  /**
+   * Which design the privileges give, as --list says it and as attaching runs it. Uprobe events
+   * need CAP_SYS_ADMIN on this kernel (CAP_PERFMON alone: EACCES, measured), which also permits
+   * BPF; so the fallback is for a bpf() refused otherwise: here by a seccomp filter, as a
+   * container's profile does, while perf_event_open stays allowed.
+   */
+  @Test
+  void theFallbackIsChosenWhereBpfIsRefusedAndSaysWhy() throws Exception {
+    Prerequisites.require(
+        ProcessHandle.current().info().user().map("root"::equals).orElse(false)
+            && Files.isExecutable(Path.of("/usr/bin/setpriv")),
+        "root and setpriv, to run a tracer with fewer capabilities");
+    Path noBpf = CCompiler.compile(CCompiler.testSource("no_bpf.c"), dir.resolve("no_bpf"), "-O1");
+    try (FixtureProcess target =
+        FixtureProcess.start(
+            CCompiler.compile(CCompiler.testSource("churn.c"), dir.resolve("churn"), "-O2", "-g"),
+            "wait")) {
+      target.await("waiting", 30);
+      String cp = ChildJvm.classPath(dir);
+      String pid = Long.toString(target.pid());
+      assertThat(runChild(ChildJvm.command(cp, List.of(), "design", pid)))
+          .isEqualTo("design= reason=BPF design: one uprobe event per probe for the whole process");
+      assertThat(runChild(ChildJvm.command(cp, List.of(noBpf.toString()), "design", pid)))
+          .isEqualTo(
+              "design=per-thread fallback reason=per-thread fallback (BPF not permitted although"
+                  + " CAP_BPF is held: a seccomp filter (as in containers), a security module or"
+                  + " kernel lockdown refuses the bpf system call): threads created after attach"
+                  + " are traced late");
+      // CAP_PERFMON alone does not open uprobe events on this kernel: refused in one sentence
+      String perfmonOnly =
+          runChild(
+              ChildJvm.command(
+                  cp, List.of("/usr/bin/setpriv", "--bounding-set=-all,+perfmon"), "design", pid));
+      assertThat(perfmonOnly).startsWith("kind=NOT_PERMITTED message=Not permitted to trace: ");
+      assertOneSentence(perfmonOnly.substring(perfmonOnly.indexOf("message=") + 8));
+    }
+  }
+
   private static String runChild(List<String> command) throws Exception {
     Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();

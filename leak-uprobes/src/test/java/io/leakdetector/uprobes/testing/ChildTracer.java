@@ -45,6 +45,15 @@ public final class ChildTracer {
           System.out.println("kind=" + e.kind() + " message=" + e.getMessage());
         }
       }
+      case "design" -> {
+        // which design this process's privileges give, as --list says it and as attaching runs it
+        Availability a = provider.availability();
+        try (HeapEventSource source = provider.open(request(args[1]))) {
+          System.out.println("design=" + source.design() + " reason=" + a.reason());
+        } catch (LeakDetectorException e) {
+          System.out.println("kind=" + e.kind() + " message=" + e.getMessage());
+        }
+      }
       case "trace" -> {
         HeapEventSource source = provider.open(request(args[1]));
         AtomicLong events = new AtomicLong();
