@@ -31,6 +31,7 @@ cleanup() {
   rm -rf "$WORK"
 }
 trap cleanup EXIT
+trap 'exit 130' INT TERM  # so an interrupted run still cleans up (EXIT runs on that exit)
 
 command -v perf >/dev/null || { echo "perf is missing (apt-get install linux-perf)"; exit 2; }
 [ "$(id -u)" = 0 ] || { echo "run as root"; exit 2; }
@@ -62,6 +63,7 @@ done
 echo "probes: free at +${DELTA[free]:-0}; malloc, calloc, realloc at +0 (entry and return)" >&2
 
 start_churn() {  # sets CHURN; the workload (with K idle threads) waits for SIGUSR1, runs, exits
+  : > "$WORK/churn.out"  # emptied here: the last run's "waiting" must not be taken for this one's
   "$WORK/churn" idle "$K" wait seconds "$SECS" > "$WORK/churn.out" 2>&1 &
   CHURN=$!
   PIDS+=("$CHURN")

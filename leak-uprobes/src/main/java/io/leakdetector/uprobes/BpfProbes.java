@@ -18,7 +18,9 @@ import io.leakdetector.uprobes.probe.AllocatorFunction.Kind;
 import io.leakdetector.uprobes.probe.ProbeSite;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The kernel objects of the BPF design: the ring buffer, the globals ({@code armed}, {@code lost})
@@ -44,6 +46,10 @@ final class BpfProbes implements AutoCloseable {
   private final Pointer globals;
   private final List<Integer> eventFds = new ArrayList<>();
   private final List<Integer> programFds = new ArrayList<>();
+  private final List<Integer> linkFds = new ArrayList<>();
+  private int[] shared;
+  private volatile Boolean useLinks;
+  private volatile int probesPlaced;
   private volatile int probeEvents;
 
   /**
@@ -97,6 +103,12 @@ final class BpfProbes implements AutoCloseable {
             new ProbePrograms.Maps(ring, globalsMap, memptrs),
             options.maxStack(),
             options.bpfRingBytes() / 100 * options.wakeupPercent());
+    this.useLinks =
+        switch (options.bpfAttach()) {
+          case AUTO -> null;
+          case LINKS -> true;
+          case EVENTS -> false;
+        };
   }
 
   BpfRingBuffer ring() {
@@ -108,13 +120,109 @@ final class BpfProbes implements AutoCloseable {
   }
 
   /**
-   * Opens the entry and return probes of {@code sites[from, to)} in process {@code pid}: returns
-   * first, so an entry that is recorded always has its return recorded once the probes are armed.
+   * Places the entry and return probes of {@code sites[from, to)} in process {@code pid}, returns
+   * first, so an entry that is recorded always has its return recorded once the probes are armed:
+   * with uprobe-multi links (Linux 6.6+: per file one link per program, four programs shared by
+   * every site, each site's index in its attach cookie), else with one perf event per probe.
    *
-   * @throws LastErrorException when an event cannot be opened (those of this call are closed)
+   * @throws LastErrorException when a probe cannot be placed (those of this call are removed)
    * @throws Bpf.VerifierRejection when a program is refused
    */
   void probe(SiteTable sites, int from, int to, int pid) throws Bpf.VerifierRejection {
+    if (!Boolean.FALSE.equals(useLinks)) {
+      try {
+        probeWithLinks(sites, from, to, pid);
+        useLinks = true;
+        return;
+      } catch (LastErrorException e) {
+        int errno = e.getErrorCode();
+        if (useLinks != null || (errno != LinuxC.EINVAL && errno != LinuxC.EOPNOTSUPP)) {
+          throw e;
+        }
+        useLinks = false; // this kernel has no uprobe-multi links: one event per probe
+      } catch (Bpf.VerifierRejection e) {
+        if (useLinks != null) {
+          throw e;
+        }
+        useLinks = false; // no attach cookies for this program type here: one event per probe
+      }
+    }
+    probeWithEvents(sites, from, to, pid);
+  }
+
+  /** The four shared programs of the link design, loaded once. */
+  private int[] sharedPrograms() throws Bpf.VerifierRejection {
+    if (shared == null) {
+      int cookie = ProbePrograms.SITE_FROM_COOKIE;
+      int[] fds = new int[4];
+      BpfAssembler[] code = {
+        programs.ret(cookie),
+        programs.memalignReturn(cookie),
+        programs.entry(cookie),
+        programs.memalignEntry(cookie)
+      };
+      String[] names = {"ret", "memalign_ret", "entry", "memalign_entry"};
+      for (int i = 0; i < 4; i++) {
+        fds[i] =
+            bpf.loadProgram(
+                "leak_" + names[i], code[i].assemble(), VERIFIER_LOG_BYTES, Bpf.TRACE_UPROBE_MULTI);
+        synchronized (programFds) {
+          programFds.add(fds[i]);
+        }
+      }
+      shared = fds;
+    }
+    return shared;
+  }
+
+  private void probeWithLinks(SiteTable sites, int from, int to, int pid)
+      throws Bpf.VerifierRejection {
+    int[] program = sharedPrograms();
+    // per file, per program: the offsets and their sites
+    Map<String, List<List<long[]>>> byFile = new LinkedHashMap<>();
+    for (int s = from; s < to; s++) {
+      ProbeSite site = sites.site(s);
+      List<List<long[]>> groups =
+          byFile.computeIfAbsent(
+              sites.hostPath(s),
+              k ->
+                  List.of(
+                      new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), new ArrayList<>()));
+      boolean memalign = site.kind() == Kind.POSIX_MEMALIGN;
+      if (site.function().hasReturnProbe()) {
+        groups.get(memalign ? 1 : 0).add(new long[] {site.probeOffset(), s});
+      }
+      groups.get(memalign ? 3 : 2).add(new long[] {site.probeOffset(), s});
+    }
+    List<Integer> created = new ArrayList<>();
+    try {
+      for (Map.Entry<String, List<List<long[]>>> file : byFile.entrySet()) {
+        for (int g = 0; g < 4; g++) {
+          List<long[]> group = file.getValue().get(g);
+          if (group.isEmpty()) {
+            continue;
+          }
+          long[] offsets = group.stream().mapToLong(o -> o[0]).toArray();
+          long[] cookies = group.stream().mapToLong(o -> o[1]).toArray();
+          int link =
+              bpf.createUprobeMultiLink(program[g], file.getKey(), offsets, cookies, g < 2, pid);
+          created.add(link);
+          probesPlaced += offsets.length;
+        }
+      }
+    } catch (LastErrorException e) {
+      for (int fd : created) {
+        closeQuietly(fd);
+      }
+      throw e;
+    }
+    synchronized (linkFds) {
+      linkFds.addAll(created);
+    }
+  }
+
+  private void probeWithEvents(SiteTable sites, int from, int to, int pid)
+      throws Bpf.VerifierRejection {
     List<Integer> opened = new ArrayList<>();
     int programsBefore = programs();
     try {
@@ -147,6 +255,7 @@ final class BpfProbes implements AutoCloseable {
       throw e;
     }
     probeEvents += opened.size();
+    probesPlaced += opened.size();
   }
 
   /**
@@ -155,6 +264,21 @@ final class BpfProbes implements AutoCloseable {
    * whenever their probe fires, enabled or not).
    */
   void probeExec(String loaderPath, long entryOffset, int pid) throws Bpf.VerifierRejection {
+    if (Boolean.TRUE.equals(useLinks)) {
+      int program =
+          bpf.loadProgram(
+              "leak_exec", programs.exec().assemble(), VERIFIER_LOG_BYTES, Bpf.TRACE_UPROBE_MULTI);
+      synchronized (programFds) {
+        programFds.add(program);
+      }
+      int link =
+          bpf.createUprobeMultiLink(
+              program, loaderPath, new long[] {entryOffset}, new long[] {0}, false, pid);
+      synchronized (linkFds) {
+        linkFds.add(link);
+      }
+      return;
+    }
     byte[] path = (loaderPath + "\0").getBytes(StandardCharsets.UTF_8);
     try (Memory memory = new Memory(path.length)) {
       memory.write(0, path, 0, path.length);
@@ -204,7 +328,23 @@ final class BpfProbes implements AutoCloseable {
     return globals.getLong(ProbePrograms.GLOBAL_LOST);
   }
 
-  /** Uprobe events open (two per site with a return probe, one per other site). */
+  /** Probes placed, by links or events: two per site with a return probe, one per other site. */
+  int probesPlaced() {
+    return probesPlaced;
+  }
+
+  /** Whether the probes are placed with uprobe-multi links (else one perf event per probe). */
+  boolean usesLinks() {
+    return Boolean.TRUE.equals(useLinks);
+  }
+
+  int links() {
+    synchronized (linkFds) {
+      return linkFds.size();
+    }
+  }
+
+  /** Uprobe events open in the one-event-per-probe mode. */
   int probeEvents() {
     return probeEvents;
   }
@@ -232,6 +372,11 @@ final class BpfProbes implements AutoCloseable {
     synchronized (eventFds) {
       events = new ArrayList<>(eventFds);
       eventFds.clear();
+    }
+    synchronized (linkFds) {
+      // a link removes all its probes at once, after one grace period
+      events.addAll(linkFds);
+      linkFds.clear();
     }
     Closer.closeInParallel(events);
     synchronized (programFds) {

@@ -326,6 +326,8 @@ final class BpfSource implements HeapEventSource, RecordDecoder.Sideband {
     Map<String, Long> c = new LinkedHashMap<>();
     BpfProbes p = probes;
     c.put("probeSites", (long) sites.size());
+    c.put("probesPlaced", p == null ? 0L : p.probesPlaced());
+    c.put("uprobeMultiLinks", p == null ? 0L : p.links());
     c.put("probeEvents", p == null ? 0L : p.probeEvents());
     c.put("bpfPrograms", p == null ? 0L : p.programs());
     c.put(

@@ -57,6 +57,11 @@ final class SiteTable implements AutoCloseable {
     return sites.get(index);
   }
 
+  /** The path, as this process reaches it, of the file of site {@code siteIndex}. */
+  synchronized String hostPath(int siteIndex) {
+    return images.get(siteImage.get(siteIndex)).hostPath().toString();
+  }
+
   synchronized long pathAddress(int siteIndex) {
     return Pointer.nativeValue(paths.get(siteImage.get(siteIndex)));
   }

@@ -20,6 +20,9 @@ import io.leakdetector.spi.SourceRequest;
  * @param maxStack deepest user callchain taken ({@code uprobes.max-stack}, default 64)
  * @param memalignDumpBytes user stack bytes dumped at posix_memalign's return ({@code
  *     uprobes.memalign-dump}, default 1024)
+ * @param bpfAttach how the BPF design places its probes ({@code uprobes.bpf-attach}): {@code auto}
+ *     (uprobe-multi links where the kernel has them, Linux 6.6+, else one perf event per probe),
+ *     {@code links} or {@code events}
  * @param placeAfterPrologue whether probes move past side-effect-free first instructions ({@code
  *     uprobes.placement} = {@code auto}, the default, or {@code entry})
  */
@@ -32,7 +35,15 @@ public record SourceOptions(
     long reorderNanos,
     int maxStack,
     int memalignDumpBytes,
+    BpfAttach bpfAttach,
     boolean placeAfterPrologue) {
+
+  /** How the BPF design places its probes. */
+  public enum BpfAttach {
+    AUTO,
+    LINKS,
+    EVENTS
+  }
 
   /** The Linux source's designs. */
   public enum Mode {
@@ -96,6 +107,16 @@ public record SourceOptions(
               throw usage(
                   "The option uprobes.mode must be auto, bpf or per-thread, not " + modeName);
         };
+    String attachName = request.option("uprobes.bpf-attach", "auto");
+    BpfAttach attach =
+        switch (attachName) {
+          case "auto" -> BpfAttach.AUTO;
+          case "links" -> BpfAttach.LINKS;
+          case "events" -> BpfAttach.EVENTS;
+          default ->
+              throw usage(
+                  "The option uprobes.bpf-attach must be auto, links or events, not " + attachName);
+        };
     boolean ringGiven = request.option("uprobes.ring-kib", null) != null;
     return new SourceOptions(
         mode,
@@ -106,6 +127,7 @@ public record SourceOptions(
         reorder * 1_000_000L,
         maxStack,
         dump,
+        attach,
         placement.equals("auto"));
   }
 

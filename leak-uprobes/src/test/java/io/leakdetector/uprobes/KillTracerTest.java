@@ -2,6 +2,12 @@ package io.leakdetector.uprobes;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.leakdetector.symbols.linux.ProcMaps;
+import io.leakdetector.symbols.linux.ProcMapsEntry;
+import io.leakdetector.uprobes.probe.LibcImage;
+import io.leakdetector.uprobes.probe.LibcLocator;
+import io.leakdetector.uprobes.probe.LibcProbePlanner;
+import io.leakdetector.uprobes.probe.ProbeSite;
 import io.leakdetector.uprobes.testing.CCompiler;
 import io.leakdetector.uprobes.testing.ChildJvm;
 import io.leakdetector.uprobes.testing.FixtureProcess;
@@ -17,7 +23,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * After kill -9 of a tracer mid-session no probe remains: the target's allocator runs at its
- * untraced speed again, and it keeps running and exits normally.
+ * untraced speed again, the code at every probe site (libc's allocators, the loader's entry) equals
+ * the file's again, and it keeps running and exits normally.
  */
 class KillTracerTest {
   @TempDir Path dir;
@@ -50,6 +57,11 @@ class KillTracerTest {
         drain(target);
         double traced = median(rates(target, 5));
         assertThat(traced).as("probes slow the allocator down").isLessThan(untraced / 5);
+        List<int[]> whileTraced = probeBytes(target.pid());
+        assertThat(whileTraced).as("probe sites").hasSizeGreaterThan(5);
+        assertThat(whileTraced)
+            .as("each probe site holds the breakpoint (int3) while traced")
+            .allMatch(b -> b[0] == 0xCC && b[1] != 0xCC);
 
         tracer.destroyForcibly(); // SIGKILL
         assertThat(tracer.waitFor(120, TimeUnit.SECONDS)).isTrue();
@@ -67,6 +79,9 @@ class KillTracerTest {
             "churn ops/s: untraced %.0f, traced %.0f, after kill -9 %.0f%n",
             untraced, traced, after);
         assertThat(after).as("untraced speed again").isGreaterThan(untraced / 2);
+        assertThat(probeBytes(target.pid()))
+            .as("the code at every probe site equals the file's again")
+            .allMatch(b -> b[0] == b[1]);
       } finally {
         tracer.destroyForcibly();
       }
@@ -78,6 +93,55 @@ class KillTracerTest {
       assertThat(target.process().exitValue()).isZero();
       target.await("total ops/s", 10);
     }
+  }
+
+  /**
+   * For every probe site the source places in the target's libc, and for its dynamic loader's
+   * entry: the first byte in the target's memory and the byte in the file, as unsigned ints.
+   */
+  private static List<int[]> probeBytes(long pid) throws Exception {
+    List<ProcMapsEntry> maps = ProcMaps.read(pid);
+    List<int[]> bytes = new ArrayList<>();
+    for (LibcLocator.Found libc : LibcLocator.find(pid, maps)) {
+      LibcImage image =
+          new LibcProbePlanner(true).plan(libc.targetPath(), libc.hostPath(), libc.file());
+      for (ProbeSite site : image.sites()) {
+        bytes.add(byteAt(pid, maps, libc.targetPath(), libc.hostPath(), site.probeOffset()));
+      }
+    }
+    Launcher.Loader loader =
+        Launcher.loaderOf(Path.of("/proc/" + pid + "/exe"), Path.of("/proc/" + pid + "/root"), 0);
+    assertThat(loader).as("the target's dynamic loader").isNotNull();
+    String loaderInTarget = Path.of(loader.path()).toString();
+    bytes.add(byteAt(pid, maps, loaderInTarget, Path.of(loader.path()), loader.entryOffset()));
+    return bytes;
+  }
+
+  private static int[] byteAt(
+      long pid, List<ProcMapsEntry> maps, String path, Path file, long offset) throws Exception {
+    String real = Path.of(path).toRealPath().toString();
+    for (ProcMapsEntry e : maps) {
+      if (e.isExecutable()
+          && e.path().equals(real)
+          && offset >= e.fileOffset()
+          && offset < e.fileOffset() + (e.end() - e.start())) {
+        long address = e.start() + (offset - e.fileOffset());
+        try (com.sun.jna.Memory one = new com.sun.jna.Memory(1)) {
+          long read =
+              new io.leakdetector.uprobes.linux.PerfEvents(
+                      io.leakdetector.uprobes.linux.CpuArch.X86_64)
+                  .readProcessMemory((int) pid, address, one, 1);
+          assertThat(read).isEqualTo(1);
+          byte[] inFile = new byte[1];
+          try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(file.toFile(), "r")) {
+            f.seek(offset);
+            f.readFully(inFile);
+          }
+          return new int[] {one.getByte(0) & 0xFF, inFile[0] & 0xFF};
+        }
+      }
+    }
+    throw new AssertionError("no executable mapping of " + real + " at offset " + offset);
   }
 
   /** Drops the rates printed before now, and the one being measured now. */

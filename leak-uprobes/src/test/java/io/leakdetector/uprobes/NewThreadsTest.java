@@ -78,8 +78,13 @@ class NewThreadsTest {
     assertThat(counts.exact()).as(counts.toString()).isTrue();
   }
 
-  @Test
-  void threadsCreatedAfterAttachAreExact() throws Exception {
+  /**
+   * Attach mode, with the probes placed both ways: uprobe-multi links (the default on Linux 6.6+)
+   * and one perf event per probe (what older kernels get).
+   */
+  @org.junit.jupiter.params.ParameterizedTest(name = "uprobes.bpf-attach={0}")
+  @org.junit.jupiter.params.provider.ValueSource(strings = {"links", "events"})
+  void threadsCreatedAfterAttachAreExact(String attach) throws Exception {
     try (FixtureProcess p = FixtureProcess.start(fixture, "wait", SHORT, STORM)) {
       p.await("ready", 30);
       FixtureSymbols symbols = new FixtureSymbols(fixture, p.pid());
@@ -88,7 +93,9 @@ class NewThreadsTest {
           new UprobesSourceProvider()
               .open(
                   new SourceRequest(
-                      new TargetSpec.Pid(p.pid()), false, Map.of("uprobes.mode", "bpf")))) {
+                      new TargetSpec.Pid(p.pid()),
+                      false,
+                      Map.of("uprobes.mode", "bpf", "uprobes.bpf-attach", attach)))) {
         assertThat(source.design()).isEmpty();
         source.start(engine, m -> {});
         p.send("go");
@@ -97,6 +104,8 @@ class NewThreadsTest {
         assertThat(engine.awaitMarker(60)).as("marker allocation seen").isTrue();
         System.out.println(source.counters());
         assertExact(engine, symbols, source);
+        assertThat(source.counters().get("uprobeMultiLinks") > 0).isEqualTo(attach.equals("links"));
+        assertThat(source.counters().get("probeEvents") > 0).isEqualTo(attach.equals("events"));
       }
     }
   }

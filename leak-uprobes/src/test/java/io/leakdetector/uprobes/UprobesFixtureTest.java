@@ -131,8 +131,8 @@ class UprobesFixtureTest {
           .containsEntry("posixMemalignExact", 7L)
           .containsEntry("posixMemalignConfirmed", 0L)
           .containsEntry("posixMemalignInexact", 0L)
-          .containsEntry(
-              "bpfPrograms", run.counters().get("probeEvents") + run.counters().get("execProbed"));
+          .containsEntry("probeSites", 9L)
+          .containsEntry("probesPlaced", 17L);
       assertThat(run.snapshot().counts().exact()).isTrue();
     } else {
       // memptr on the stack is read from the dump; on the heap or in a global, from memory later

@@ -20,6 +20,13 @@ public final class Bpf {
   static final int CMD_MAP_LOOKUP_ELEM = 1;
   static final int CMD_MAP_UPDATE_ELEM = 2;
   static final int CMD_PROG_LOAD = 5;
+  static final int CMD_LINK_CREATE = 28;
+
+  /** {@code BPF_TRACE_UPROBE_MULTI} (Linux 6.6+): one link attaches a program to many offsets. */
+  public static final int TRACE_UPROBE_MULTI = 48;
+
+  /** {@code BPF_F_UPROBE_MULTI_RETURN}: the link's probes are return probes. */
+  public static final int F_UPROBE_MULTI_RETURN = 1;
 
   public static final int MAP_TYPE_HASH = 1;
   public static final int MAP_TYPE_ARRAY = 2;
@@ -54,6 +61,16 @@ public final class Bpf {
   static final int LOG_SIZE = 28;
   static final int LOG_BUF = 32;
   static final int PROG_NAME = 48;
+  static final int EXPECTED_ATTACH_TYPE = 68;
+  static final int LINK_PROG_FD = 0;
+  static final int LINK_ATTACH_TYPE = 8;
+  static final int LINK_FLAGS = 12;
+  static final int UPROBE_MULTI_PATH = 16;
+  static final int UPROBE_MULTI_OFFSETS = 24;
+  static final int UPROBE_MULTI_COOKIES = 40;
+  static final int UPROBE_MULTI_CNT = 48;
+  static final int UPROBE_MULTI_FLAGS = 52;
+  static final int UPROBE_MULTI_PID = 56;
 
   /** A program the verifier refused, with the last lines of its log. */
   public static final class VerifierRejection extends Exception {
@@ -156,6 +173,18 @@ public final class Bpf {
    * @throws LastErrorException for any other failure (e.g. EPERM)
    */
   public int loadProgram(String name, byte[] instructions, int logBytes) throws VerifierRejection {
+    return loadProgram(name, instructions, logBytes, 0);
+  }
+
+  /**
+   * Loads a kprobe-type program for an attach type ({@link #TRACE_UPROBE_MULTI} for uprobe-multi
+   * links, 0 for perf events).
+   *
+   * @throws VerifierRejection when the verifier refuses it (errno and log kept)
+   * @throws LastErrorException for any other failure
+   */
+  public int loadProgram(String name, byte[] instructions, int logBytes, int expectedAttachType)
+      throws VerifierRejection {
     byte[] license = (LICENSE + "\0").getBytes(StandardCharsets.US_ASCII);
     try (Memory attr = zeroed();
         Memory insns = new Memory(instructions.length);
@@ -168,6 +197,7 @@ public final class Bpf {
       attr.setInt(INSN_CNT, instructions.length / 8);
       attr.setLong(INSNS, Pointer.nativeValue(insns));
       attr.setLong(PROG_LICENSE, Pointer.nativeValue(lic));
+      attr.setInt(EXPECTED_ATTACH_TYPE, expectedAttachType);
       putName(attr, PROG_NAME, name);
       try {
         return (int) call(CMD_PROG_LOAD, attr);
@@ -192,6 +222,37 @@ public final class Bpf {
         }
         throw new VerifierRejection(name, e.getErrorCode(), text);
       }
+    }
+  }
+
+  /**
+   * Attaches a program to {@code offsets} of the file at {@code path} for process {@code pid} (all
+   * its threads) with one uprobe-multi link; each offset's cookie is what {@code
+   * bpf_get_attach_cookie} gives the program there.
+   *
+   * @return the link's file descriptor; closing it removes every probe of the link
+   * @throws LastErrorException with the kernel's errno (EINVAL before Linux 6.6)
+   */
+  public int createUprobeMultiLink(
+      int programFd, String path, long[] offsets, long[] cookies, boolean returnProbes, int pid) {
+    byte[] p = (path + "\0").getBytes(StandardCharsets.UTF_8);
+    try (Memory attr = zeroed();
+        Memory pathMemory = new Memory(p.length);
+        Memory offsetMemory = new Memory(8L * offsets.length);
+        Memory cookieMemory = new Memory(8L * cookies.length)) {
+      pathMemory.write(0, p, 0, p.length);
+      offsetMemory.write(0, offsets, 0, offsets.length);
+      cookieMemory.write(0, cookies, 0, cookies.length);
+      attr.setInt(LINK_PROG_FD, programFd);
+      attr.setInt(LINK_ATTACH_TYPE, TRACE_UPROBE_MULTI);
+      attr.setInt(LINK_FLAGS, 0);
+      attr.setLong(UPROBE_MULTI_PATH, Pointer.nativeValue(pathMemory));
+      attr.setLong(UPROBE_MULTI_OFFSETS, Pointer.nativeValue(offsetMemory));
+      attr.setLong(UPROBE_MULTI_COOKIES, Pointer.nativeValue(cookieMemory));
+      attr.setInt(UPROBE_MULTI_CNT, offsets.length);
+      attr.setInt(UPROBE_MULTI_FLAGS, returnProbes ? F_UPROBE_MULTI_RETURN : 0);
+      attr.setInt(UPROBE_MULTI_PID, pid);
+      return (int) call(CMD_LINK_CREATE, attr);
     }
   }
 

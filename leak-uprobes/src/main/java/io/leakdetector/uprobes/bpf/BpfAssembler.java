@@ -48,6 +48,7 @@ public final class BpfAssembler {
   static final int MEM = 0x60;
   static final int ATOMIC = 0xc0;
   static final int ADD = 0x00;
+  static final int OR = 0x40;
   static final int AND = 0x50;
   static final int LSH = 0x60;
   static final int RSH = 0x70;
@@ -106,6 +107,10 @@ public final class BpfAssembler {
 
   public BpfAssembler addImm(int dst, int imm) {
     return add(ALU64 | ADD | K, dst, 0, 0, imm, "add %r" + dst + ", " + imm);
+  }
+
+  public BpfAssembler orImm(int dst, int imm) {
+    return add(ALU64 | OR | K, dst, 0, 0, imm, "or %r" + dst + ", " + imm);
   }
 
   public BpfAssembler andImm(int dst, int imm) {

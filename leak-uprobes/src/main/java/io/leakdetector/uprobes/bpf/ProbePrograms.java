@@ -37,6 +37,13 @@ public final class ProbePrograms {
   static final int RINGBUF_RESERVE = 131;
   static final int RINGBUF_SUBMIT = 132;
   static final int RINGBUF_QUERY = 134;
+  static final int GET_ATTACH_COOKIE = 174;
+
+  /**
+   * A site index that means "the probe's attach cookie": one program serves every site of a
+   * uprobe-multi link, each offset's cookie being its site index.
+   */
+  public static final int SITE_FROM_COOKIE = -1;
 
   static final int F_USER_STACK = 0x100;
   static final int RB_NO_WAKEUP = 1;
@@ -69,7 +76,10 @@ public final class ProbePrograms {
     this.wakeupBytes = wakeupBytes;
   }
 
-  /** At a function's entry: its three argument registers. */
+  /**
+   * At a function's entry: its three argument registers. {@code site} is the site index, or {@link
+   * #SITE_FROM_COOKIE} in a program shared by the sites of a uprobe-multi link.
+   */
   public BpfAssembler entry(int site) {
     BpfAssembler a = begin(ProbeRecord.ENTRY_SIZE);
     entryRecord(a, site);
@@ -167,7 +177,12 @@ public final class ProbePrograms {
   private void header(BpfAssembler a, int site, int kind) {
     a.call(KTIME_GET_NS).storeDw(R7, ProbeRecord.TIME, R0);
     a.call(GET_CURRENT_PID_TGID).storeW(R7, ProbeRecord.TID, R0);
-    a.storeWImm(R7, ProbeRecord.SITE, ProbeRecord.siteWord(site, kind));
+    if (site == SITE_FROM_COOKIE) {
+      a.movReg(R1, R6).call(GET_ATTACH_COOKIE);
+      a.andImm(R0, 0xFFFF).orImm(R0, kind << 16).storeW(R7, ProbeRecord.SITE, R0);
+    } else {
+      a.storeWImm(R7, ProbeRecord.SITE, ProbeRecord.siteWord(site, kind));
+    }
   }
 
   private void copyRegister(BpfAssembler a, int ctxOffset, int recordOffset) {

@@ -143,6 +143,79 @@ class BpfAbiTest {
     Commands.run(List.of("gcc", "-c", "-o", dir.resolve("x86.o").toString(), c.toString()));
   }
 
+  /**
+   * The uprobe-multi link (Linux 6.6+) against the uapi bpf.h of the newest kernel headers package
+   * installed (Debian 12's linux-libc-dev is 6.1, without it); compiled for the host.
+   */
+  @Test
+  void uprobeMultiLinksMatchTheHeaders() throws IOException {
+    Path header = newestBpfHeaderWithUprobeMulti();
+    Path include = Files.createDirectories(dir.resolve("include/linux"));
+    Files.copy(header, include.resolve("bpf.h"));
+    List<Check> c = new ArrayList<>();
+    c.add(new Check("Bpf.CMD_LINK_CREATE", Bpf.CMD_LINK_CREATE, "BPF_LINK_CREATE"));
+    c.add(new Check("Bpf.TRACE_UPROBE_MULTI", Bpf.TRACE_UPROBE_MULTI, "BPF_TRACE_UPROBE_MULTI"));
+    c.add(
+        new Check(
+            "Bpf.F_UPROBE_MULTI_RETURN", Bpf.F_UPROBE_MULTI_RETURN, "BPF_F_UPROBE_MULTI_RETURN"));
+    c.add(
+        new Check(
+            "ProbePrograms.GET_ATTACH_COOKIE",
+            ProbePrograms.GET_ATTACH_COOKIE,
+            "BPF_FUNC_get_attach_cookie"));
+    String[][] fields = {
+      {"EXPECTED_ATTACH_TYPE", "expected_attach_type"},
+      {"LINK_PROG_FD", "link_create.prog_fd"},
+      {"LINK_ATTACH_TYPE", "link_create.attach_type"},
+      {"LINK_FLAGS", "link_create.flags"},
+      {"UPROBE_MULTI_PATH", "link_create.uprobe_multi.path"},
+      {"UPROBE_MULTI_OFFSETS", "link_create.uprobe_multi.offsets"},
+      {"UPROBE_MULTI_COOKIES", "link_create.uprobe_multi.cookies"},
+      {"UPROBE_MULTI_CNT", "link_create.uprobe_multi.cnt"},
+      {"UPROBE_MULTI_FLAGS", "link_create.uprobe_multi.flags"},
+      {"UPROBE_MULTI_PID", "link_create.uprobe_multi.pid"},
+    };
+    for (String[] f : fields) {
+      c.add(new Check("Bpf." + f[0], field(f[0]), "offsetof(union bpf_attr, " + f[1] + ")"));
+    }
+    c.add(
+        new Check(
+            "the fields used lie within Bpf.ATTR_SIZE",
+            1,
+            "(offsetof(union bpf_attr, link_create.uprobe_multi.pid) + 4 <= "
+                + Bpf.ATTR_SIZE
+                + ")"));
+    Path source = Files.writeString(dir.resolve("multi.c"), source(c, ""));
+    Commands.run(
+        List.of(
+            "gcc",
+            "-I",
+            dir.resolve("include").toString(),
+            "-c",
+            "-o",
+            dir.resolve("multi.o").toString(),
+            source.toString()));
+  }
+
+  private static Path newestBpfHeaderWithUprobeMulti() throws IOException {
+    Path found = null;
+    try (var dirs = Files.newDirectoryStream(Path.of("/usr/src"), "linux-headers-6.*-common")) {
+      for (Path d : dirs) {
+        Path h = d.resolve("include/uapi/linux/bpf.h");
+        if (Files.isRegularFile(h) && Files.readString(h).contains("BPF_TRACE_UPROBE_MULTI")) {
+          found = h;
+        }
+      }
+    } catch (java.nio.file.NoSuchFileException e) {
+      // no /usr/src
+    }
+    Prerequisite.require(
+        found != null,
+        "a kernel headers package with uprobe-multi links (apt-get install"
+            + " linux-headers-6.12.*-common; .ci/run installs the newest)");
+    return found;
+  }
+
   @Test
   void aarch64MatchesTheHeaders() throws IOException {
     Aarch64Toolchain.require();

@@ -103,6 +103,7 @@ class BpfAssemblerTest {
     BpfAssembler a =
         new BpfAssembler()
             .movImm(R1, -5)
+            .orImm(R1, 0x20000)
             .movReg(R2, R3)
             .addImm(R2, -8)
             .andImm(R1, 0xFF)
@@ -140,6 +141,12 @@ class BpfAssemblerTest {
       programs.put("memalignEntry", p.memalignEntry(5));
       programs.put("memalignReturn", p.memalignReturn(6));
       programs.put("exec", p.exec());
+      // the programs shared by the sites of a uprobe-multi link (site from the attach cookie)
+      int cookie = ProbePrograms.SITE_FROM_COOKIE;
+      programs.put("entryByCookie", p.entry(cookie));
+      programs.put("retByCookie", p.ret(cookie));
+      programs.put("memalignEntryByCookie", p.memalignEntry(cookie));
+      programs.put("memalignReturnByCookie", p.memalignReturn(cookie));
       for (Map.Entry<String, BpfAssembler> e : programs.entrySet()) {
         byte[] ours = e.getValue().assemble();
         byte[] gnu = gnuAssemble(e.getKey(), e.getValue().text());

@@ -41,6 +41,18 @@ class BpfVerifierTest {
           assertThat(fd).isPositive();
           LinuxC.close(fd);
         }
+        int cookie = ProbePrograms.SITE_FROM_COOKIE;
+        for (BpfAssembler program :
+            List.of(
+                p.entry(cookie),
+                p.ret(cookie),
+                p.memalignEntry(cookie),
+                p.memalignReturn(cookie),
+                p.exec())) {
+          int fd = bpf.loadProgram("t_multi", program.assemble(), 1 << 20, Bpf.TRACE_UPROBE_MULTI);
+          assertThat(fd).isPositive();
+          LinuxC.close(fd);
+        }
       }
     } finally {
       LinuxC.close(ring);
