@@ -27,7 +27,10 @@ PIDS=()
 cleanup() {
   for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill -9 "$p" 2>/dev/null || true; done
   perf probe -q -d 'ldbench:*' >/dev/null 2>&1 || true
-  if [ "$MOUNTED_TRACEFS" = 1 ]; then umount /sys/kernel/tracing || true; fi
+  if [ "$MOUNTED_TRACEFS" = 1 ]; then  # busy for a moment while killed tracers release it
+    for _ in $(seq 50); do umount /sys/kernel/tracing 2>/dev/null && break; sleep 0.1; done
+    grep -q ' /sys/kernel/tracing ' /proc/mounts && echo "could not unmount /sys/kernel/tracing" >&2
+  fi
   rm -rf "$WORK"
 }
 trap cleanup EXIT
