@@ -26,7 +26,6 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -373,14 +372,7 @@ final class BpfSource implements HeapEventSource, RecordDecoder.Sideband {
   @Override
   public void stop() {
     stopRequested = true;
-    Thread t = consumer;
-    if (t != null && t != Thread.currentThread()) {
-      try {
-        t.join(TimeUnit.SECONDS.toMillis(10));
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }
+    Closer.join(consumer);
   }
 
   @Override
@@ -405,18 +397,8 @@ final class BpfSource implements HeapEventSource, RecordDecoder.Sideband {
     }
     sites.close();
     closeMillis = (System.nanoTime() - begin) / 1_000_000;
-    if (launched != null && !started && launched.isAlive()) {
-      launched.destroyForcibly();
-      try {
-        LinuxC.kill(pid, LinuxC.SIGCONT);
-      } catch (LastErrorException e) {
-        // already gone
-      }
-      try {
-        launched.waitFor(5, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
+    if (!started) {
+      Launcher.endHeld(launched);
     }
   }
 

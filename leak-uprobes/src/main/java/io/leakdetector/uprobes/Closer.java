@@ -37,6 +37,18 @@ final class Closer {
     }
   }
 
+  /** Waits (at most 10 s) for a reader thread to end; not for the calling thread itself. */
+  static void join(Thread thread) {
+    if (thread == null || thread == Thread.currentThread()) {
+      return;
+    }
+    try {
+      thread.join(10_000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
   static void closeQuietly(int fd) {
     try {
       LinuxC.close(fd);

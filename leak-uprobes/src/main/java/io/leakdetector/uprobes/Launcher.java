@@ -4,6 +4,7 @@ import io.leakdetector.LeakDetectorException;
 import io.leakdetector.LeakDetectorException.Kind;
 import io.leakdetector.symbols.elf.ElfFile;
 import io.leakdetector.symbols.linux.ProcMaps;
+import io.leakdetector.uprobes.linux.LinuxC;
 import io.leakdetector.uprobes.probe.LibcLocator;
 import java.io.IOException;
 import java.io.InputStream;
@@ -86,6 +87,27 @@ final class Launcher {
       loader = loaderOf(Path.of("/proc/" + process.pid() + "/exe"), Path.of("/"), 0);
     }
     return new Held(process, name, libcs, loader);
+  }
+
+  /**
+   * Ends a launcher that never got to exec its command (tracing did not start): kills it, lets it
+   * run so the kill is taken, and reaps it. Does nothing for null or an ended process.
+   */
+  static void endHeld(Process launched) {
+    if (launched == null || !launched.isAlive()) {
+      return;
+    }
+    launched.destroyForcibly();
+    try {
+      LinuxC.kill((int) launched.pid(), LinuxC.SIGCONT);
+    } catch (com.sun.jna.LastErrorException e) {
+      // already gone
+    }
+    try {
+      launched.waitFor(5, java.util.concurrent.TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   /** The exit status of a launched command, once it has ended (-1 when unknown or not launched). */

@@ -26,7 +26,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -388,14 +387,7 @@ final class PerThreadSource implements HeapEventSource, RecordDecoder.Sideband {
     if (r != null) {
       r.requestStop();
     }
-    Thread t = consumer;
-    if (t != null && t != Thread.currentThread()) {
-      try {
-        t.join(TimeUnit.SECONDS.toMillis(10));
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }
+    Closer.join(consumer);
   }
 
   @Override
@@ -428,18 +420,8 @@ final class PerThreadSource implements HeapEventSource, RecordDecoder.Sideband {
     }
     sites.close();
     closeMillis = (System.nanoTime() - closeBegin) / 1_000_000;
-    if (launched != null && !started && launched.isAlive()) {
-      launched.destroyForcibly();
-      try {
-        LinuxC.kill(pid, LinuxC.SIGCONT);
-      } catch (LastErrorException e) {
-        // already gone
-      }
-      try {
-        launched.waitFor(5, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
+    if (!started) {
+      Launcher.endHeld(launched);
     }
   }
 

@@ -3,7 +3,6 @@ package io.leakdetector.uprobes;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.leakdetector.internal.engine.EngineSnapshot;
-import io.leakdetector.spi.Availability;
 import io.leakdetector.spi.HeapEventSource;
 import io.leakdetector.spi.SourceRequest;
 import io.leakdetector.spi.TargetSpec;
@@ -11,7 +10,6 @@ import io.leakdetector.uprobes.testing.CCompiler;
 import io.leakdetector.uprobes.testing.EngineProbe;
 import io.leakdetector.uprobes.testing.FixtureProcess;
 import io.leakdetector.uprobes.testing.FixtureSymbols;
-import io.leakdetector.uprobes.testing.Prerequisites;
 import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
@@ -33,16 +31,7 @@ class AttachDuringChurnTest {
 
   @BeforeAll
   static void compile() throws Exception {
-    Availability availability = new UprobesSourceProvider().availability();
-    Prerequisites.require(availability.available(), "uprobe tracing: " + availability.reason());
-    fixture =
-        CCompiler.compile(
-            CCompiler.testSource("handoff.c"),
-            dir.resolve("handoff"),
-            "-O1",
-            "-fno-omit-frame-pointer",
-            "-g",
-            "-pthread");
+    fixture = CCompiler.traceableFixture(dir, "handoff");
   }
 
   @Test

@@ -2,7 +2,6 @@ package io.leakdetector.uprobes;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.leakdetector.spi.Availability;
 import io.leakdetector.spi.HeapEventSource;
 import io.leakdetector.spi.ModuleMapping;
 import io.leakdetector.spi.SourceRequest;
@@ -11,7 +10,6 @@ import io.leakdetector.uprobes.testing.CCompiler;
 import io.leakdetector.uprobes.testing.EngineProbe;
 import io.leakdetector.uprobes.testing.FixtureProcess;
 import io.leakdetector.uprobes.testing.FixtureSymbols;
-import io.leakdetector.uprobes.testing.Prerequisites;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -37,16 +35,7 @@ class ExecTest {
 
   @BeforeAll
   static void compile() throws Exception {
-    Availability availability = new UprobesSourceProvider().availability();
-    Prerequisites.require(availability.available(), "uprobe tracing: " + availability.reason());
-    fixture =
-        CCompiler.compile(
-            CCompiler.testSource("threads.c"),
-            dir.resolve("threads"),
-            "-O1",
-            "-fno-omit-frame-pointer",
-            "-g",
-            "-pthread");
+    fixture = CCompiler.traceableFixture(dir, "threads");
   }
 
   private record Launched(Map<String, String> outstanding, Map<String, Long> counters) {}

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.leakdetector.EventCounts;
 import io.leakdetector.internal.engine.EngineSnapshot;
-import io.leakdetector.spi.Availability;
 import io.leakdetector.spi.HeapEventSource;
 import io.leakdetector.spi.ModuleMapping;
 import io.leakdetector.spi.SourceRequest;
@@ -13,7 +12,6 @@ import io.leakdetector.uprobes.testing.CCompiler;
 import io.leakdetector.uprobes.testing.EngineProbe;
 import io.leakdetector.uprobes.testing.FixtureProcess;
 import io.leakdetector.uprobes.testing.FixtureSymbols;
-import io.leakdetector.uprobes.testing.Prerequisites;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -40,16 +38,7 @@ class NewThreadsTest {
 
   @BeforeAll
   static void compile() throws Exception {
-    Availability availability = new UprobesSourceProvider().availability();
-    Prerequisites.require(availability.available(), "uprobe tracing: " + availability.reason());
-    fixture =
-        CCompiler.compile(
-            CCompiler.testSource("threads.c"),
-            dir.resolve("threads"),
-            "-O1",
-            "-fno-omit-frame-pointer",
-            "-g",
-            "-pthread");
+    fixture = CCompiler.traceableFixture(dir, "threads");
   }
 
   private static Map<String, String> expected() {

@@ -73,6 +73,24 @@ public final class CCompiler {
   }
 
   /** The path of a file under {@code src/test/c}. */
+  /**
+   * Compiles the threaded fixture {@code src/test/c/NAME.c} as the tracing tests build it ({@code
+   * -O1 -fno-omit-frame-pointer -g -pthread}), once this machine may trace with uprobes (skipped
+   * outside CI, failing with {@code CI=true}, when it may not).
+   */
+  public static Path traceableFixture(Path dir, String name) throws java.io.IOException {
+    io.leakdetector.spi.Availability availability =
+        new io.leakdetector.uprobes.UprobesSourceProvider().availability();
+    Prerequisites.require(availability.available(), "uprobe tracing: " + availability.reason());
+    return compile(
+        testSource(name + ".c"),
+        dir.resolve(name),
+        "-O1",
+        "-fno-omit-frame-pointer",
+        "-g",
+        "-pthread");
+  }
+
   public static Path testSource(String name) {
     Path p = Path.of("src/test/c", name);
     if (!Files.exists(p)) {
