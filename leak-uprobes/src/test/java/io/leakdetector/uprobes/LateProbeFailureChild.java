@@ -40,6 +40,9 @@ public final class LateProbeFailureChild {
         new UprobesSourceProvider()
             .open(new SourceRequest(new TargetSpec.Pid(pid), false, Map.of("uprobes.mode", mode)));
     source.start(new RecordingSink(-1), ModuleListener.NONE);
+    // looked up now: once the descriptors are used up no further class can be loaded
+    java.lang.reflect.Method lastError = source.getClass().getDeclaredMethod("lastThreadError");
+    lastError.setAccessible(true);
     System.out.println("tracing");
     List<FileInputStream> held = new ArrayList<>();
     String line;
@@ -74,9 +77,7 @@ public final class LateProbeFailureChild {
                       .sourceCauses()
                       .keySet()
                   + " error="
-                  + (source instanceof PerThreadSource perThread
-                      ? perThread.lastThreadError()
-                      : ((BpfSource) source).lastThreadError()));
+                  + lastError.invoke(source));
         }
         case "exit" -> Runtime.getRuntime().halt(0);
         default -> throw new IllegalArgumentException(line);
