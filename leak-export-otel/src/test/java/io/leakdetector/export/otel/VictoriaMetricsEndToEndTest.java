@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.leakdetector.SnapshotExporter;
 import io.leakdetector.TargetProcess;
 import io.leakdetector.export.otel.testkit.KnownSnapshots;
+import io.leakdetector.export.otel.testkit.LogCapture;
 import io.leakdetector.export.otel.testkit.VictoriaMetrics;
 import io.leakdetector.export.otel.testkit.VictoriaMetrics.Sample;
 import io.leakdetector.spi.ExporterContext;
@@ -44,10 +45,10 @@ class VictoriaMetricsEndToEndTest {
   @Test
   void theTopStackAndTheTotalsArriveWithTheirExactValues() throws Exception {
     TargetProcess target = new TargetProcess(pid, "demo");
-    String stderr =
+    String printedOrLogged =
         exportAndClose(
             Map.of("otel.endpoint", backend.otlpEndpoint()), List.of(KnownSnapshots.first(target)));
-    assertThat(stderr).isEmpty();
+    assertThat(printedOrLogged).isEmpty();
 
     List<Sample> stacks =
         backend.await(
@@ -95,18 +96,23 @@ class VictoriaMetricsEndToEndTest {
         .satisfies(s -> assertThat(s.value()).isEqualTo(value));
   }
 
-  /** Exports the snapshots through the provider found by name and returns what went to stderr. */
+  /**
+   * Exports the snapshots through the provider found by name and returns what went to stderr and
+   * what was logged (one {@code LEVEL logger: message} line per record).
+   */
   static String exportAndClose(
       Map<String, String> options, List<io.leakdetector.LeakSnapshot> snapshots) throws Exception {
     ByteArrayOutputStream captured = new ByteArrayOutputStream();
     PrintStream originalErr = System.err;
     System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
-    try (SnapshotExporter exporter =
-        SnapshotExporters.create("otel", new ExporterContext(System.out, options))) {
-      snapshots.forEach(exporter::export);
-    } finally {
-      System.setErr(originalErr);
+    try (LogCapture log = LogCapture.start()) {
+      try (SnapshotExporter exporter =
+          SnapshotExporters.create("otel", new ExporterContext(System.out, options))) {
+        snapshots.forEach(exporter::export);
+      } finally {
+        System.setErr(originalErr);
+      }
+      return captured.toString(StandardCharsets.UTF_8) + log.describe();
     }
-    return captured.toString(StandardCharsets.UTF_8);
   }
 }
