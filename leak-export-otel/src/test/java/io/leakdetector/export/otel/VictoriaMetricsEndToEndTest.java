@@ -12,6 +12,8 @@ import io.leakdetector.spi.ExporterContext;
 import io.leakdetector.spi.SnapshotExporters;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.net.HttpURLConnection;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -76,6 +78,36 @@ class VictoriaMetricsEndToEndTest {
     assertValue("leak_lost_events_total", "3");
     assertValue("leak_unmatched_frees_total", "4");
     assertValue("leak_dropped_allocations_total", "0");
+  }
+
+  @Test
+  void aPathTheRealBackendRefusesIsNamedWithTheStatusItAnswered() throws Exception {
+    // VictoriaMetrics answers an OTLP push to a path it does not serve with an error status; the
+    // warning names exactly that status (asked here first with a plain POST), once per interval.
+    String endpoint = backend.otlpEndpoint() + "/no-such-receiver";
+    String metricsUrl = endpoint + "/v1/metrics";
+    HttpURLConnection post = (HttpURLConnection) URI.create(metricsUrl).toURL().openConnection();
+    post.setRequestMethod("POST");
+    post.setDoOutput(true);
+    post.setRequestProperty("Content-Type", "application/x-protobuf");
+    post.getOutputStream().close();
+    int status = post.getResponseCode();
+    post.disconnect();
+    assertThat(status).isBetween(400, 599);
+
+    TargetProcess target = new TargetProcess(pid, "demo");
+    String printedOrLogged =
+        exportAndClose(
+            Map.of("otel.endpoint", endpoint),
+            List.of(KnownSnapshots.first(target), KnownSnapshots.first(target)));
+
+    String warning =
+        "WARNING io.leakdetector.export.otel: the OpenTelemetry export to "
+            + metricsUrl
+            + " failed (HTTP "
+            + status
+            + "); tracing goes on.";
+    assertThat(printedOrLogged.lines()).containsExactly(warning, warning);
   }
 
   private static String hostname() throws Exception {
