@@ -17,7 +17,6 @@ module io.leakdetector.export.otel {
   requires io.opentelemetry.sdk.autoconfigure;
   requires io.opentelemetry.sdk.autoconfigure.spi;
   requires io.opentelemetry.exporter.otlp;
-  requires io.opentelemetry.exporter.internal;
   requires io.opentelemetry.exporter.prometheus;
   requires java.logging;
   // The JDK HttpClient sender is an automatic module and cannot say that it needs this module;

@@ -8,6 +8,7 @@ import io.leakdetector.HeapTotals;
 import io.leakdetector.SnapshotExporter;
 import io.leakdetector.TargetProcess;
 import io.leakdetector.export.otel.testkit.KnownSnapshots;
+import io.leakdetector.export.otel.testkit.LogCapture;
 import io.leakdetector.export.otel.testkit.PrometheusScrape;
 import io.leakdetector.export.otel.testkit.PrometheusScrape.Sample;
 import io.leakdetector.spi.ExporterContext;
@@ -48,10 +49,12 @@ class PrometheusEndpointTest {
     ByteArrayOutputStream captured = new ByteArrayOutputStream();
     PrintStream originalErr = System.err;
     System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
-    try (SnapshotExporter exporter =
-        SnapshotExporters.create(
-            "otel",
-            new ExporterContext(System.out, Map.of("prometheus.port", Integer.toString(port))))) {
+    try (LogCapture log = LogCapture.start();
+        SnapshotExporter exporter =
+            SnapshotExporters.create(
+                "otel",
+                new ExporterContext(
+                    System.out, Map.of("prometheus.port", Integer.toString(port))))) {
       exporter.export(KnownSnapshots.first(TARGET));
       List<Sample> first = PrometheusScrape.scrape(metrics);
 
@@ -94,10 +97,11 @@ class PrometheusEndpointTest {
       assertThat(valuesByStack(second, "leak_stack_outstanding_bytes"))
           .containsExactlyEntriesOf(Map.of("11", 5000.0));
       assertThat(value(second, "leak_allocations_total")).isEqualTo(121.0);
+      // --prometheus-port alone means pull only: nothing was pushed, so nothing failed.
+      assertThat(log.records()).as(log.describe()).isEmpty();
     } finally {
       System.setErr(originalErr);
     }
-    // --prometheus-port alone means pull only: nothing was pushed, so nothing failed.
     assertThat(captured.toString(StandardCharsets.UTF_8)).isEmpty();
     // Closing the exporter stops the endpoint.
     assertThatThrownBy(() -> PrometheusScrape.scrape(metrics)).isInstanceOf(IOException.class);

@@ -5,12 +5,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.leakdetector.SnapshotExporter;
 import io.leakdetector.TargetProcess;
 import io.leakdetector.export.otel.testkit.KnownSnapshots;
+import io.leakdetector.export.otel.testkit.LogCapture;
 import io.leakdetector.export.otel.testkit.VictoriaMetrics;
 import io.leakdetector.export.otel.testkit.VictoriaMetrics.Sample;
 import io.leakdetector.spi.ExporterContext;
 import io.leakdetector.spi.SnapshotExporters;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.net.HttpURLConnection;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -44,10 +47,10 @@ class VictoriaMetricsEndToEndTest {
   @Test
   void theTopStackAndTheTotalsArriveWithTheirExactValues() throws Exception {
     TargetProcess target = new TargetProcess(pid, "demo");
-    String stderr =
+    String printedOrLogged =
         exportAndClose(
             Map.of("otel.endpoint", backend.otlpEndpoint()), List.of(KnownSnapshots.first(target)));
-    assertThat(stderr).isEmpty();
+    assertThat(printedOrLogged).isEmpty();
 
     List<Sample> stacks =
         backend.await(
@@ -77,6 +80,36 @@ class VictoriaMetricsEndToEndTest {
     assertValue("leak_dropped_allocations_total", "0");
   }
 
+  @Test
+  void aPathTheRealBackendRefusesIsNamedWithTheStatusItAnswered() throws Exception {
+    // VictoriaMetrics answers an OTLP push to a path it does not serve with an error status; the
+    // warning names exactly that status (asked here first with a plain POST), once per interval.
+    String endpoint = backend.otlpEndpoint() + "/no-such-receiver";
+    String metricsUrl = endpoint + "/v1/metrics";
+    HttpURLConnection post = (HttpURLConnection) URI.create(metricsUrl).toURL().openConnection();
+    post.setRequestMethod("POST");
+    post.setDoOutput(true);
+    post.setRequestProperty("Content-Type", "application/x-protobuf");
+    post.getOutputStream().close();
+    int status = post.getResponseCode();
+    post.disconnect();
+    assertThat(status).isBetween(400, 599);
+
+    TargetProcess target = new TargetProcess(pid, "demo");
+    String printedOrLogged =
+        exportAndClose(
+            Map.of("otel.endpoint", endpoint),
+            List.of(KnownSnapshots.first(target), KnownSnapshots.first(target)));
+
+    String warning =
+        "WARNING io.leakdetector.export.otel: the OpenTelemetry export to "
+            + metricsUrl
+            + " failed (HTTP "
+            + status
+            + "); tracing goes on.";
+    assertThat(printedOrLogged.lines()).containsExactly(warning, warning);
+  }
+
   private static String hostname() throws Exception {
     Process hostname = new ProcessBuilder("hostname").redirectErrorStream(true).start();
     String printed = new String(hostname.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -95,18 +128,23 @@ class VictoriaMetricsEndToEndTest {
         .satisfies(s -> assertThat(s.value()).isEqualTo(value));
   }
 
-  /** Exports the snapshots through the provider found by name and returns what went to stderr. */
+  /**
+   * Exports the snapshots through the provider found by name and returns what went to stderr and
+   * what was logged (one {@code LEVEL logger: message} line per record).
+   */
   static String exportAndClose(
       Map<String, String> options, List<io.leakdetector.LeakSnapshot> snapshots) throws Exception {
     ByteArrayOutputStream captured = new ByteArrayOutputStream();
     PrintStream originalErr = System.err;
     System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
-    try (SnapshotExporter exporter =
-        SnapshotExporters.create("otel", new ExporterContext(System.out, options))) {
-      snapshots.forEach(exporter::export);
-    } finally {
-      System.setErr(originalErr);
+    try (LogCapture log = LogCapture.start()) {
+      try (SnapshotExporter exporter =
+          SnapshotExporters.create("otel", new ExporterContext(System.out, options))) {
+        snapshots.forEach(exporter::export);
+      } finally {
+        System.setErr(originalErr);
+      }
+      return captured.toString(StandardCharsets.UTF_8) + log.describe();
     }
-    return captured.toString(StandardCharsets.UTF_8);
   }
 }

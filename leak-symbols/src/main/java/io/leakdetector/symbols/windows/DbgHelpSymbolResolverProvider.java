@@ -9,7 +9,7 @@ import io.leakdetector.TargetProcess;
 import io.leakdetector.spi.Availability;
 import io.leakdetector.spi.SymbolResolver;
 import io.leakdetector.spi.SymbolResolverProvider;
-import java.io.PrintStream;
+import java.lang.System.Logger.Level;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -18,9 +18,13 @@ import java.util.function.Predicate;
 
 /**
  * The {@code dbghelp} symbol resolver: Windows processes, symbols through dbghelp.dll (PDBs from
- * the symbol path, else the export tables). Says on standard error which dbghelp.dll it uses.
+ * the symbol path, else the export tables). Logs which dbghelp.dll it uses ({@link System.Logger}
+ * {@value #LOGGER}, level INFO).
  */
 public final class DbgHelpSymbolResolverProvider implements SymbolResolverProvider {
+  /** The logger of this module's messages. */
+  static final String LOGGER = "io.leakdetector.symbols";
+
   private static final int ERROR_ACCESS_DENIED = 5;
   private static final int ERROR_INVALID_PARAMETER = 87;
 
@@ -29,7 +33,7 @@ public final class DbgHelpSymbolResolverProvider implements SymbolResolverProvid
   private final Map<String, String> env;
   private final Predicate<String> isFile;
   private final Function<String, SymbolApi> loader;
-  private final PrintStream messages;
+  private final System.Logger log;
 
   /** The provider ServiceLoader creates: the real DLLs, on 64-bit Windows only. */
   public DbgHelpSymbolResolverProvider() {
@@ -39,7 +43,7 @@ public final class DbgHelpSymbolResolverProvider implements SymbolResolverProvid
         System.getenv(),
         path -> Files.isRegularFile(Path.of(path)),
         SymbolApi::load,
-        System.err);
+        System.getLogger(LOGGER));
   }
 
   DbgHelpSymbolResolverProvider(
@@ -48,13 +52,13 @@ public final class DbgHelpSymbolResolverProvider implements SymbolResolverProvid
       Map<String, String> env,
       Predicate<String> isFile,
       Function<String, SymbolApi> loader,
-      PrintStream messages) {
+      System.Logger log) {
     this.windows = windows;
     this.osName = osName;
     this.env = env;
     this.isFile = isFile;
     this.loader = loader;
-    this.messages = messages;
+    this.log = log;
   }
 
   @Override
@@ -90,7 +94,7 @@ public final class DbgHelpSymbolResolverProvider implements SymbolResolverProvid
       throw new LeakDetectorException(
           Kind.UNAVAILABLE, "Could not load " + choice.dll() + ": " + e.getMessage(), e);
     }
-    messages.println(choice.describe());
+    log.log(Level.INFO, choice.describe());
     long pid = target.pid();
     HANDLE process =
         api.kernel32()

@@ -10,9 +10,6 @@ import io.leakdetector.TargetProcess;
 import io.leakdetector.spi.Availability;
 import io.leakdetector.spi.ModuleMapping;
 import io.leakdetector.spi.SymbolResolver;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -36,7 +33,7 @@ class DbgHelpSymbolResolverTest {
       Map.of("LOCALAPPDATA", "C:\\Users\\me\\AppData\\Local", "SystemRoot", "C:\\Windows");
 
   final FakeSymbolApi fake = new FakeSymbolApi();
-  final ByteArrayOutputStream messages = new ByteArrayOutputStream();
+  final RecordingLogger log = new RecordingLogger();
   SymbolResolver resolver;
 
   @AfterEach
@@ -49,12 +46,7 @@ class DbgHelpSymbolResolverTest {
   DbgHelpSymbolResolverProvider provider(Map<String, String> env) {
     Set<String> files = Set.of("C:\\Windows\\System32\\dbghelp.dll");
     return new DbgHelpSymbolResolverProvider(
-        true,
-        "Windows 11",
-        env,
-        files::contains,
-        dll -> fake.api(),
-        new PrintStream(messages, true, StandardCharsets.UTF_8));
+        true, "Windows 11", env, files::contains, dll -> fake.api(), log);
   }
 
   SymbolResolver open() throws LeakDetectorException {
@@ -98,10 +90,11 @@ class DbgHelpSymbolResolverTest {
     assertThat(fake.searchPath)
         .isEqualTo(
             "C:\\work\\demo;srv*C:\\Users\\me\\AppData\\Local\\LeakDetector\\symbols*https://msdl.microsoft.com/download/symbols");
-    assertThat(messages.toString(StandardCharsets.UTF_8))
-        .isEqualTo(
-            "dbghelp: using C:\\Windows\\System32\\dbghelp.dll (no symsrv.dll beside it: local symbols and exports only; install Debugging Tools for Windows for Microsoft's symbol server)"
-                + System.lineSeparator());
+    assertThat(log.records)
+        .containsExactly(
+            "INFO dbghelp: using C:\\Windows\\System32\\dbghelp.dll (no symsrv.dll beside it: local"
+                + " symbols and exports only; install Debugging Tools for Windows for Microsoft's"
+                + " symbol server)");
   }
 
   @Test

@@ -1,6 +1,7 @@
 package io.leakdetector.export.otel.internal;
 
-import io.opentelemetry.exporter.internal.FailedExportException;
+import io.opentelemetry.sdk.autoconfigure.AutoConfiguredOpenTelemetrySdkBuilder;
+import io.opentelemetry.sdk.metrics.export.PeriodicMetricReader;
 import java.net.ConnectException;
 import java.net.UnknownHostException;
 import java.net.http.HttpTimeoutException;
@@ -15,25 +16,31 @@ final class ExportFailures {
   private ExportFailures() {}
 
   /**
-   * The loggers the SDK writes a failed export to (with a stack trace, on every attempt). The
-   * session prints one sentence per interval instead. Held here so that their level sticks.
+   * The namespace of OpenTelemetry's exporters and their HTTP senders. The OTLP exporter logs a
+   * failed export (with a stack trace, on every attempt) and its sender logs retries and failures
+   * under it; the session logs one sentence per interval instead.
+   */
+  static final String EXPORTER_NAMESPACE = "io.opentelemetry.exporter";
+
+  /**
+   * The loggers quieted, held here so that their level sticks (java.util.logging keeps loggers only
+   * weakly).
    */
   private static final List<Logger> QUIETED = new ArrayList<>();
 
-  /** Logger names and the level each gets: export failures off, autoconfigure's notes too. */
+  /**
+   * Logger names and the level each gets: the exporters' namespace off; the periodic reader, which
+   * says "Exporter failed" after each failed export, off; autoconfigure at WARNING (it says "Error
+   * encountered during autoconfiguration" at INFO before the exception that the exporter reports in
+   * its own sentence). The last two are public classes, named through their classes.
+   */
   private static final Map<String, Level> QUIET_LEVELS =
       Map.of(
-          "io.opentelemetry.exporter.otlp.internal.HttpExporter",
+          EXPORTER_NAMESPACE,
           Level.OFF,
-          "io.opentelemetry.exporter.otlp.internal.GrpcExporter",
+          PeriodicMetricReader.class.getName(),
           Level.OFF,
-          "io.opentelemetry.exporter.sender.jdk.internal.JdkHttpSender",
-          Level.OFF,
-          "io.opentelemetry.sdk.metrics.export.PeriodicMetricReader",
-          Level.OFF,
-          // Says "Error encountered during autoconfiguration" at INFO before the exception that
-          // the exporter reports in its own sentence; its warnings still show.
-          "io.opentelemetry.sdk.autoconfigure.AutoConfiguredOpenTelemetrySdkBuilder",
+          AutoConfiguredOpenTelemetrySdkBuilder.class.getName(),
           Level.WARNING);
 
   /** Quiets the SDK's export-failure loggers, unless the program configured their level itself. */
@@ -51,14 +58,14 @@ final class ExportFailures {
         });
   }
 
-  /** Why an export failed, in a few words ({@code connection refused}, {@code HTTP 404}). */
+  /**
+   * Why an export failed without an HTTP answer, in a few words ({@code cannot connect}, {@code
+   * timed out}), from the failure's chain of causes. (An HTTP status is read from the exporter's
+   * own telemetry: {@link ExportStatusReader}.)
+   */
   static String reason(Throwable throwable) {
     if (throwable == null) {
       return "no reason given";
-    }
-    if (throwable instanceof FailedExportException.HttpExportException http
-        && http.getResponse() != null) {
-      return "HTTP " + http.getResponse().getStatusCode();
     }
     Throwable cause = throwable;
     for (int depth = 0; depth < 10; depth++) {

@@ -8,26 +8,35 @@ import io.opentelemetry.sdk.metrics.data.AggregationTemporality;
 import io.opentelemetry.sdk.metrics.data.MetricData;
 import io.opentelemetry.sdk.metrics.export.MetricExporter;
 import java.util.Collection;
+import java.util.OptionalLong;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Passes everything to the configured exporter and keeps why its last export failed, so that the
- * session can print one sentence for it instead of the SDK's log records.
+ * session can log one sentence for it instead of the SDK's log records.
  */
 final class FailureRecordingMetricExporter implements MetricExporter {
   private final MetricExporter delegate;
   private final String destination;
   private final AtomicReference<String> lastFailure;
+  private final ExportStatusReader status;
 
   /**
    * @param destination where the exporter sends, for the warning ({@code http://…/v1/metrics})
    * @param lastFailure receives {@code "to <destination> failed (<reason>)"} for each failure
+   * @param status the delegate's own telemetry, which names the HTTP status of a failed export;
+   *     {@code null} for an exporter that has none (then the failure's cause names the reason);
+   *     closed with this exporter
    */
   FailureRecordingMetricExporter(
-      MetricExporter delegate, String destination, AtomicReference<String> lastFailure) {
+      MetricExporter delegate,
+      String destination,
+      AtomicReference<String> lastFailure,
+      ExportStatusReader status) {
     this.delegate = delegate;
     this.destination = destination;
     this.lastFailure = lastFailure;
+    this.status = status;
   }
 
   @Override
@@ -49,7 +58,12 @@ final class FailureRecordingMetricExporter implements MetricExporter {
   }
 
   private String failure(Throwable throwable) {
-    return "to " + destination + " failed (" + ExportFailures.reason(throwable) + ")";
+    OptionalLong httpStatus = status == null ? OptionalLong.empty() : status.failedHttpStatus();
+    String reason =
+        httpStatus.isPresent()
+            ? "HTTP " + httpStatus.getAsLong()
+            : ExportFailures.reason(throwable);
+    return "to " + destination + " failed (" + reason + ")";
   }
 
   @Override
@@ -59,7 +73,11 @@ final class FailureRecordingMetricExporter implements MetricExporter {
 
   @Override
   public CompletableResultCode shutdown() {
-    return delegate.shutdown();
+    CompletableResultCode result = delegate.shutdown();
+    if (status != null) {
+      result.whenComplete(status::close);
+    }
+    return result;
   }
 
   @Override

@@ -6,7 +6,6 @@ import io.leakdetector.spi.ExporterContext;
 import io.leakdetector.spi.SnapshotExporterProvider;
 import io.opentelemetry.sdk.metrics.export.MetricReader;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.util.List;
@@ -32,7 +31,7 @@ public final class OtelExporterProvider implements SnapshotExporterProvider {
 
   @Override
   public SnapshotExporter create(ExporterContext context) throws LeakDetectorException {
-    return create(context, Map.of(), List.of(), System.err);
+    return create(context, Map.of(), List.of());
   }
 
   /**
@@ -41,13 +40,9 @@ public final class OtelExporterProvider implements SnapshotExporterProvider {
    *
    * @param overrides SDK properties that win over everything (tests use them)
    * @param extraReaders metric readers registered besides the configured ones (tests use them)
-   * @param warnings where export failures are reported
    */
   static SnapshotExporter create(
-      ExporterContext context,
-      Map<String, String> overrides,
-      List<MetricReader> extraReaders,
-      PrintStream warnings)
+      ExporterContext context, Map<String, String> overrides, List<MetricReader> extraReaders)
       throws LeakDetectorException {
     OtelOptions options = OtelOptions.parse(context);
     OtelProperties properties = new OtelProperties(overrides);
@@ -64,7 +59,7 @@ public final class OtelExporterProvider implements SnapshotExporterProvider {
     if (options.prometheus()) {
       checkPortFree(options);
     }
-    return new SdkSnapshotExporter(options, overrides, extraReaders, warnings);
+    return new SdkSnapshotExporter(options, overrides, extraReaders);
   }
 
   private static void checkPortFree(OtelOptions options) throws LeakDetectorException {

@@ -4,11 +4,13 @@ import io.leakdetector.TargetProcess;
 import io.leakdetector.export.otel.OtelSnapshotExporter;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.exporter.otlp.http.metrics.OtlpHttpMetricExporter;
+import io.opentelemetry.exporter.otlp.http.metrics.OtlpHttpMetricExporterBuilder;
 import io.opentelemetry.exporter.prometheus.PrometheusHttpServer;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.autoconfigure.AutoConfiguredOpenTelemetrySdk;
 import io.opentelemetry.sdk.autoconfigure.spi.ConfigProperties;
 import io.opentelemetry.sdk.common.CompletableResultCode;
+import io.opentelemetry.sdk.common.InternalTelemetryVersion;
 import io.opentelemetry.sdk.metrics.SdkMeterProviderBuilder;
 import io.opentelemetry.sdk.metrics.export.MetricExporter;
 import io.opentelemetry.sdk.metrics.export.MetricReader;
@@ -40,6 +42,9 @@ final class OtelSdk implements AutoCloseable {
   static final String DEFAULT_PROTOCOL = "http/protobuf";
   static final String DEFAULT_SERVICE_NAME = "leakdetector";
   static final long DEFAULT_TIMEOUT_MILLIS = 3000;
+
+  /** The autoconfigure property that turns the OTLP exporter's retries off. */
+  static final String RETRY_DISABLED = "otel.java.exporter.otlp.retry.disabled";
 
   /** How much longer than the exporter's own timeout a flush may take before it is given up. */
   private static final Duration FLUSH_MARGIN = Duration.ofSeconds(2);
@@ -97,8 +102,11 @@ final class OtelSdk implements AutoCloseable {
                     String destination = destination(metricExporter, config);
                     pushDestination.compareAndSet(null, destination);
                     pushTimeout.compareAndSet(null, timeout(config));
-                    return new FailureRecordingMetricExporter(
-                        metricExporter, destination, lastFailure);
+                    return recordingFailures(
+                        metricExporter,
+                        destination,
+                        lastFailure,
+                        config.getBoolean(RETRY_DISABLED, false));
                   })
               .addMeterProviderCustomizer(
                   (builder, config) -> addReaders(builder, options, extraReaders, prometheus))
@@ -165,7 +173,7 @@ final class OtelSdk implements AutoCloseable {
         DEFAULT_PROTOCOL,
         "otel.exporter.otlp.timeout",
         Long.toString(DEFAULT_TIMEOUT_MILLIS),
-        "otel.java.exporter.otlp.retry.disabled",
+        RETRY_DISABLED,
         "true");
   }
 
@@ -249,6 +257,44 @@ final class OtelSdk implements AutoCloseable {
           metricsUrl(config.getString("otel.exporter.otlp.endpoint", "http://localhost:4318"), "");
     }
     return url;
+  }
+
+  /**
+   * Wraps the configured exporter so that each failed export leaves one sentence. The OTLP HTTP
+   * exporter is first rebuilt with the same settings ({@code toBuilder()}), reporting its own
+   * telemetry (the semantic-convention version) to a private {@link ExportStatusReader}, which
+   * names the HTTP status of a failed export; the exporter autoconfigure built is shut down. Its
+   * own telemetry therefore no longer reaches this SDK's readers.
+   *
+   * @param retryDisabled whether retries are off ({@value #RETRY_DISABLED}): OpenTelemetry 1.66's
+   *     {@code toBuilder()} turns a disabled retry policy back into the default one, so it is set
+   *     again
+   */
+  static MetricExporter recordingFailures(
+      MetricExporter configured,
+      String destination,
+      AtomicReference<String> lastFailure,
+      boolean retryDisabled) {
+    if (!(configured instanceof OtlpHttpMetricExporter otlp)) {
+      return new FailureRecordingMetricExporter(configured, destination, lastFailure, null);
+    }
+    ExportStatusReader status = new ExportStatusReader();
+    OtlpHttpMetricExporter rebuilt;
+    try {
+      OtlpHttpMetricExporterBuilder builder =
+          otlp.toBuilder()
+              .setMeterProvider(status.meterProvider())
+              .setInternalTelemetryVersion(InternalTelemetryVersion.LATEST);
+      if (retryDisabled) {
+        builder.setRetryPolicy(null);
+      }
+      rebuilt = builder.build();
+    } catch (RuntimeException e) {
+      status.close();
+      throw e;
+    }
+    otlp.shutdown();
+    return new FailureRecordingMetricExporter(rebuilt, destination, lastFailure, status);
   }
 
   private static Duration timeout(ConfigProperties config) {

@@ -4,7 +4,7 @@ import io.leakdetector.LeakSnapshot;
 import io.leakdetector.SnapshotExporter;
 import io.opentelemetry.sdk.autoconfigure.spi.ConfigurationException;
 import io.opentelemetry.sdk.metrics.export.MetricReader;
-import java.io.PrintStream;
+import java.lang.System.Logger.Level;
 import java.util.List;
 import java.util.Map;
 
@@ -16,26 +16,26 @@ import java.util.Map;
  * readers, on the session's reporting thread (never the source's), waiting at most the exporter's
  * timeout plus a margin. So every LeakDetector interval produces one export; the SDK's periodic
  * reader still exports the latest values every {@code OTEL_METRIC_EXPORT_INTERVAL} as well, which
- * keeps series fresh when the interval is long. A failed export prints one sentence to standard
- * error and the session goes on; the next snapshot tries again.
+ * keeps series fresh when the interval is long. A failed export is one warning sentence on the
+ * {@link System.Logger} {@value #LOGGER} and the session goes on; the next snapshot tries again.
  */
 final class SdkSnapshotExporter implements SnapshotExporter {
+  /** The logger of this module's warnings. */
+  static final String LOGGER = "io.leakdetector.export.otel";
+
+  private static final System.Logger LOG = System.getLogger(LOGGER);
+
   private final OtelOptions options;
   private final Map<String, String> overrides;
   private final List<MetricReader> extraReaders;
-  private final PrintStream warnings;
   private OtelSdk sdk;
   private boolean off;
 
   SdkSnapshotExporter(
-      OtelOptions options,
-      Map<String, String> overrides,
-      List<MetricReader> extraReaders,
-      PrintStream warnings) {
+      OtelOptions options, Map<String, String> overrides, List<MetricReader> extraReaders) {
     this.options = options;
     this.overrides = Map.copyOf(overrides);
     this.extraReaders = List.copyOf(extraReaders);
-    this.warnings = warnings;
   }
 
   @Override
@@ -48,8 +48,9 @@ final class SdkSnapshotExporter implements SnapshotExporter {
         sdk = OtelSdk.start(options, snapshot.target(), overrides, extraReaders);
       } catch (RuntimeException e) {
         off = true;
-        warnings.println(
-            "leakdetector: OpenTelemetry export is off because the SDK could not start ("
+        LOG.log(
+            Level.WARNING,
+            "OpenTelemetry export is off because the SDK could not start ("
                 + startFailure(e)
                 + ").");
         return;
@@ -63,7 +64,7 @@ final class SdkSnapshotExporter implements SnapshotExporter {
       failure = "failed (" + ExportFailures.reason(e) + ")";
     }
     if (failure != null) {
-      warnings.println("leakdetector: the OpenTelemetry export " + failure + "; tracing goes on.");
+      LOG.log(Level.WARNING, "the OpenTelemetry export " + failure + "; tracing goes on.");
     }
   }
 

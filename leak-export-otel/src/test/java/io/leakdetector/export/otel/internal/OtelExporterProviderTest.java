@@ -7,14 +7,12 @@ import io.leakdetector.LeakDetectorException;
 import io.leakdetector.SnapshotExporter;
 import io.leakdetector.TargetProcess;
 import io.leakdetector.export.otel.testkit.KnownSnapshots;
+import io.leakdetector.export.otel.testkit.LogCapture;
 import io.leakdetector.spi.ExporterContext;
 import io.leakdetector.spi.SnapshotExporterProvider;
 import io.leakdetector.spi.SnapshotExporters;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -76,10 +74,7 @@ class OtelExporterProviderTest {
     assertThatThrownBy(
             () ->
                 OtelExporterProvider.create(
-                    context(Map.of()),
-                    Map.of("otel.exporter.otlp.protocol", "grpc"),
-                    List.of(),
-                    System.err))
+                    context(Map.of()), Map.of("otel.exporter.otlp.protocol", "grpc"), List.of()))
         .isInstanceOfSatisfying(
             LeakDetectorException.class,
             e -> {
@@ -95,16 +90,16 @@ class OtelExporterProviderTest {
   void theProtocolDoesNotMatterWhenOtlpIsOff() throws Exception {
     // With OTLP on, grpc is refused (above) or fails the SDK's start, which is a warning; with
     // the metrics exporter off the exporter is created, exports and closes without one.
-    ByteArrayOutputStream warnings = new ByteArrayOutputStream();
-    try (SnapshotExporter exporter =
-        OtelExporterProvider.create(
-            context(Map.of()),
-            Map.of("otel.exporter.otlp.protocol", "grpc", "otel.metrics.exporter", "none"),
-            List.of(),
-            new PrintStream(warnings, true, StandardCharsets.UTF_8))) {
-      exporter.export(KnownSnapshots.first(new TargetProcess(4242, "demo")));
+    try (LogCapture log = LogCapture.start()) {
+      try (SnapshotExporter exporter =
+          OtelExporterProvider.create(
+              context(Map.of()),
+              Map.of("otel.exporter.otlp.protocol", "grpc", "otel.metrics.exporter", "none"),
+              List.of())) {
+        exporter.export(KnownSnapshots.first(new TargetProcess(4242, "demo")));
+      }
+      assertThat(log.records()).as(log.describe()).isEmpty();
     }
-    assertThat(warnings.toString(StandardCharsets.UTF_8)).isEmpty();
   }
 
   private static void assertUsage(Map<String, String> options, String messageStart) {

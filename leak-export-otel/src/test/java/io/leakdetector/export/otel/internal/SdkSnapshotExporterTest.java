@@ -5,14 +5,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.leakdetector.SnapshotExporter;
 import io.leakdetector.TargetProcess;
 import io.leakdetector.export.otel.LeakMetrics;
+import io.leakdetector.export.otel.testkit.AnsweringEndpoint;
 import io.leakdetector.export.otel.testkit.KnownSnapshots;
+import io.leakdetector.export.otel.testkit.LogCapture;
 import io.leakdetector.spi.ExporterContext;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.sdk.metrics.data.MetricData;
 import io.opentelemetry.sdk.resources.Resource;
 import io.opentelemetry.sdk.testing.exporter.InMemoryMetricReader;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.List;
@@ -23,23 +23,27 @@ import org.junit.jupiter.api.Test;
 class SdkSnapshotExporterTest {
   private static final TargetProcess TARGET = new TargetProcess(31337, "demo");
 
-  private final ByteArrayOutputStream warnings = new ByteArrayOutputStream();
+  /** What the exporter logged during {@link #exportOnce}. */
+  private List<String> warnings = List.of();
 
   private List<MetricData> exportOnce(Map<String, String> overrides) throws Exception {
     InMemoryMetricReader reader = InMemoryMetricReader.create();
     Map<String, String> properties = new HashMap<>(overrides);
     properties.putIfAbsent("otel.metrics.exporter", "none"); // no push in these tests
-    SnapshotExporter exporter =
-        OtelExporterProvider.create(
-            new ExporterContext(System.out, Map.of()),
-            properties,
-            List.of(reader),
-            new PrintStream(warnings, true, StandardCharsets.UTF_8));
-    try {
-      exporter.export(KnownSnapshots.first(TARGET));
-      return List.copyOf(reader.collectAllMetrics());
-    } finally {
-      exporter.close();
+    try (LogCapture log = LogCapture.start()) {
+      SnapshotExporter exporter =
+          OtelExporterProvider.create(
+              new ExporterContext(System.out, Map.of()), properties, List.of(reader));
+      try {
+        exporter.export(KnownSnapshots.first(TARGET));
+        return List.copyOf(reader.collectAllMetrics());
+      } finally {
+        exporter.close();
+        warnings =
+            log.records().stream()
+                .map(r -> r.getLevel() + " " + r.getLoggerName() + ": " + r.getMessage())
+                .toList();
+      }
     }
   }
 
@@ -62,6 +66,28 @@ class SdkSnapshotExporterTest {
         .isEqualTo("leakdetector");
     assertThat(resource.getAttribute(AttributeKey.stringKey("telemetry.sdk.language")))
         .isEqualTo("java");
+  }
+
+  @Test
+  void theOtlpExportersOwnTelemetryIsNotAmongTheMetrics() throws Exception {
+    // The exporter reports its own telemetry to a private reader (for the HTTP status of a failed
+    // export), not to the SDK that exports LeakDetector's metrics.
+    try (AnsweringEndpoint receiver = AnsweringEndpoint.answering(200, "")) {
+      List<MetricData> metrics =
+          exportOnce(
+              Map.of(
+                  "otel.metrics.exporter",
+                  "otlp",
+                  "otel.exporter.otlp.endpoint",
+                  receiver.baseUrl()));
+
+      assertThat(receiver.requests()).isNotEmpty();
+      assertThat(metrics)
+          .extracting(MetricData::getName)
+          .contains(LeakMetrics.OUTSTANDING_BYTES)
+          .allSatisfy(name -> assertThat(name).startsWith("leak."));
+      assertThat(warnings).isEmpty();
+    }
   }
 
   @Test
@@ -107,7 +133,7 @@ class SdkSnapshotExporterTest {
             LeakMetrics.STACK_OUTSTANDING_BYTES,
             LeakMetrics.ALLOCATIONS,
             LeakMetrics.OUTSTANDING_BYTES);
-    assertThat(warnings.toString(StandardCharsets.UTF_8)).isEmpty();
+    assertThat(warnings).isEmpty();
   }
 
   @Test
@@ -115,10 +141,14 @@ class SdkSnapshotExporterTest {
     List<MetricData> metrics = exportOnce(Map.of("otel.metrics.exporter", "no-such-exporter"));
 
     assertThat(metrics).isEmpty();
-    assertThat(warnings.toString(StandardCharsets.UTF_8))
-        .startsWith("leakdetector: OpenTelemetry export is off because the SDK could not start (")
+    assertThat(warnings)
+        .singleElement()
+        .asString()
+        .startsWith(
+            "WARNING io.leakdetector.export.otel: OpenTelemetry export is off because the SDK"
+                + " could not start (")
         .contains("no-such-exporter")
-        .endsWith(").\n")
-        .hasLineCount(1);
+        .endsWith(").")
+        .doesNotContain("\n");
   }
 }

@@ -1,0 +1,31 @@
+package io.leakdetector.symbols.windows;
+
+import java.text.MessageFormat;
+import java.util.List;
+import java.util.ResourceBundle;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/** A {@link System.Logger} that keeps every record as {@code LEVEL message}. */
+final class RecordingLogger implements System.Logger {
+  final List<String> records = new CopyOnWriteArrayList<>();
+
+  @Override
+  public String getName() {
+    return DbgHelpSymbolResolverProvider.LOGGER;
+  }
+
+  @Override
+  public boolean isLoggable(Level level) {
+    return true;
+  }
+
+  @Override
+  public void log(Level level, ResourceBundle bundle, String msg, Throwable thrown) {
+    records.add(level + " " + msg);
+  }
+
+  @Override
+  public void log(Level level, ResourceBundle bundle, String format, Object... params) {
+    records.add(level + " " + (params == null ? format : MessageFormat.format(format, params)));
+  }
+}
