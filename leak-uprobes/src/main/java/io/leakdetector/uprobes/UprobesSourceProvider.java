@@ -72,7 +72,7 @@ public final class UprobesSourceProvider implements HeapEventSourceProvider {
     return new Availability(
         true,
         bpf.isEmpty()
-            ? "BPF design: one uprobe event per probe for the whole process"
+            ? "BPF design: probes for the whole process, every thread from its first instruction"
             : "per-thread fallback (" + bpf + "): threads created after attach are traced late");
   }
 

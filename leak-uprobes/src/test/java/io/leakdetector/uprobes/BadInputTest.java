@@ -196,7 +196,8 @@ class BadInputTest {
       String cp = ChildJvm.classPath(dir);
       String pid = Long.toString(target.pid());
       assertThat(runChild(ChildJvm.command(cp, List.of(), "design", pid)))
-          .isEqualTo("design= reason=BPF design: one uprobe event per probe for the whole process");
+          .isEqualTo(
+              "design= reason=BPF design: probes for the whole process, every thread from its first instruction");
       assertThat(runChild(ChildJvm.command(cp, List.of(noBpf.toString()), "design", pid)))
           .isEqualTo(
               "design=per-thread fallback reason=per-thread fallback (BPF not permitted although"

@@ -41,7 +41,8 @@ class UprobesSourceProviderTest {
         ProcessHandle.current().info().user().map("root"::equals).orElse(false), "root");
     // as root the BPF design is permitted (kernel 5.8+), and --list says so
     assertThat(provider.availability().reason())
-        .isEqualTo("BPF design: one uprobe event per probe for the whole process");
+        .isEqualTo(
+            "BPF design: probes for the whole process, every thread from its first instruction");
     assertThat(provider.availability().available()).isTrue();
     assertThat(UprobesSourceProvider.bpfRefusal(io.leakdetector.uprobes.linux.CpuArch.X86_64))
         .isEmpty();
