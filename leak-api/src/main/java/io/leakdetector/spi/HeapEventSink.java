@@ -1,7 +1,9 @@
 package io.leakdetector.spi;
 
 /**
- * Where a source delivers decoded heap events.
+ * Where a source delivers decoded heap events: data only. What happens to the stream besides heap
+ * events (modules mapped, the target's exit, the source's failure) goes to a {@link
+ * StreamListener}.
  *
  * <p>Times are nanoseconds on the clock of {@link System#nanoTime()} (on Linux {@code
  * CLOCK_MONOTONIC}; a source whose events carry another clock converts). {@code heap} is the heap
@@ -11,6 +13,9 @@ package io.leakdetector.spi;
  * events happened in the target. A source that delivers events in bursts may bracket each burst
  * with {@link #beginBatch()} and {@link #endBatch()}, so that the sink takes its lock once per
  * burst; a burst should stay short (a few thousand events) so that snapshots are not held up.
+ *
+ * <p>A sink that ignores events is {@link #NONE}; a sink that passes events on to another, doing
+ * something of its own on some of them, extends {@link ForwardingHeapEventSink}.
  */
 public interface HeapEventSink {
 
@@ -43,23 +48,48 @@ public interface HeapEventSink {
   /** The operating system dropped {@code count} events. May be called from any thread. */
   void onLost(long count);
 
-  /**
-   * The traced process exited; no further events will come. May be called from any thread.
-   *
-   * @param exitCode its exit status, or -1 when unknown
-   */
-  void onTargetExit(int exitCode);
-
-  /**
-   * The source failed and stopped delivering events. May be called from any thread.
-   *
-   * @param message one sentence for the user
-   */
-  void onSourceFailure(String message);
-
   /** Starts a burst of calls; see the class description. */
   default void beginBatch() {}
 
   /** Ends a burst of calls started by {@link #beginBatch()}. */
   default void endBatch() {}
+
+  /**
+   * Ignores every event and keeps nothing; every stack gets id 0. For a source run without a
+   * consumer (a warm-up, a benchmark of the source alone), and as the delegate of a {@link
+   * ForwardingHeapEventSink} that only counts or watches events.
+   */
+  HeapEventSink NONE =
+      new HeapEventSink() {
+        @Override
+        public int internStack(long[] frames, int offset, int length) {
+          return 0;
+        }
+
+        @Override
+        public void onAlloc(long timeNanos, long heap, long address, long size, int stackId) {}
+
+        @Override
+        public void onFree(long timeNanos, long heap, long address) {}
+
+        @Override
+        public void onRealloc(
+            long timeNanos,
+            long heap,
+            long oldAddress,
+            long newAddress,
+            long newSize,
+            int stackId) {}
+
+        @Override
+        public void onHeapDestroy(long timeNanos, long heap) {}
+
+        @Override
+        public void onLost(long count) {}
+
+        @Override
+        public String toString() {
+          return "HeapEventSink.NONE";
+        }
+      };
 }

@@ -20,9 +20,10 @@ public interface HeapEventSource extends AutoCloseable {
    * command starts running here.
    *
    * @param sink where heap events go
-   * @param modules told of every module the target maps from now on
+   * @param listener told of every module the target maps from now on, of the target's exit and of
+   *     the source's failure
    */
-  void start(HeapEventSink sink, ModuleListener modules) throws LeakDetectorException;
+  void start(HeapEventSink sink, StreamListener listener) throws LeakDetectorException;
 
   /**
    * Brings the sink up to date for a periodic report. The session calls it on its reporting thread

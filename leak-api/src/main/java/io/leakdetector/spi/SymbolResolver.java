@@ -4,9 +4,17 @@ import io.leakdetector.Frame;
 
 /**
  * Turns addresses of one process into frames. It keeps the process's module list, so that it still
- * resolves after the process exits. Only the session's snapshot thread calls it.
+ * resolves after the process exits. Only the session's snapshot thread calls it, except {@link
+ * #onModuleMapped}.
  */
-public interface SymbolResolver extends ModuleListener, AutoCloseable {
+public interface SymbolResolver extends AutoCloseable {
+
+  /**
+   * A module the source saw mapped into the process. The session passes on what the source reports
+   * through {@link StreamListener#onModuleMapped}, on the source's thread, so this must not block
+   * for long.
+   */
+  void onModuleMapped(ModuleMapping mapping);
 
   /** The frame at {@code address}; never {@code null}. */
   Frame resolve(long address);

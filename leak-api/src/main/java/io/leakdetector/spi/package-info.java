@@ -4,6 +4,7 @@
  *
  * <p>A source decodes the operating system's allocation events and feeds them, one thread at a
  * time, to a {@link io.leakdetector.spi.HeapEventSink}. The sink's callbacks take primitives only,
- * so that nothing is allocated per event.
+ * so that nothing is allocated per event. The rest of what a source has to say — modules mapped,
+ * the target's exit, its own failure — goes to a {@link io.leakdetector.spi.StreamListener}.
  */
 package io.leakdetector.spi;

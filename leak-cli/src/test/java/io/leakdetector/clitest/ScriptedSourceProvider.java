@@ -6,8 +6,8 @@ import io.leakdetector.spi.Availability;
 import io.leakdetector.spi.HeapEventSink;
 import io.leakdetector.spi.HeapEventSource;
 import io.leakdetector.spi.HeapEventSourceProvider;
-import io.leakdetector.spi.ModuleListener;
 import io.leakdetector.spi.SourceRequest;
+import io.leakdetector.spi.StreamListener;
 import io.leakdetector.spi.TargetSpec;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -105,13 +105,13 @@ public final class ScriptedSourceProvider implements HeapEventSourceProvider {
     }
 
     @Override
-    public void start(HeapEventSink sink, ModuleListener modules) {
-      thread = new Thread(() -> feed(sink), "scripted-source");
+    public void start(HeapEventSink sink, StreamListener listener) {
+      thread = new Thread(() -> feed(sink, listener), "scripted-source");
       thread.setDaemon(true);
       thread.start();
     }
 
-    private void feed(HeapEventSink sink) {
+    private void feed(HeapEventSink sink, StreamListener listener) {
       int a = sink.internStack(STACK_A, 0, STACK_A.length);
       int b = sink.internStack(STACK_B, 0, STACK_B.length);
       long address = 0x10000;
@@ -129,15 +129,15 @@ public final class ScriptedSourceProvider implements HeapEventSourceProvider {
         try {
           int status = launched.waitFor();
           if (!closed) {
-            sink.onTargetExit(status);
+            listener.onTargetExit(status);
           }
         } catch (InterruptedException e) {
           return;
         }
       } else if (then.equals("exit")) {
-        sink.onTargetExit(0);
+        listener.onTargetExit(0);
       } else if (then.equals("fail")) {
-        sink.onSourceFailure(FAILURE);
+        listener.onSourceFailure(FAILURE);
       }
     }
 

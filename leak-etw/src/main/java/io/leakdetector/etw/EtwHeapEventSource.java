@@ -14,7 +14,7 @@ import io.leakdetector.etw.win32.WinError;
 import io.leakdetector.etw.win32.WindowsApi;
 import io.leakdetector.spi.HeapEventSink;
 import io.leakdetector.spi.HeapEventSource;
-import io.leakdetector.spi.ModuleListener;
+import io.leakdetector.spi.StreamListener;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -29,7 +29,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * the session, closes the trace and joins both threads, once.
  *
  * <p>Beside the heap session an image session (a private system logger) reports the target's module
- * loads to the {@link ModuleListener}; without it the dbghelp resolver polls the module list.
+ * loads to the {@link StreamListener}; without it the dbghelp resolver polls the module list.
  */
 final class EtwHeapEventSource implements HeapEventSource {
 
@@ -58,6 +58,7 @@ final class EtwHeapEventSource implements HeapEventSource {
   private final Thread shutdownHook = new Thread(this::close, "leakdetector-etw-shutdown");
   private final Object lifecycle = new Object();
   private volatile HeapEventSink sink;
+  private volatile StreamListener listener;
   private volatile TraceConsumer consumer;
   private volatile ProcessWatcher watcher;
   private final ImageSession imageSession;
@@ -103,7 +104,7 @@ final class EtwHeapEventSource implements HeapEventSource {
   }
 
   @Override
-  public void start(HeapEventSink sink, ModuleListener modules) throws LeakDetectorException {
+  public void start(HeapEventSink sink, StreamListener listener) throws LeakDetectorException {
     Exception failure = null;
     synchronized (lifecycle) {
       if (started || closing.get()) {
@@ -112,8 +113,9 @@ final class EtwHeapEventSource implements HeapEventSource {
       }
       started = true;
       this.sink = sink;
+      this.listener = listener;
       try {
-        startTracing(sink, modules);
+        startTracing(sink, listener);
       } catch (LeakDetectorException | RuntimeException e) {
         failure = e;
       }
@@ -128,9 +130,9 @@ final class EtwHeapEventSource implements HeapEventSource {
     }
   }
 
-  private void startTracing(HeapEventSink sink, ModuleListener modules)
+  private void startTracing(HeapEventSink sink, StreamListener listener)
       throws LeakDetectorException {
-    traced = new TracedProcesses(target.pid(), followDescendants(), modules);
+    traced = new TracedProcesses(target.pid(), followDescendants(), listener);
     startImageEvents();
     HeapEventDecoder decoder =
         new HeapEventDecoder(traced, sink, includeKernelFrames, counters, failures);
@@ -309,7 +311,7 @@ final class EtwHeapEventSource implements HeapEventSource {
 
   private void onTargetExit(int exitCode) {
     if (closeOnce()) {
-      sink.onTargetExit(exitCode);
+      listener.onTargetExit(exitCode);
     }
   }
 
@@ -317,7 +319,7 @@ final class EtwHeapEventSource implements HeapEventSource {
     if (closing.get()) {
       return;
     }
-    sink.onSourceFailure(
+    listener.onSourceFailure(
         "The ETW heap session ended while tracing (ProcessTrace returned "
             + result
             + "); was it stopped from outside LeakDetector?");
@@ -377,8 +379,8 @@ final class EtwHeapEventSource implements HeapEventSource {
     if (watcherEnded) {
       api.kernel32().CloseHandle(process);
     }
-    if (!consumerEnded && sink != null) {
-      sink.onSourceFailure(
+    if (!consumerEnded && listener != null) {
+      listener.onSourceFailure(
           "The ETW consumer thread did not stop within "
               + timing.joinMillis() / 1000
               + " s after the session was stopped.");

@@ -9,14 +9,11 @@ import io.leakdetector.etw.decode.EventRecords;
 import io.leakdetector.etw.decode.RecordingSink;
 import io.leakdetector.etw.win32.Guid;
 import io.leakdetector.spi.HeapEventSource;
-import io.leakdetector.spi.ModuleListener;
 import io.leakdetector.spi.ModuleMapping;
 import io.leakdetector.spi.SourceRequest;
 import io.leakdetector.spi.TargetSpec;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -57,7 +54,7 @@ class EtwHeapEventSourceTest {
 
   @Test
   void startsTheHeapSessionAndDeliversEventsUntilClosed() throws Exception {
-    open(PID).start(sink, ModuleListener.NONE);
+    open(PID).start(sink, sink);
     assertThat(windows.log)
         .containsSubsequence(
             "OpenProcess 101000 " + PID,
@@ -90,7 +87,7 @@ class EtwHeapEventSourceTest {
 
   @Test
   void theStartBufferHoldsTheHeapSessionProperties() throws Exception {
-    open(PID).start(sink, ModuleListener.NONE);
+    open(PID).start(sink, sink);
     ByteBuffer properties =
         ByteBuffer.wrap(windows.advapi32.startProperties).order(ByteOrder.LITTLE_ENDIAN);
     int extension = 168; // 120 + (23 + 1) * 2, already 8-aligned
@@ -116,7 +113,7 @@ class EtwHeapEventSourceTest {
   @Test
   void aStaleSessionOfOurNameIsStoppedFirst() throws Exception {
     windows.advapi32.sessions.add(NAME); // left behind by a crashed run
-    open(PID).start(sink, ModuleListener.NONE);
+    open(PID).start(sink, sink);
     assertThat(windows.log)
         .containsSubsequence("ControlTraceW STOP " + NAME, "StartTraceW " + NAME);
     assertThat(windows.calls("StartTraceW " + NAME)).hasSize(1);
@@ -129,7 +126,7 @@ class EtwHeapEventSourceTest {
   void anotherHeapSessionIsNamedAsTheCause() throws Exception {
     windows.advapi32.otherHeapSession = "WPR_initiated_WprApp_WPR Heap Session";
     open(PID);
-    assertThatThrownBy(() -> source.start(sink, ModuleListener.NONE))
+    assertThatThrownBy(() -> source.start(sink, sink))
         .isInstanceOfSatisfying(
             LeakDetectorException.class, e -> assertThat(e.kind()).isEqualTo(Kind.UNAVAILABLE))
         .hasMessage(
@@ -150,7 +147,7 @@ class EtwHeapEventSourceTest {
     windows.advapi32.sessions.add(NAME); // left behind by a crashed run
     windows.advapi32.guids.put(NAME, EventRecords.HEAP_GUID);
     windows.advapi32.slowStops = 3; // it takes three more start attempts to go away
-    open(PID).start(sink, ModuleListener.NONE);
+    open(PID).start(sink, sink);
     assertThat(windows.calls("StartTraceW " + NAME)).hasSize(4);
     assertThat(windows.log)
         .containsSubsequence(
@@ -178,7 +175,7 @@ class EtwHeapEventSourceTest {
     windows.advapi32.slowStops = 1_000;
     open(PID);
     long started = System.nanoTime();
-    assertThatThrownBy(() -> source.start(sink, ModuleListener.NONE))
+    assertThatThrownBy(() -> source.start(sink, sink))
         .isInstanceOfSatisfying(
             LeakDetectorException.class, e -> assertThat(e.kind()).isEqualTo(Kind.UNAVAILABLE))
         .hasMessage(
@@ -196,7 +193,7 @@ class EtwHeapEventSourceTest {
   void accessDeniedAsksForAnAdministratorConsole() throws Exception {
     windows.advapi32.accessDenied = true;
     open(PID);
-    assertThatThrownBy(() -> source.start(sink, ModuleListener.NONE))
+    assertThatThrownBy(() -> source.start(sink, sink))
         .isInstanceOfSatisfying(
             LeakDetectorException.class, e -> assertThat(e.kind()).isEqualTo(Kind.NOT_PERMITTED))
         .hasMessageContaining("run from an administrator console");
@@ -206,7 +203,7 @@ class EtwHeapEventSourceTest {
 
   @Test
   void theCtrlCShutdownHookStopsTheSession() throws Exception {
-    open(PID).start(sink, ModuleListener.NONE);
+    open(PID).start(sink, sink);
     windows.advapi32.deliver(records.free(8, PID, 0x10, 1, HEAP, 0x1000));
     Thread hook = ((EtwHeapEventSource) source).shutdownHook();
     hook.start(); // what the JVM does on Ctrl+C
@@ -221,7 +218,7 @@ class EtwHeapEventSourceTest {
 
   @Test
   void closeRemovesTheShutdownHook() throws Exception {
-    open(PID).start(sink, ModuleListener.NONE);
+    open(PID).start(sink, sink);
     Thread hook = ((EtwHeapEventSource) source).shutdownHook();
     source.close();
     assertThat(Runtime.getRuntime().removeShutdownHook(hook)).isFalse();
@@ -229,7 +226,7 @@ class EtwHeapEventSourceTest {
 
   @Test
   void theTargetsExitStopsTheSessionAfterItsLastEvents() throws Exception {
-    open(PID).start(sink, ModuleListener.NONE);
+    open(PID).start(sink, sink);
     windows.advapi32.deliver(records.alloc(8, PID, 0x10, 50, HEAP, 8, 0x1000));
     windows.advapi32.deliver(records.stack(8, PID, 0x10, 50, 0x7ff6_0000_0001L));
     waitUntil(() -> sink.calls.size() == 1);
@@ -242,7 +239,7 @@ class EtwHeapEventSourceTest {
 
   @Test
   void lostEventsAreQueriedEachInterval() throws Exception {
-    open(PID).start(sink, ModuleListener.NONE);
+    open(PID).start(sink, sink);
     windows.advapi32.queryEventsLost = 5;
     windows.advapi32.queryRealTimeBuffersLost = 1;
     source.catchUp();
@@ -277,7 +274,7 @@ class EtwHeapEventSourceTest {
 
   @Test
   void lostBuffersAndUnclaimedStacksMakeTheReportInexactByName() throws Exception {
-    open(PID).start(sink, ModuleListener.NONE);
+    open(PID).start(sink, sink);
     java.util.List<String> causes = source.inexactWhenNonZero();
     assertThat(source.counters().keySet()).containsAll(causes); // each names a real counter
     assertThat(causes)
@@ -309,7 +306,7 @@ class EtwHeapEventSourceTest {
 
   @Test
   void aSessionStoppedFromOutsideIsASourceFailure() throws Exception {
-    open(PID).start(sink, ModuleListener.NONE);
+    open(PID).start(sink, sink);
     assertThat(windows.advapi32.processTraceStarted.await(5, TimeUnit.SECONDS)).isTrue();
     windows.advapi32.stopFromOutside();
     waitUntil(() -> windows.calls("CloseTrace 7100").size() == 1);
@@ -334,7 +331,7 @@ class EtwHeapEventSourceTest {
     assertThat(windows.kernel32.launchedCommandLine)
         .isEqualTo("C:\\demo\\demo.exe \"two words\" x");
     assertThat(windows.kernel32.launchedFlags & 0x4).isEqualTo(0x4); // CREATE_SUSPENDED
-    source.start(sink, ModuleListener.NONE);
+    source.start(sink, sink);
     assertThat(windows.log)
         .containsSubsequence(
             "CreateProcessW C:\\demo\\demo.exe \"two words\" x",
@@ -355,17 +352,15 @@ class EtwHeapEventSourceTest {
     source =
         provider.open(
             new SourceRequest(new TargetSpec.Launch(List.of("demo.exe")), false, Map.of()));
-    assertThatThrownBy(() -> source.start(sink, ModuleListener.NONE))
-        .isInstanceOf(LeakDetectorException.class);
+    assertThatThrownBy(() -> source.start(sink, sink)).isInstanceOf(LeakDetectorException.class);
     assertThat(windows.calls("TerminateProcess")).containsExactly("TerminateProcess 4242");
     assertThat(windows.calls("ResumeThread")).isEmpty();
     assertThat(windows.kernel32.openHandles).isEmpty();
   }
 
   @Test
-  void theTargetsModuleLoadsReachTheModuleListenerThroughTheImageSession() throws Exception {
-    List<ModuleMapping> modules = Collections.synchronizedList(new ArrayList<>());
-    open(PID).start(sink, modules::add);
+  void theTargetsModuleLoadsReachTheStreamListenerThroughTheImageSession() throws Exception {
+    open(PID).start(sink, sink);
     assertThat(windows.log)
         .containsSubsequence(
             "ControlTraceW STOP " + ImageSession.NAME, // a stale one of ours
@@ -393,7 +388,7 @@ class EtwHeapEventSourceTest {
         records.image(
             2, 8, PID, 0x7ff8_0000_0000L, 0x2_0000, "\\Device\\HarddiskVolume3\\work\\plugin.dll"));
     waitUntil(() -> source.counters().get("imageUnloads") == 1L);
-    assertThat(modules)
+    assertThat(sink.modules)
         .containsExactly(
             new ModuleMapping(0x7ff8_0000_0000L, 0x7ff8_0002_0000L, 0, "C:\\work\\plugin.dll"));
     assertThat(source.counters())
@@ -407,14 +402,13 @@ class EtwHeapEventSourceTest {
   @Test
   void withoutSystemLoggersHeapTracingGoesOnWithoutModuleEvents() throws Exception {
     windows.advapi32.systemLoggers = false; // before Windows 8
-    List<ModuleMapping> modules = Collections.synchronizedList(new ArrayList<>());
-    open(PID).start(sink, modules::add);
+    open(PID).start(sink, sink);
     windows.advapi32.deliver(records.free(8, PID, 0x10, 1, HEAP, 0x1000));
     waitUntil(() -> sink.calls.size() == 1);
     assertThat(windows.calls("OpenTraceW " + ImageSession.NAME)).isEmpty();
     assertThat(source.counters()).containsEntry("imageSessionError", 50L); // ERROR_NOT_SUPPORTED
     source.close();
-    assertThat(modules).isEmpty();
+    assertThat(sink.modules).isEmpty();
     assertThat(windows.advapi32.sessions).isEmpty();
     assertThat(windows.calls("CloseTrace")).containsExactly("CloseTrace 7100");
     assertThat(windows.kernel32.openHandles).isEmpty();
@@ -430,7 +424,7 @@ class EtwHeapEventSourceTest {
 
   @Test
   void concurrentClosesStopOnce() throws Exception {
-    open(PID).start(sink, ModuleListener.NONE);
+    open(PID).start(sink, sink);
     Thread[] closers = new Thread[4];
     for (int i = 0; i < closers.length; i++) {
       closers[i] = new Thread(source::close);

@@ -8,7 +8,6 @@ import io.leakdetector.LeakDetectorException.Kind;
 import io.leakdetector.etw.decode.EventRecords;
 import io.leakdetector.etw.decode.RecordingSink;
 import io.leakdetector.spi.HeapEventSource;
-import io.leakdetector.spi.ModuleListener;
 import io.leakdetector.spi.SourceRequest;
 import io.leakdetector.spi.TargetSpec;
 import java.nio.ByteBuffer;
@@ -58,7 +57,7 @@ class IfeoLaunchTest {
 
   @Test
   void tracingFlagsIsSetBeforeTheLaunchAndTheSessionIsForProcessZero() throws Exception {
-    launch(IFEO).start(sink, ModuleListener.NONE);
+    launch(IFEO).start(sink, sink);
     assertThat(windows.log)
         .containsSubsequence(
             "RegCreateKeyEx " + KEY + " 103", // query | set value | 64-bit view
@@ -80,7 +79,7 @@ class IfeoLaunchTest {
 
   @Test
   void aCommandThatStartsItselfAgainIsFollowed() throws Exception {
-    launch(IFEO).start(sink, ModuleListener.NONE);
+    launch(IFEO).start(sink, sink);
     long heap = 0x2a0_0000L;
     windows.advapi32.deliverImage(records.process(1, 8, 4343, 4242)); // demo.exe starts demo.exe
     waitUntil(() -> windows.advapi32.images.deliveries.isEmpty());
@@ -96,7 +95,7 @@ class IfeoLaunchTest {
   void aValueThatWasThereIsPutBack() throws Exception {
     windows.security.registry.put(
         KEY, new java.util.TreeMap<>(Map.of("TracingFlags", 5, "Debugger", 7)));
-    launch(IFEO).start(sink, ModuleListener.NONE);
+    launch(IFEO).start(sink, sink);
     assertThat(windows.security.registry.get(KEY)).containsEntry("TracingFlags", 1);
     source.close();
     assertThat(windows.security.registry)
@@ -116,8 +115,7 @@ class IfeoLaunchTest {
     // Tracing cannot start: the never-run process is ended, the value removed.
     windows.advapi32.otherHeapSession = "xperf heap";
     launch(IFEO);
-    assertThatThrownBy(() -> source.start(sink, ModuleListener.NONE))
-        .isInstanceOf(LeakDetectorException.class);
+    assertThatThrownBy(() -> source.start(sink, sink)).isInstanceOf(LeakDetectorException.class);
     assertThat(windows.security.registry).isEmpty();
     windows.advapi32.otherHeapSession = null;
 
@@ -126,7 +124,7 @@ class IfeoLaunchTest {
     assertThat(windows.security.registry).isEmpty();
 
     // Ctrl+C.
-    launch(IFEO).start(sink, ModuleListener.NONE);
+    launch(IFEO).start(sink, sink);
     Thread hook = ((EtwHeapEventSource) source).shutdownHook();
     hook.start();
     hook.join(10_000);
@@ -134,7 +132,7 @@ class IfeoLaunchTest {
     source.close();
 
     // The target exits.
-    launch(IFEO).start(sink, ModuleListener.NONE);
+    launch(IFEO).start(sink, sink);
     windows.kernel32.exit(4242, 0);
     waitUntil(() -> sink.calls.contains("exit 0"));
     assertThat(windows.security.registry).isEmpty();
@@ -158,7 +156,7 @@ class IfeoLaunchTest {
 
   @Test
   void theDefaultLaunchDoesNotTouchTheRegistryAndABadModeIsAUsageError() throws Exception {
-    launch(Map.of()).start(sink, ModuleListener.NONE);
+    launch(Map.of()).start(sink, sink);
     assertThat(windows.calls("Reg")).isEmpty();
     source.close();
     source = null;

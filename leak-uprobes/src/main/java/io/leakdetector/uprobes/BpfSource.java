@@ -7,7 +7,7 @@ import io.leakdetector.LeakDetectorException.Kind;
 import io.leakdetector.TargetProcess;
 import io.leakdetector.spi.HeapEventSink;
 import io.leakdetector.spi.HeapEventSource;
-import io.leakdetector.spi.ModuleListener;
+import io.leakdetector.spi.StreamListener;
 import io.leakdetector.symbols.linux.ProcMapsEntry;
 import io.leakdetector.uprobes.bpf.Bpf;
 import io.leakdetector.uprobes.event.AllocationPairing;
@@ -54,6 +54,7 @@ final class BpfSource implements HeapEventSource, RecordDecoder.Sideband {
   private int pidfd = -1;
 
   private HeapEventSink sink;
+  private StreamListener listener;
   private BpfRecordDecoder decoder;
   private AllocationPairing pairing;
   private final EventBatch batch = new EventBatch(CHUNK);
@@ -140,7 +141,7 @@ final class BpfSource implements HeapEventSource, RecordDecoder.Sideband {
       throw PerfErrors.translate(e, pid, "a uprobe");
     }
     try {
-      mappingEvents = new MappingEvents(arch, ProcFs.onlineCpus(), pid, this, null);
+      mappingEvents = new MappingEvents(arch, ProcFs.onlineCpus(), pid, this);
     } catch (IOException e) {
       throw new LeakDetectorException(
           Kind.UNAVAILABLE, "Cannot read the online CPUs: " + e.getMessage() + ".", e);
@@ -160,7 +161,7 @@ final class BpfSource implements HeapEventSource, RecordDecoder.Sideband {
   }
 
   @Override
-  public synchronized void start(HeapEventSink eventSink, ModuleListener modules)
+  public synchronized void start(HeapEventSink eventSink, StreamListener streamListener)
       throws LeakDetectorException {
     if (closed) {
       throw new IllegalStateException("source is closed");
@@ -169,13 +170,14 @@ final class BpfSource implements HeapEventSource, RecordDecoder.Sideband {
       throw new IllegalStateException("source already started");
     }
     this.sink = eventSink;
+    this.listener = streamListener;
     decoder = new BpfRecordDecoder(options.maxStack());
     decoder.into(batch);
     pairing =
         new AllocationPairing(
             eventSink, (address, fallback) -> perf.readLong(pid, address, fallback), tid -> {});
     pairing.siteKinds(sites.kinds());
-    mappings.start(modules, this::probeLateLibc);
+    mappings.start(streamListener, this::probeLateLibc);
     started = true;
     if (launched == null) {
       probes.arm();
@@ -219,14 +221,14 @@ final class BpfSource implements HeapEventSource, RecordDecoder.Sideband {
         if (exited) {
           drainAll();
           targetExited = true;
-          sink.onTargetExit(Launcher.exitCode(launched));
+          listener.onTargetExit(Launcher.exitCode(launched));
           return;
         }
       }
       drainAll();
     } catch (Throwable t) {
       if (!closed) {
-        sink.onSourceFailure("The uprobes source stopped: " + t + ".");
+        listener.onSourceFailure("The uprobes source stopped: " + t + ".");
       }
     }
   }

@@ -1,7 +1,6 @@
 package io.leakdetector.uprobes;
 
 import com.sun.jna.LastErrorException;
-import io.leakdetector.spi.HeapEventSink;
 import io.leakdetector.uprobes.event.EventBatch;
 import io.leakdetector.uprobes.event.EventTable;
 import io.leakdetector.uprobes.event.RecordDecoder;
@@ -31,8 +30,7 @@ final class MappingEvents implements AutoCloseable {
   /**
    * @throws LastErrorException when the events cannot be opened (those opened are closed)
    */
-  MappingEvents(
-      CpuArch arch, int[] cpus, int pid, RecordDecoder.Sideband sideband, HeapEventSink sink) {
+  MappingEvents(CpuArch arch, int[] cpus, int pid, RecordDecoder.Sideband sideband) {
     PerfEvents perf = new PerfEvents(arch);
     PerfEventAttr attr =
         new PerfEventAttr()
@@ -59,8 +57,7 @@ final class MappingEvents implements AutoCloseable {
       close();
       throw e;
     }
-    decoder =
-        new RecordDecoder(pid, new EventTable(), PerCpuReader.layout(arch), 1, sideband, sink);
+    decoder = new RecordDecoder(pid, new EventTable(), PerCpuReader.layout(arch), 1, sideband);
     decoder.into(scratch);
   }
 

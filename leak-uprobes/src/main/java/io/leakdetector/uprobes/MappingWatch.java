@@ -2,8 +2,8 @@ package io.leakdetector.uprobes;
 
 import com.sun.jna.LastErrorException;
 import com.sun.jna.Memory;
-import io.leakdetector.spi.ModuleListener;
 import io.leakdetector.spi.ModuleMapping;
+import io.leakdetector.spi.StreamListener;
 import io.leakdetector.symbols.linux.ProcMapsEntry;
 import io.leakdetector.uprobes.linux.CpuArch;
 import io.leakdetector.uprobes.linux.PerfEvents;
@@ -18,7 +18,7 @@ import java.util.HashSet;
 import java.util.Set;
 
 /**
- * Follows the target's new executable mappings: tells the module listener of each (once), and
+ * Follows the target's new executable mappings: tells the stream listener of each (once), and
  * decides whether one is a libc that needs probes — not when its file (device, inode) is probed
  * already, nor when its code already holds our breakpoints (the same real file through another
  * filesystem, e.g. an overlay: a second set of probes would report every call twice).
@@ -40,7 +40,7 @@ final class MappingWatch {
   private final Set<String> mappingsSeen = new HashSet<>();
   private final Set<FileId> filesExamined = new HashSet<>();
   private final Set<FileId> filesNotProbed = new HashSet<>();
-  private ModuleListener modules = ModuleListener.NONE;
+  private StreamListener modules = StreamListener.NONE;
   private Prober prober;
 
   volatile long libcsProbedLate;
@@ -57,8 +57,8 @@ final class MappingWatch {
     this.sites = sites;
   }
 
-  void start(ModuleListener listener, Prober libcProber) {
-    this.modules = listener == null ? ModuleListener.NONE : listener;
+  void start(StreamListener listener, Prober libcProber) {
+    this.modules = listener == null ? StreamListener.NONE : listener;
     this.prober = libcProber;
   }
 

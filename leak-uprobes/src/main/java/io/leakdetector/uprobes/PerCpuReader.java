@@ -3,6 +3,7 @@ package io.leakdetector.uprobes;
 import com.sun.jna.LastErrorException;
 import com.sun.jna.Memory;
 import io.leakdetector.spi.HeapEventSink;
+import io.leakdetector.spi.StreamListener;
 import io.leakdetector.uprobes.event.AllocationPairing;
 import io.leakdetector.uprobes.event.EventBatch;
 import io.leakdetector.uprobes.event.RecordDecoder;
@@ -23,6 +24,7 @@ final class PerCpuReader implements Runnable {
   private final RecordDecoder decoder;
   private final AllocationPairing pairing;
   private final HeapEventSink sink;
+  private final StreamListener listener;
   private final Process launched;
   private EventBatch current = new EventBatch(1 << 16);
   private EventBatch next = new EventBatch(1 << 16);
@@ -47,6 +49,7 @@ final class PerCpuReader implements Runnable {
       RecordDecoder decoder,
       AllocationPairing pairing,
       HeapEventSink sink,
+      StreamListener listener,
       Process launched) {
     this.rings = rings;
     this.ringFds = ringFds;
@@ -55,6 +58,7 @@ final class PerCpuReader implements Runnable {
     this.decoder = decoder;
     this.pairing = pairing;
     this.sink = sink;
+    this.listener = listener;
     this.launched = launched;
   }
 
@@ -136,7 +140,7 @@ final class PerCpuReader implements Runnable {
           drainInto(current);
           processUpTo(Long.MAX_VALUE);
           targetExited = true;
-          sink.onTargetExit(Launcher.exitCode(launched));
+          listener.onTargetExit(Launcher.exitCode(launched));
           return;
         }
       }
@@ -145,7 +149,7 @@ final class PerCpuReader implements Runnable {
     } catch (Throwable t) {
       failed = true;
       if (!stopRequested) {
-        sink.onSourceFailure("The uprobes source stopped: " + t + ".");
+        listener.onSourceFailure("The uprobes source stopped: " + t + ".");
       }
     }
   }

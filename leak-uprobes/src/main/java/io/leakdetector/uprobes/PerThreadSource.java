@@ -6,7 +6,7 @@ import io.leakdetector.LeakDetectorException.Kind;
 import io.leakdetector.TargetProcess;
 import io.leakdetector.spi.HeapEventSink;
 import io.leakdetector.spi.HeapEventSource;
-import io.leakdetector.spi.ModuleListener;
+import io.leakdetector.spi.StreamListener;
 import io.leakdetector.symbols.linux.ProcMapsEntry;
 import io.leakdetector.uprobes.event.AllocationPairing;
 import io.leakdetector.uprobes.event.EventTable;
@@ -52,7 +52,6 @@ final class PerThreadSource implements HeapEventSource, RecordDecoder.Sideband {
   private int[] ringFds = new int[0];
   private PerfRing[] rings = new PerfRing[0];
 
-  private HeapEventSink sink;
   private final MappingWatch mappings;
   private RecordDecoder decoder;
   private AllocationPairing pairing;
@@ -209,7 +208,7 @@ final class PerThreadSource implements HeapEventSource, RecordDecoder.Sideband {
   }
 
   @Override
-  public synchronized void start(HeapEventSink eventSink, ModuleListener moduleListener)
+  public synchronized void start(HeapEventSink eventSink, StreamListener streamListener)
       throws LeakDetectorException {
     if (closed) {
       throw new IllegalStateException("source is closed");
@@ -217,15 +216,14 @@ final class PerThreadSource implements HeapEventSource, RecordDecoder.Sideband {
     if (started) {
       throw new IllegalStateException("source already started");
     }
-    this.sink = eventSink;
-    mappings.start(moduleListener, this::probeLateLibc);
+    mappings.start(streamListener, this::probeLateLibc);
     try {
       warmup.join();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
     RecordDecoder.Layout layout = PerCpuReader.layout(arch);
-    decoder = new RecordDecoder(pid, table, layout, options.maxStack(), this, eventSink);
+    decoder = new RecordDecoder(pid, table, layout, options.maxStack(), this);
     decoder.siteDumpsStack(sites.dumpsStack());
     pairing =
         new AllocationPairing(
@@ -234,7 +232,8 @@ final class PerThreadSource implements HeapEventSource, RecordDecoder.Sideband {
             probes::threadExited);
     pairing.siteKinds(sites.kinds());
     reader =
-        new PerCpuReader(rings, ringFds, pidfd, options, decoder, pairing, eventSink, launched);
+        new PerCpuReader(
+            rings, ringFds, pidfd, options, decoder, pairing, eventSink, streamListener, launched);
     started = true;
     try {
       if (launched == null) {

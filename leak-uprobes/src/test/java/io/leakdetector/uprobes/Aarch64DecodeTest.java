@@ -56,7 +56,7 @@ class Aarch64DecodeTest {
       }
     }
     sink = new RecordingSink(-1);
-    decoder = new RecordDecoder(PID, table, layout, 64, RecordDecoder.Sideband.NONE, sink);
+    decoder = new RecordDecoder(PID, table, layout, 64, RecordDecoder.Sideband.NONE);
     decoder.siteDumpsStack(new boolean[] {false, false, true, false});
     pairing =
         new AllocationPairing(

@@ -43,7 +43,7 @@ class AttachDuringChurnTest {
       try (HeapEventSource source =
           new UprobesSourceProvider()
               .open(new SourceRequest(new TargetSpec.Pid(p.pid()), false, Map.of()))) {
-        source.start(engine, m -> {});
+        source.start(engine, engine);
         Thread.sleep(700);
         p.send("stop");
         p.await("stopped", 60);

@@ -88,7 +88,7 @@ class BadInputTest {
       EngineProbe sink = new EngineProbe(-1);
       try (HeapEventSource source = new UprobesSourceProvider().open(pid(p.pid()))) {
         // it may also have lived long enough: then its exit ends the stream
-        source.start(sink, io.leakdetector.spi.ModuleListener.NONE);
+        source.start(sink, sink);
         assertThat(sink.awaitEnd(30)).isTrue();
         assertThat(sink.failure).isNull();
       } catch (LeakDetectorException e) {

@@ -3,7 +3,6 @@ package io.leakdetector.uprobes;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.leakdetector.spi.HeapEventSource;
-import io.leakdetector.spi.ModuleMapping;
 import io.leakdetector.spi.SourceRequest;
 import io.leakdetector.spi.TargetSpec;
 import io.leakdetector.uprobes.testing.CCompiler;
@@ -15,7 +14,6 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -42,7 +40,6 @@ class ExecTest {
 
   private static Launched launch(String... command) throws Exception {
     EngineProbe engine = new EngineProbe(MARKER_SIZE);
-    List<ModuleMapping> mappings = new CopyOnWriteArrayList<>();
     try (HeapEventSource source =
         new UprobesSourceProvider()
             .open(
@@ -50,11 +47,11 @@ class ExecTest {
                     new TargetSpec.Launch(List.of(command)),
                     false,
                     Map.of("uprobes.mode", "bpf")))) {
-      source.start(engine, mappings::add);
+      source.start(engine, engine);
       assertThat(engine.awaitEnd(120)).as("target exit seen").isTrue();
       assertThat(engine.exitCode).isZero();
       Map<String, String> outstanding =
-          new FixtureSymbols(fixture, mappings).outstandingByFunction(engine.snapshotAll());
+          new FixtureSymbols(fixture, engine.mappings).outstandingByFunction(engine.snapshotAll());
       return new Launched(outstanding, source.counters());
     }
   }
@@ -85,18 +82,18 @@ class ExecTest {
     try (FixtureProcess p = FixtureProcess.start(fixture, "wait-exec", "2", "0")) {
       p.await("ready", 30);
       EngineProbe engine = new EngineProbe(MARKER_SIZE);
-      List<ModuleMapping> mappings = new CopyOnWriteArrayList<>();
       try (HeapEventSource source =
           new UprobesSourceProvider()
               .open(
                   new SourceRequest(
                       new TargetSpec.Pid(p.pid()), false, Map.of("uprobes.mode", "bpf")))) {
-        source.start(engine, mappings::add);
+        source.start(engine, engine);
         p.send("go");
         assertThat(engine.awaitEnd(120)).as("target exit seen").isTrue();
         assertThat(source.counters()).containsEntry("execProbed", 1L).containsEntry("execs", 1L);
         Map<String, String> outstanding =
-            new FixtureSymbols(fixture, mappings).outstandingByFunction(engine.snapshotAll());
+            new FixtureSymbols(fixture, engine.mappings)
+                .outstandingByFunction(engine.snapshotAll());
         assertThat(outstanding).doesNotContainKey("leak_before_exec");
         assertThat(outstanding).isEqualTo(direct.outstanding());
       }

@@ -26,7 +26,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import java.util.regex.Matcher;
@@ -262,12 +261,11 @@ class LateLibcTest {
           .anyMatch(e -> e.isExecutable() && FileId.of(e).equals(FileId.of(systemLibc)));
       FixtureSymbols symbols = new FixtureSymbols(fixture, p.pid());
       EngineProbe engine = new EngineProbe(MARKER_SIZE);
-      List<ModuleMapping> mappings = new CopyOnWriteArrayList<>();
       try (HeapEventSource source =
           new UprobesSourceProvider()
               .open(new SourceRequest(new TargetSpec.Pid(p.pid()), false, Map.of()))) {
         long sitesAtAttach = source.counters().get("probeSites");
-        source.start(engine, mappings::add);
+        source.start(engine, engine);
         p.send("go");
         Matcher loaded = LOADED.matcher(p.await("loaded", 60));
         assertThat(loaded.matches()).as("fixture's load line").isTrue();
@@ -289,7 +287,7 @@ class LateLibcTest {
         ModuleMapping late =
             await(
                 () ->
-                    mappings.stream()
+                    engine.mappings.stream()
                         .filter(m -> m.path().equals(lateLibc))
                         .filter(m -> m.start() <= lateMalloc && lateMalloc < m.end())
                         .filter(m -> !(m.start() <= mainMalloc && mainMalloc < m.end()))

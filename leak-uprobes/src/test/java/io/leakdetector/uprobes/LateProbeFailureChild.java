@@ -1,7 +1,6 @@
 package io.leakdetector.uprobes;
 
 import io.leakdetector.spi.HeapEventSource;
-import io.leakdetector.spi.ModuleListener;
 import io.leakdetector.spi.SourceRequest;
 import io.leakdetector.spi.TargetSpec;
 import io.leakdetector.uprobes.testing.RecordingSink;
@@ -39,7 +38,8 @@ public final class LateProbeFailureChild {
     HeapEventSource source =
         new UprobesSourceProvider()
             .open(new SourceRequest(new TargetSpec.Pid(pid), false, Map.of("uprobes.mode", mode)));
-    source.start(new RecordingSink(-1), ModuleListener.NONE);
+    RecordingSink sink = new RecordingSink(-1);
+    source.start(sink, sink);
     // looked up now: once the descriptors are used up no further class can be loaded
     java.lang.reflect.Method lastError = source.getClass().getDeclaredMethod("lastThreadError");
     lastError.setAccessible(true);

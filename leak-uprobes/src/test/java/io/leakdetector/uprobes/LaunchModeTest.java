@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.leakdetector.LeakDetectorException;
 import io.leakdetector.internal.engine.RawStack;
 import io.leakdetector.spi.HeapEventSource;
-import io.leakdetector.spi.ModuleMapping;
 import io.leakdetector.spi.SourceRequest;
 import io.leakdetector.spi.TargetSpec;
 import io.leakdetector.uprobes.testing.CCompiler;
@@ -16,7 +15,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -44,17 +42,16 @@ class LaunchModeTest {
   @Test
   void aLaunchedCommandIsTracedFromItsFirstAllocationAndItsExitCodeReported() throws Exception {
     EngineProbe engine = new EngineProbe(FixtureGroundTruth.MARKER_SIZE);
-    List<ModuleMapping> mappings = new CopyOnWriteArrayList<>();
     try (HeapEventSource source =
         new UprobesSourceProvider()
             .open(launch(fixture.toString(), "small", "1000", "late", "2", "auto", "1"))) {
       assertThat(source.target().name()).isEqualTo("heap_fixture");
-      source.start(engine, mappings::add);
+      source.start(engine, engine);
       assertThat(engine.awaitEnd(120)).as("target exit seen").isTrue();
       assertThat(engine.failure).isNull();
       assertThat(engine.exitCode).isEqualTo(7);
       System.out.println(source.counters());
-      FixtureSymbols symbols = new FixtureSymbols(fixture, mappings);
+      FixtureSymbols symbols = new FixtureSymbols(fixture, engine.mappings);
       Map<String, String> outstanding = new TreeMap<>();
       Map<String, long[]> byFunction = new TreeMap<>();
       for (RawStack s : engine.snapshotAll().stacks()) {

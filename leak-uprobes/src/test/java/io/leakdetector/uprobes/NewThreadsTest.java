@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.leakdetector.EventCounts;
 import io.leakdetector.internal.engine.EngineSnapshot;
 import io.leakdetector.spi.HeapEventSource;
-import io.leakdetector.spi.ModuleMapping;
 import io.leakdetector.spi.SourceRequest;
 import io.leakdetector.spi.TargetSpec;
 import io.leakdetector.uprobes.testing.CCompiler;
@@ -16,7 +15,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -86,7 +84,7 @@ class NewThreadsTest {
                       false,
                       Map.of("uprobes.mode", "bpf", "uprobes.bpf-attach", attach)))) {
         assertThat(source.design()).isEmpty();
-        source.start(engine, m -> {});
+        source.start(engine, engine);
         p.send("go");
         p.await("done", 120);
         source.catchUp();
@@ -102,7 +100,6 @@ class NewThreadsTest {
   @Test
   void threadsOfALaunchedCommandAreExact() throws Exception {
     EngineProbe engine = new EngineProbe(MARKER_SIZE);
-    List<ModuleMapping> mappings = new CopyOnWriteArrayList<>();
     try (HeapEventSource source =
         new UprobesSourceProvider()
             .open(
@@ -110,11 +107,11 @@ class NewThreadsTest {
                     new TargetSpec.Launch(List.of(fixture.toString(), "now", SHORT, STORM)),
                     false,
                     Map.of("uprobes.mode", "bpf")))) {
-      source.start(engine, mappings::add);
+      source.start(engine, engine);
       assertThat(engine.awaitEnd(120)).as("target exit seen").isTrue();
       assertThat(engine.exitCode).isZero();
       System.out.println(source.counters());
-      assertExact(engine, new FixtureSymbols(fixture, mappings), source);
+      assertExact(engine, new FixtureSymbols(fixture, engine.mappings), source);
     }
   }
 
@@ -129,7 +126,7 @@ class NewThreadsTest {
                   new SourceRequest(
                       new TargetSpec.Pid(p.pid()), false, Map.of("uprobes.mode", "per-thread")))) {
         assertThat(source.design()).isEqualTo("per-thread fallback");
-        source.start(engine, m -> {});
+        source.start(engine, engine);
         p.send("go");
         p.await("done", 120);
         source.catchUp();

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.leakdetector.spi.Availability;
 import io.leakdetector.spi.HeapEventSource;
 import io.leakdetector.spi.SourceRequest;
+import io.leakdetector.spi.StreamListener;
 import io.leakdetector.spi.TargetSpec;
 import io.leakdetector.uprobes.testing.CCompiler;
 import io.leakdetector.uprobes.testing.FixtureProcess;
@@ -78,7 +79,7 @@ class ThreadScalingTest {
               .open(
                   new SourceRequest(
                       new TargetSpec.Pid(target.pid()), false, Map.of("uprobes.mode", "bpf")));
-      source.start(new RecordingSink(-1), m -> {});
+      source.start(new RecordingSink(-1), StreamListener.NONE);
       long t1 = System.nanoTime();
       Map<String, Integer> during = anonymousDescriptors();
       Map<String, Long> counters = source.counters();

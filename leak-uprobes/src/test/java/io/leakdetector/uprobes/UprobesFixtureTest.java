@@ -15,7 +15,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -62,11 +61,10 @@ class UprobesFixtureTest {
       p.await("ready", 30);
       FixtureSymbols symbols = new FixtureSymbols(fixture, p.pid());
       EngineProbe engine = new EngineProbe(FixtureGroundTruth.MARKER_SIZE);
-      List<ModuleMapping> mappings = new CopyOnWriteArrayList<>();
       try (HeapEventSource source =
           new UprobesSourceProvider()
               .open(new SourceRequest(new TargetSpec.Pid(p.pid()), false, options))) {
-        source.start(engine, mappings::add);
+        source.start(engine, engine);
         long t0 = System.nanoTime();
         p.send("go");
         p.await("done", 300);
@@ -88,7 +86,7 @@ class UprobesFixtureTest {
         EngineSnapshot snapshot = engine.snapshotAll();
         Map<String, String> outstanding = symbols.outstandingByFunction(snapshot);
         return new Run(
-            outstanding, snapshot, source.counters(), p.output(), mappings, deliveredByPoll);
+            outstanding, snapshot, source.counters(), p.output(), engine.mappings, deliveredByPoll);
       }
     }
   }

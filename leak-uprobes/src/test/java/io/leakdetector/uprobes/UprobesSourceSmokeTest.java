@@ -3,7 +3,6 @@ package io.leakdetector.uprobes;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.leakdetector.spi.HeapEventSource;
-import io.leakdetector.spi.ModuleListener;
 import io.leakdetector.spi.SourceRequest;
 import io.leakdetector.spi.TargetSpec;
 import io.leakdetector.uprobes.testing.CCompiler;
@@ -35,7 +34,7 @@ class UprobesSourceSmokeTest {
       try (HeapEventSource source =
           new UprobesSourceProvider()
               .open(new SourceRequest(new TargetSpec.Pid(p.pid()), false, Map.of()))) {
-        source.start(sink, ModuleListener.NONE);
+        source.start(sink, sink);
         p.send("go");
         p.await("done", 120);
         assertThat(sink.awaitMarker(60)).as("marker seen").isTrue();

@@ -30,8 +30,6 @@ import java.util.concurrent.locks.ReentrantLock;
  *   <li>When memory runs short (an array cannot grow) the allocation is not recorded and counts as
  *       dropped; a stack that cannot be interned gets id -1, and an allocation on stack -1 counts
  *       as dropped too.
- *   <li>{@link #onTargetExit} and {@link #onSourceFailure} record nothing: the session wraps the
- *       sink and observes the end of the stream itself.
  * </ul>
  *
  * <p>Threads: events come from one thread at a time; they take a fair lock per event, or once per
@@ -171,14 +169,6 @@ public final class HeapEngine implements HeapEventSink {
   public void onLost(long count) {
     lost.addAndGet(count);
   }
-
-  /** Records nothing: the session wraps the sink and observes the end of the stream. */
-  @Override
-  public void onTargetExit(int exitCode) {}
-
-  /** Records nothing: the session wraps the sink and observes the end of the stream. */
-  @Override
-  public void onSourceFailure(String message) {}
 
   @Override
   public void beginBatch() {

@@ -10,7 +10,9 @@ import io.leakdetector.internal.engine.HeapEngine;
 import io.leakdetector.spi.HeapEventSource;
 import io.leakdetector.spi.HeapEventSourceProvider;
 import io.leakdetector.spi.HeapEventSources;
+import io.leakdetector.spi.ModuleMapping;
 import io.leakdetector.spi.SourceRequest;
+import io.leakdetector.spi.StreamListener;
 import io.leakdetector.spi.SymbolResolver;
 import io.leakdetector.spi.SymbolResolverProvider;
 import io.leakdetector.spi.SymbolResolvers;
@@ -139,9 +141,8 @@ public final class DefaultLeakSession implements LeakSession {
     } finally {
       reportLock.unlock();
     }
-    SessionSink sink = new SessionSink(engine, new EndOfStream());
     try {
-      source.start(sink, resolver);
+      source.start(engine, new SourceEvents());
     } catch (LeakDetectorException | RuntimeException e) {
       end("tracing could not start", false);
       throw e;
@@ -260,17 +261,26 @@ public final class DefaultLeakSession implements LeakSession {
     }
   }
 
-  /** The source's end of stream, handed to the reporting thread so the source never blocks. */
-  private final class EndOfStream implements SessionSink.EndListener {
+  /**
+   * What the source says besides heap events (those go straight to the engine): module mappings go
+   * to the resolver; the end of the stream is handed to the reporting thread, so the source never
+   * blocks.
+   */
+  private final class SourceEvents implements StreamListener {
     @Override
-    public void targetExited(int exitCode) {
+    public void onModuleMapped(ModuleMapping mapping) {
+      resolver.onModuleMapped(mapping);
+    }
+
+    @Override
+    public void onTargetExit(int exitCode) {
       targetExitCode = exitCode;
       targetGone = true;
       submitEnd("target exited", null);
     }
 
     @Override
-    public void sourceFailed(String message) {
+    public void onSourceFailure(String message) {
       submitEnd("tracing failed", new LeakDetectorException(Kind.SOURCE_FAILED, message));
     }
 

@@ -437,13 +437,4 @@ class HeapEngineTest {
     engine.endBatch();
     assertThat(all().totals().allocCount()).isZero();
   }
-
-  @Test
-  void theEndOfTheStreamChangesNothing() {
-    int a = stack(1);
-    engine.onAlloc(t0, 0, 0x1000, 1, a);
-    engine.onTargetExit(3);
-    engine.onSourceFailure("gone");
-    assertThat(all().totals().outstandingCount()).isEqualTo(1);
-  }
 }

@@ -52,7 +52,8 @@ class DefaultLeakSessionTest {
   }
 
   private static ScriptedSource threeStacks() {
-    return new ScriptedSource(new TargetProcess(SELF, "leaky"), ScriptedSource::threeStacks);
+    return new ScriptedSource(
+        new TargetProcess(SELF, "leaky"), (sink, listener) -> ScriptedSource.threeStacks(sink));
   }
 
   @Test
@@ -157,9 +158,9 @@ class DefaultLeakSessionTest {
     ScriptedSource source =
         new ScriptedSource(
             new TargetProcess(SELF, "leaky"),
-            sink -> {
+            (sink, listener) -> {
               ScriptedSource.threeStacks(sink);
-              sink.onTargetExit(7);
+              listener.onTargetExit(7);
             });
     DefaultLeakSession session = open(LeakDetector.builder().pid(SELF), source);
     session.subscribe(delivered::add);
@@ -178,9 +179,9 @@ class DefaultLeakSessionTest {
     ScriptedSource source =
         new ScriptedSource(
             new TargetProcess(SELF, "leaky"),
-            sink -> {
+            (sink, listener) -> {
               ScriptedSource.threeStacks(sink);
-              sink.onSourceFailure("The ring buffer could not be read.");
+              listener.onSourceFailure("The ring buffer could not be read.");
             });
     DefaultLeakSession session = open(LeakDetector.builder().pid(SELF), source);
     session.subscribe(delivered::add);

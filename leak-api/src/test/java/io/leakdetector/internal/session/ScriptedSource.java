@@ -7,9 +7,9 @@ import io.leakdetector.spi.Availability;
 import io.leakdetector.spi.HeapEventSink;
 import io.leakdetector.spi.HeapEventSource;
 import io.leakdetector.spi.HeapEventSourceProvider;
-import io.leakdetector.spi.ModuleListener;
 import io.leakdetector.spi.ModuleMapping;
 import io.leakdetector.spi.SourceRequest;
+import io.leakdetector.spi.StreamListener;
 import io.leakdetector.spi.SymbolResolver;
 import io.leakdetector.spi.SymbolResolverProvider;
 import io.leakdetector.spi.TargetSpec;
@@ -18,7 +18,7 @@ import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Consumer;
+import java.util.function.BiConsumer;
 
 /**
  * A test source that replays a script of events on its own thread, as a real source does, and
@@ -28,7 +28,7 @@ final class ScriptedSource implements HeapEventSource {
   static final long KERNEL_FRAME = 0xffffffff81000000L;
 
   private final TargetProcess target;
-  private final Consumer<HeapEventSink> script;
+  private final BiConsumer<HeapEventSink, StreamListener> script;
   final AtomicInteger closes = new AtomicInteger();
 
   /** "stop" and "close" in the order the session called them; tests may add their own steps. */
@@ -39,7 +39,8 @@ final class ScriptedSource implements HeapEventSource {
   volatile HeapEventSink sink;
   private Thread thread;
 
-  ScriptedSource(TargetProcess target, Consumer<HeapEventSink> script) {
+  /** {@code script} feeds the sink and may end the stream through the listener. */
+  ScriptedSource(TargetProcess target, BiConsumer<HeapEventSink, StreamListener> script) {
     this.target = target;
     this.script = script;
   }
@@ -50,13 +51,13 @@ final class ScriptedSource implements HeapEventSource {
   }
 
   @Override
-  public void start(HeapEventSink sink, ModuleListener modules) {
+  public void start(HeapEventSink sink, StreamListener listener) {
     this.sink = sink;
-    modules.onModuleMapped(new ModuleMapping(0x1000, 0x2000, 0, "/opt/app/leaky"));
+    listener.onModuleMapped(new ModuleMapping(0x1000, 0x2000, 0, "/opt/app/leaky"));
     thread =
         new Thread(
             () -> {
-              script.accept(sink);
+              script.accept(sink, listener);
               fed.countDown();
             },
             "scripted-source");

@@ -56,7 +56,7 @@ public final class HeapEventDecoder implements RecordConsumer {
       SourceCounters counters,
       CallbackFailures failures) {
     this(
-        new TracedProcesses(targetPid, false, io.leakdetector.spi.ModuleListener.NONE),
+        new TracedProcesses(targetPid, false, io.leakdetector.spi.StreamListener.NONE),
         sink,
         includeKernelFrames,
         counters,
@@ -84,7 +84,7 @@ public final class HeapEventDecoder implements RecordConsumer {
       int pendingEvents,
       int pendingStacks) {
     this(
-        new TracedProcesses(targetPid, false, io.leakdetector.spi.ModuleListener.NONE),
+        new TracedProcesses(targetPid, false, io.leakdetector.spi.StreamListener.NONE),
         sink,
         includeKernelFrames,
         counters,

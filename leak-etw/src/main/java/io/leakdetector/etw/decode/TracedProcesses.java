@@ -1,7 +1,7 @@
 package io.leakdetector.etw.decode;
 
-import io.leakdetector.spi.ModuleListener;
 import io.leakdetector.spi.ModuleMapping;
+import io.leakdetector.spi.StreamListener;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -20,14 +20,17 @@ public final class TracedProcesses {
   static final int MAX_PENDING_MODULES = 512;
 
   private final boolean follow;
-  private final ModuleListener modules;
+  private final StreamListener listener;
   private volatile long[] traced;
   private final Map<Long, List<ModuleMapping>> candidates = new HashMap<>();
 
-  public TracedProcesses(long target, boolean follow, ModuleListener modules) {
+  /**
+   * @param listener told of the modules of each traced process
+   */
+  public TracedProcesses(long target, boolean follow, StreamListener listener) {
     this.traced = new long[] {target};
     this.follow = follow;
-    this.modules = modules;
+    this.listener = listener;
   }
 
   /** Whether {@code pid}'s events are traced now (no side effects). */
@@ -59,7 +62,7 @@ public final class TracedProcesses {
       traced = grown;
     }
     for (ModuleMapping mapping : loaded) {
-      modules.onModuleMapped(mapping);
+      listener.onModuleMapped(mapping);
     }
     return true;
   }
@@ -74,7 +77,7 @@ public final class TracedProcesses {
   /** A module loaded by {@code pid}: reported now if traced, kept if a candidate. */
   public void onModuleLoaded(long pid, ModuleMapping mapping) {
     if (contains(pid)) {
-      modules.onModuleMapped(mapping);
+      listener.onModuleMapped(mapping);
       return;
     }
     synchronized (this) {

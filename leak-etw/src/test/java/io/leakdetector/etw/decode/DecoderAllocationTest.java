@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.jna.Memory;
 import com.sun.jna.Pointer;
+import io.leakdetector.spi.ForwardingHeapEventSink;
 import io.leakdetector.spi.HeapEventSink;
 import java.lang.management.ManagementFactory;
 import org.junit.jupiter.api.Test;
@@ -14,42 +15,40 @@ import org.junit.jupiter.api.Test;
  */
 class DecoderAllocationTest {
 
-  /** A sink that does nothing, so only the decoder's own allocations are measured. */
-  static class NullSink implements HeapEventSink {
+  /**
+   * Counts the calls that carry an event and keeps nothing, so only the decoder's allocations
+   * count.
+   */
+  static class CountingSink extends ForwardingHeapEventSink {
     long calls;
+
+    CountingSink() {
+      super(HeapEventSink.NONE);
+    }
 
     @Override
     public int internStack(long[] frames, int offset, int length) {
       calls++;
-      return 0;
+      return super.internStack(frames, offset, length);
     }
 
     @Override
     public void onAlloc(long timeNanos, long heap, long address, long size, int stackId) {
       calls++;
+      super.onAlloc(timeNanos, heap, address, size, stackId);
     }
 
     @Override
     public void onFree(long timeNanos, long heap, long address) {
       calls++;
+      super.onFree(timeNanos, heap, address);
     }
 
     @Override
     public void onRealloc(long t, long heap, long oldAddress, long newAddress, long size, int id) {
       calls++;
+      super.onRealloc(t, heap, oldAddress, newAddress, size, id);
     }
-
-    @Override
-    public void onHeapDestroy(long timeNanos, long heap) {}
-
-    @Override
-    public void onLost(long count) {}
-
-    @Override
-    public void onTargetExit(int exitCode) {}
-
-    @Override
-    public void onSourceFailure(String message) {}
   }
 
   @Test
@@ -62,7 +61,7 @@ class DecoderAllocationTest {
         records.stack(8, 7408, 0x10, 0, 0x7ff6_0000_1000L, 0x7ff6_0000_2000L, 0x7ff6_0000_3000L);
     Memory free = records.free(8, 7408, 0x10, 0, 0x2a00000, 0x1000);
     Pointer stackPayload = stack.getPointer(96);
-    NullSink sink = new NullSink();
+    CountingSink sink = new CountingSink();
     HeapEventDecoder decoder =
         new HeapEventDecoder(7408, sink, false, new SourceCounters(), new CallbackFailures());
     decoder.setClock(new QpcClock(10_000_000L));

@@ -358,8 +358,8 @@ class HeapEventDecoderTest {
   @Test
   void aStackTheSinkCannotInternIsDeliveredAsStackMinusOne() {
     List<String> delivered = new java.util.ArrayList<>();
-    DecoderAllocationTest.NullSink full =
-        new DecoderAllocationTest.NullSink() {
+    DecoderAllocationTest.CountingSink full =
+        new DecoderAllocationTest.CountingSink() {
           @Override
           public int internStack(long[] frames, int offset, int length) {
             return -1; // the engine's answer when its stack table cannot grow

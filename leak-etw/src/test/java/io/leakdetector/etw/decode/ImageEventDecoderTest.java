@@ -3,6 +3,7 @@ package io.leakdetector.etw.decode;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.leakdetector.spi.ModuleMapping;
+import io.leakdetector.spi.StreamListener;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -20,6 +21,13 @@ class ImageEventDecoderTest {
 
   final EventRecords records = new EventRecords();
   final List<ModuleMapping> mapped = Collections.synchronizedList(new ArrayList<>());
+  final StreamListener listener =
+      new StreamListener() {
+        @Override
+        public void onModuleMapped(ModuleMapping mapping) {
+          mapped.add(mapping);
+        }
+      };
   final CallbackFailures failures = new CallbackFailures();
 
   @AfterEach
@@ -33,7 +41,7 @@ class ImageEventDecoderTest {
 
   @Test
   void theTargetsLoadsBecomeModulesWithDriveLetterPaths() {
-    ImageEventDecoder decoder = decoder(new TracedProcesses(PID, false, mapped::add));
+    ImageEventDecoder decoder = decoder(new TracedProcesses(PID, false, listener));
     decoder.onEvent(
         records.image(
             3,
@@ -63,7 +71,7 @@ class ImageEventDecoderTest {
 
   @Test
   void aWow64LoggersImageEventHasFourBytePointers() {
-    ImageEventDecoder decoder = decoder(new TracedProcesses(PID, false, mapped::add));
+    ImageEventDecoder decoder = decoder(new TracedProcesses(PID, false, listener));
     decoder.onEvent(
         records.image(
             10,
@@ -79,7 +87,7 @@ class ImageEventDecoderTest {
 
   @Test
   void shortOrOldEventsAreCountedNotDecoded() {
-    ImageEventDecoder decoder = decoder(new TracedProcesses(PID, false, mapped::add));
+    ImageEventDecoder decoder = decoder(new TracedProcesses(PID, false, listener));
     com.sun.jna.Memory old = records.image(10, 8, PID, 0x1000, 0x1000, "\\x.dll");
     old.setByte(42, (byte) 1); // version 1: another layout
     decoder.onEvent(old);
@@ -106,7 +114,7 @@ class ImageEventDecoderTest {
 
   @Test
   void followedDescendantsReportTheirModulesOnceTheyLogHeapEvents() {
-    TracedProcesses processes = new TracedProcesses(PID, true, mapped::add);
+    TracedProcesses processes = new TracedProcesses(PID, true, listener);
     ImageEventDecoder decoder = decoder(processes);
     decoder.onEvent(records.process(1, 8, 8000, PID)); // the command starts itself again
     decoder.onEvent(records.process(1, 8, 9000, 1234)); // unrelated
@@ -126,7 +134,7 @@ class ImageEventDecoderTest {
 
   @Test
   void withoutFollowingOnlyTheTargetCounts() {
-    TracedProcesses processes = new TracedProcesses(PID, false, mapped::add);
+    TracedProcesses processes = new TracedProcesses(PID, false, listener);
     decoder(processes).onEvent(records.process(1, 8, 8000, PID));
     assertThat(processes.acceptHeapEvent(8000)).isFalse();
     assertThat(processes.acceptHeapEvent(PID)).isTrue();

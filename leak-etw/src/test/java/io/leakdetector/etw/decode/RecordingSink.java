@@ -1,6 +1,9 @@
 package io.leakdetector.etw.decode;
 
+import io.leakdetector.spi.ForwardingHeapEventSink;
 import io.leakdetector.spi.HeapEventSink;
+import io.leakdetector.spi.ModuleMapping;
+import io.leakdetector.spi.StreamListener;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -11,30 +14,33 @@ import java.util.Map;
 /**
  * A sink that records every call in order, and keeps the exact outstanding blocks by (heap,
  * address) with the engine's semantics, so a test can assert both the event stream and the end
- * state. Optionally forwards to another sink (the real engine).
+ * state. Optionally forwards to another sink (the real engine), with that sink's stack ids. As the
+ * stream listener it records the end of the stream among the calls and keeps the modules mapped; a
+ * test starts a source with {@code source.start(sink, sink)}.
  */
-public class RecordingSink implements HeapEventSink {
+public class RecordingSink extends ForwardingHeapEventSink implements StreamListener {
   public record Block(long heap, long address) {}
 
   public record Live(long size, List<Long> frames) {}
 
-  private final HeapEventSink next;
   private final Map<List<Long>, Integer> ids = new HashMap<>();
   private final List<List<Long>> stacks = new ArrayList<>();
   private final Map<Integer, Integer> forwardedIds = new HashMap<>();
   public final List<String> calls = java.util.Collections.synchronizedList(new ArrayList<>());
   public final Map<Block, Live> outstanding = new LinkedHashMap<>();
+  public final List<ModuleMapping> modules =
+      java.util.Collections.synchronizedList(new ArrayList<>());
   final List<Long> times = new ArrayList<>();
   public long lost;
   int batchDepth;
   int batches;
 
   public RecordingSink() {
-    this(null);
+    this(HeapEventSink.NONE);
   }
 
   public RecordingSink(HeapEventSink next) {
-    this.next = next;
+    super(next);
   }
 
   List<Long> frames(int stackId) {
@@ -53,9 +59,7 @@ public class RecordingSink implements HeapEventSink {
       id = stacks.size();
       ids.put(key, id);
       stacks.add(key);
-      if (next != null) {
-        forwardedIds.put(id, next.internStack(frames, offset, length));
-      }
+      forwardedIds.put(id, super.internStack(frames, offset, length));
     }
     return id;
   }
@@ -74,9 +78,7 @@ public class RecordingSink implements HeapEventSink {
             + hexList(stacks.get(stackId)));
     times.add(timeNanos);
     outstanding.put(new Block(heap, address), new Live(size, stacks.get(stackId)));
-    if (next != null) {
-      next.onAlloc(timeNanos, heap, address, size, forwardedIds.get(stackId));
-    }
+    super.onAlloc(timeNanos, heap, address, size, forwardedIds.get(stackId));
   }
 
   @Override
@@ -85,9 +87,7 @@ public class RecordingSink implements HeapEventSink {
     calls.add("free " + hex(heap) + " " + hex(address));
     times.add(timeNanos);
     outstanding.remove(new Block(heap, address));
-    if (next != null) {
-      next.onFree(timeNanos, heap, address);
-    }
+    super.onFree(timeNanos, heap, address);
   }
 
   @Override
@@ -108,9 +108,7 @@ public class RecordingSink implements HeapEventSink {
     times.add(timeNanos);
     outstanding.remove(new Block(heap, oldAddress));
     outstanding.put(new Block(heap, newAddress), new Live(newSize, stacks.get(stackId)));
-    if (next != null) {
-      next.onRealloc(timeNanos, heap, oldAddress, newAddress, newSize, forwardedIds.get(stackId));
-    }
+    super.onRealloc(timeNanos, heap, oldAddress, newAddress, newSize, forwardedIds.get(stackId));
   }
 
   @Override
@@ -119,17 +117,18 @@ public class RecordingSink implements HeapEventSink {
     calls.add("destroy " + hex(heap));
     times.add(timeNanos);
     outstanding.keySet().removeIf(block -> block.heap() == heap);
-    if (next != null) {
-      next.onHeapDestroy(timeNanos, heap);
-    }
+    super.onHeapDestroy(timeNanos, heap);
   }
 
   @Override
   public void onLost(long count) {
     lost += count;
-    if (next != null) {
-      next.onLost(count);
-    }
+    super.onLost(count);
+  }
+
+  @Override
+  public void onModuleMapped(ModuleMapping mapping) {
+    modules.add(mapping);
   }
 
   @Override
@@ -149,9 +148,7 @@ public class RecordingSink implements HeapEventSink {
     }
     batchDepth++;
     batches++;
-    if (next != null) {
-      next.beginBatch();
-    }
+    super.beginBatch();
   }
 
   @Override
@@ -160,9 +157,7 @@ public class RecordingSink implements HeapEventSink {
       throw new AssertionError("endBatch without beginBatch");
     }
     batchDepth--;
-    if (next != null) {
-      next.endBatch();
-    }
+    super.endBatch();
   }
 
   private void requireBatch() {

@@ -1,15 +1,15 @@
 package io.leakdetector.uprobes.event;
 
-import io.leakdetector.spi.HeapEventSink;
 import io.leakdetector.uprobes.linux.PerfAbi;
 import io.leakdetector.uprobes.linux.PerfRing;
 import java.nio.ByteBuffer;
 
 /**
  * Decodes perf records into an {@link EventBatch}. Probe samples are looked up by their identifier;
- * return samples have their user callchain (context markers stripped) interned in the sink right
- * away, so only the stack id is kept. Thread creation and module mappings are handed to a {@link
- * Sideband} as soon as they are read, because acting on them cannot wait for the time-ordered pass.
+ * return samples have their user callchain (context markers stripped) copied into the batch, to be
+ * interned when the allocation is reported. Thread creation and module mappings are handed to a
+ * {@link Sideband} as soon as they are read, because acting on them cannot wait for the
+ * time-ordered pass.
  */
 public final class RecordDecoder implements PerfRing.RecordSink {
 
@@ -70,7 +70,6 @@ public final class RecordDecoder implements PerfRing.RecordSink {
   private final EventTable table;
   private final Layout layout;
   private final Sideband sideband;
-  private final HeapEventSink sink;
   private boolean[] siteDumpsStack = new boolean[0];
   private final long[] frames;
   private EventBatch batch;
@@ -82,17 +81,11 @@ public final class RecordDecoder implements PerfRing.RecordSink {
   private long truncatedRecords;
 
   public RecordDecoder(
-      int targetPid,
-      EventTable table,
-      Layout layout,
-      int maxStack,
-      Sideband sideband,
-      HeapEventSink sink) {
+      int targetPid, EventTable table, Layout layout, int maxStack, Sideband sideband) {
     this.targetPid = targetPid;
     this.table = table;
     this.layout = layout;
     this.sideband = sideband;
-    this.sink = sink;
     this.frames = new long[Math.max(8, maxStack + 8)];
   }
 

@@ -22,11 +22,9 @@ public final class Warmup {
     table.add(1, EventTable.ENTRY_PROBE, 0, 7);
     table.add(2, EventTable.RETURN_PROBE, 0, 7);
     table.add(3, EventTable.ENTRY_PROBE, 1, 7);
-    HeapEventSink sink = new NullSink();
-    RecordDecoder decoder =
-        new RecordDecoder(7, table, layout, 64, RecordDecoder.Sideband.NONE, sink);
+    RecordDecoder decoder = new RecordDecoder(7, table, layout, 64, RecordDecoder.Sideband.NONE);
     decoder.siteDumpsStack(new boolean[2]);
-    AllocationPairing pairing = new AllocationPairing(sink, (a, f) -> f, tid -> {});
+    AllocationPairing pairing = new AllocationPairing(HeapEventSink.NONE, (a, f) -> f, tid -> {});
     pairing.siteKinds(new Kind[] {Kind.SIZE_ARG0, Kind.FREE});
     int entrySize = 40 + 8 * layout.entryRegCount();
     int returnSize = 40 + 8 * 6 + 8 + 8 * layout.returnRegCount();
@@ -85,35 +83,5 @@ public final class Warmup {
     for (int r = 0; r < regs; r++) {
       b.putLong(value);
     }
-  }
-
-  private static final class NullSink implements HeapEventSink {
-    private int stacks;
-
-    @Override
-    public int internStack(long[] frames, int offset, int length) {
-      return (stacks++ & 1023) + length;
-    }
-
-    @Override
-    public void onAlloc(long t, long heap, long address, long size, int stack) {}
-
-    @Override
-    public void onFree(long t, long heap, long address) {}
-
-    @Override
-    public void onRealloc(long t, long heap, long old, long address, long size, int stack) {}
-
-    @Override
-    public void onHeapDestroy(long t, long heap) {}
-
-    @Override
-    public void onLost(long count) {}
-
-    @Override
-    public void onTargetExit(int exitCode) {}
-
-    @Override
-    public void onSourceFailure(String message) {}
   }
 }

@@ -7,8 +7,8 @@ import io.leakdetector.internal.engine.HeapEngine;
 import io.leakdetector.internal.engine.SnapshotQuery;
 import io.leakdetector.spi.HeapEventSink;
 import io.leakdetector.spi.HeapEventSource;
-import io.leakdetector.spi.ModuleListener;
 import io.leakdetector.spi.SourceRequest;
+import io.leakdetector.spi.StreamListener;
 import io.leakdetector.spi.TargetSpec;
 import io.leakdetector.uprobes.UprobesSourceProvider;
 import java.nio.file.Files;
@@ -55,12 +55,12 @@ public final class UprobesBench {
     }
     HeapEngine engine = new HeapEngine(EngineConfig.DEFAULT);
     CountDownLatch ended = new CountDownLatch(1);
-    HeapEventSink sink = nullSink ? new NullSink(ended) : new EndingSink(engine, ended);
+    HeapEventSink sink = nullSink ? HeapEventSink.NONE : engine;
     long attachBegin = System.nanoTime();
     HeapEventSource source =
         new UprobesSourceProvider()
             .open(new SourceRequest(new TargetSpec.Pid(pid), false, options));
-    source.start(sink, ModuleListener.NONE);
+    source.start(sink, new Ending(ended));
     long attachMillis = (System.nanoTime() - attachBegin) / 1_000_000;
     long cpu0 = cpuTicks();
     long t0 = System.nanoTime();
@@ -114,70 +114,8 @@ public final class UprobesBench {
     return Long.parseLong(f[11]) + Long.parseLong(f[12]);
   }
 
-  /** Takes every event and keeps nothing. */
-  private record NullSink(CountDownLatch ended) implements HeapEventSink {
-    @Override
-    public int internStack(long[] frames, int offset, int length) {
-      return length;
-    }
-
-    @Override
-    public void onAlloc(long t, long heap, long address, long size, int stack) {}
-
-    @Override
-    public void onFree(long t, long heap, long address) {}
-
-    @Override
-    public void onRealloc(long t, long heap, long old, long address, long size, int stack) {}
-
-    @Override
-    public void onHeapDestroy(long t, long heap) {}
-
-    @Override
-    public void onLost(long count) {}
-
-    @Override
-    public void onTargetExit(int exitCode) {
-      ended.countDown();
-    }
-
-    @Override
-    public void onSourceFailure(String message) {
-      ended.countDown();
-    }
-  }
-
-  private record EndingSink(HeapEngine engine, CountDownLatch ended) implements HeapEventSink {
-    @Override
-    public int internStack(long[] frames, int offset, int length) {
-      return engine.internStack(frames, offset, length);
-    }
-
-    @Override
-    public void onAlloc(long t, long heap, long address, long size, int stack) {
-      engine.onAlloc(t, heap, address, size, stack);
-    }
-
-    @Override
-    public void onFree(long t, long heap, long address) {
-      engine.onFree(t, heap, address);
-    }
-
-    @Override
-    public void onRealloc(long t, long heap, long old, long address, long size, int stack) {
-      engine.onRealloc(t, heap, old, address, size, stack);
-    }
-
-    @Override
-    public void onHeapDestroy(long t, long heap) {
-      engine.onHeapDestroy(t, heap);
-    }
-
-    @Override
-    public void onLost(long count) {
-      engine.onLost(count);
-    }
-
+  /** Counts the end of the stream down, whatever ends it; says why when the source failed. */
+  private record Ending(CountDownLatch ended) implements StreamListener {
     @Override
     public void onTargetExit(int exitCode) {
       ended.countDown();
@@ -187,16 +125,6 @@ public final class UprobesBench {
     public void onSourceFailure(String message) {
       System.out.println("failure " + message);
       ended.countDown();
-    }
-
-    @Override
-    public void beginBatch() {
-      engine.beginBatch();
-    }
-
-    @Override
-    public void endBatch() {
-      engine.endBatch();
     }
   }
 }

@@ -3,7 +3,6 @@ package io.leakdetector.uprobes.event;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.leakdetector.uprobes.linux.PerfAbi;
-import io.leakdetector.uprobes.testing.RecordingSink;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
@@ -18,7 +17,6 @@ class RecordDecoderTest {
   static final RecordDecoder.Layout LAYOUT = new RecordDecoder.Layout(2, 1, 0, 3, 0, 2, 0, 1, 2, 3);
 
   EventTable table;
-  RecordingSink sink;
   List<String> sideband;
   RecordDecoder decoder;
   EventBatch batch;
@@ -30,7 +28,6 @@ class RecordDecoderTest {
     table.add(102, EventTable.RETURN_PROBE, 0, PID);
     table.add(103, EventTable.RETURN_PROBE, 1, PID);
     table.add(104, EventTable.SIDEBAND, -1, PID);
-    sink = new RecordingSink(-1);
     sideband = new ArrayList<>();
     decoder =
         new RecordDecoder(
@@ -69,8 +66,7 @@ class RecordDecoderTest {
                         + " "
                         + path);
               }
-            },
-            sink);
+            });
     decoder.siteDumpsStack(new boolean[] {false, true});
     batch = new EventBatch(8);
     decoder.into(batch);

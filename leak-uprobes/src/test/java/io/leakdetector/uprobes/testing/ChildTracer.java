@@ -2,11 +2,12 @@ package io.leakdetector.uprobes.testing;
 
 import io.leakdetector.LeakDetectorException;
 import io.leakdetector.spi.Availability;
+import io.leakdetector.spi.ForwardingHeapEventSink;
 import io.leakdetector.spi.HeapEventSink;
 import io.leakdetector.spi.HeapEventSource;
 import io.leakdetector.spi.HeapEventSourceProvider;
-import io.leakdetector.spi.ModuleListener;
 import io.leakdetector.spi.SourceRequest;
+import io.leakdetector.spi.StreamListener;
 import io.leakdetector.spi.TargetSpec;
 import java.util.Map;
 import java.util.ServiceLoader;
@@ -57,7 +58,7 @@ public final class ChildTracer {
       case "trace" -> {
         HeapEventSource source = provider.open(request(args[1]));
         AtomicLong events = new AtomicLong();
-        source.start(counting(events), ModuleListener.NONE);
+        source.start(counting(events), StreamListener.NONE);
         System.out.println("tracing");
         System.out.flush();
         while (true) {
@@ -72,13 +73,9 @@ public final class ChildTracer {
     return new SourceRequest(new TargetSpec.Pid(Long.parseLong(pid)), false, Map.of());
   }
 
+  /** Counts allocations, frees and reallocs, and keeps nothing. */
   private static HeapEventSink counting(AtomicLong events) {
-    return new HeapEventSink() {
-      @Override
-      public int internStack(long[] frames, int offset, int length) {
-        return 0;
-      }
-
+    return new ForwardingHeapEventSink(HeapEventSink.NONE) {
       @Override
       public void onAlloc(long t, long heap, long address, long size, int stack) {
         events.incrementAndGet();
@@ -93,18 +90,6 @@ public final class ChildTracer {
       public void onRealloc(long t, long heap, long old, long address, long size, int stack) {
         events.incrementAndGet();
       }
-
-      @Override
-      public void onHeapDestroy(long t, long heap) {}
-
-      @Override
-      public void onLost(long count) {}
-
-      @Override
-      public void onTargetExit(int exitCode) {}
-
-      @Override
-      public void onSourceFailure(String message) {}
     };
   }
 }

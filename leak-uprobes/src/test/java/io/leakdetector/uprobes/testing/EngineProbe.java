@@ -5,23 +5,35 @@ import io.leakdetector.internal.engine.EngineConfig;
 import io.leakdetector.internal.engine.EngineSnapshot;
 import io.leakdetector.internal.engine.HeapEngine;
 import io.leakdetector.internal.engine.SnapshotQuery;
-import io.leakdetector.spi.HeapEventSink;
+import io.leakdetector.spi.ForwardingHeapEventSink;
+import io.leakdetector.spi.ModuleMapping;
+import io.leakdetector.spi.StreamListener;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The real {@link HeapEngine} as the sink, with a latch for the fixture's marker allocation and for
- * the end of the stream.
+ * The real {@link HeapEngine} as the sink, with a latch for the fixture's marker allocation; as the
+ * stream listener it keeps the modules mapped and has a latch for the end of the stream. A test
+ * starts a source with {@code source.start(probe, probe)}.
  */
-public final class EngineProbe implements HeapEventSink {
-  private final HeapEngine engine = new HeapEngine(EngineConfig.DEFAULT);
+public final class EngineProbe extends ForwardingHeapEventSink implements StreamListener {
+  private final HeapEngine engine;
   private final long markerSize;
   private final CountDownLatch marker = new CountDownLatch(1);
   private final CountDownLatch ended = new CountDownLatch(1);
+  public final List<ModuleMapping> mappings = new CopyOnWriteArrayList<>();
   public volatile int exitCode = Integer.MIN_VALUE;
   public volatile String failure;
 
   public EngineProbe(long markerSize) {
+    this(new HeapEngine(EngineConfig.DEFAULT), markerSize);
+  }
+
+  private EngineProbe(HeapEngine engine, long markerSize) {
+    super(engine);
+    this.engine = engine;
     this.markerSize = markerSize;
   }
 
@@ -43,37 +55,16 @@ public final class EngineProbe implements HeapEventSink {
   }
 
   @Override
-  public int internStack(long[] frames, int offset, int length) {
-    return engine.internStack(frames, offset, length);
-  }
-
-  @Override
   public void onAlloc(long timeNanos, long heap, long address, long size, int stackId) {
-    engine.onAlloc(timeNanos, heap, address, size, stackId);
+    super.onAlloc(timeNanos, heap, address, size, stackId);
     if (size == markerSize) {
       marker.countDown();
     }
   }
 
   @Override
-  public void onFree(long timeNanos, long heap, long address) {
-    engine.onFree(timeNanos, heap, address);
-  }
-
-  @Override
-  public void onRealloc(
-      long timeNanos, long heap, long oldAddress, long newAddress, long newSize, int stackId) {
-    engine.onRealloc(timeNanos, heap, oldAddress, newAddress, newSize, stackId);
-  }
-
-  @Override
-  public void onHeapDestroy(long timeNanos, long heap) {
-    engine.onHeapDestroy(timeNanos, heap);
-  }
-
-  @Override
-  public void onLost(long count) {
-    engine.onLost(count);
+  public void onModuleMapped(ModuleMapping mapping) {
+    mappings.add(mapping);
   }
 
   @Override
@@ -86,15 +77,5 @@ public final class EngineProbe implements HeapEventSink {
   public void onSourceFailure(String message) {
     failure = message;
     ended.countDown();
-  }
-
-  @Override
-  public void beginBatch() {
-    engine.beginBatch();
-  }
-
-  @Override
-  public void endBatch() {
-    engine.endBatch();
   }
 }

@@ -1,6 +1,7 @@
 package io.leakdetector.uprobes.testing;
 
 import io.leakdetector.spi.HeapEventSink;
+import io.leakdetector.spi.StreamListener;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -11,9 +12,10 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A plain reference model of a sink for tests: live blocks in a HashMap, stacks in a list. It also
- * remembers when an allocation of a marker size arrived.
+ * remembers when an allocation of a marker size arrived and, as the stream listener, how the stream
+ * ended. A test starts a source with {@code source.start(sink, sink)}.
  */
-public final class RecordingSink implements HeapEventSink {
+public final class RecordingSink implements HeapEventSink, StreamListener {
   /** A live block. */
   public record Block(long size, int stack) {}
 

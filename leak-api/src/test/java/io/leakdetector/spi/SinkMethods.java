@@ -1,0 +1,51 @@
+package io.leakdetector.spi;
+
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+
+/**
+ * The instance methods of an SPI interface, default ones included, with distinct arguments to call
+ * them with, so that a test covers a method added later without being changed.
+ */
+final class SinkMethods {
+  private SinkMethods() {}
+
+  static List<Method> of(Class<?> type) {
+    return Arrays.stream(type.getMethods())
+        .filter(m -> !Modifier.isStatic(m.getModifiers()))
+        .sorted(Comparator.comparing(Method::toString))
+        .toList();
+  }
+
+  /** Arguments for {@code method}, each different from the others and from 0. */
+  static Object[] arguments(Method method) {
+    Class<?>[] types = method.getParameterTypes();
+    Object[] args = new Object[types.length];
+    for (int i = 0; i < types.length; i++) {
+      args[i] = value(types[i], i + 1);
+    }
+    return args;
+  }
+
+  private static Object value(Class<?> type, int n) {
+    if (type == long.class) {
+      return 0x1000L * n + n;
+    }
+    if (type == int.class) {
+      return 10 * n + n;
+    }
+    if (type == long[].class) {
+      return new long[] {0x7f00L + n, 0x7f10L + n, 0x7f20L + n};
+    }
+    if (type == String.class) {
+      return "argument " + n;
+    }
+    if (type == ModuleMapping.class) {
+      return new ModuleMapping(0x1000L * n, 0x2000L * n, n, "/lib/m" + n + ".so");
+    }
+    throw new AssertionError("no sample argument of type " + type + "; add one here");
+  }
+}
