@@ -41,12 +41,8 @@ class ForwardingHeapEventSinkTest {
                 return method.getReturnType() == int.class ? DELEGATE_STACK_ID : null;
               });
 
-  static List<Method> sinkMethods() {
-    return SinkMethods.of(HeapEventSink.class);
-  }
-
   @ParameterizedTest
-  @MethodSource("sinkMethods")
+  @MethodSource("io.leakdetector.spi.SpiMethods#heapEventSink")
   void declaresEveryMethodOfTheSinkItself(Method method) throws Exception {
     // A default method inherited from the interface would do nothing instead of forwarding.
     Method own =
@@ -56,10 +52,10 @@ class ForwardingHeapEventSinkTest {
   }
 
   @ParameterizedTest
-  @MethodSource("sinkMethods")
+  @MethodSource("io.leakdetector.spi.SpiMethods#heapEventSink")
   void forwardsEachCallOnceWithItsArgumentsAndResult(Method method) throws Exception {
     HeapEventSink forwarding = new ForwardingHeapEventSink(recorder) {};
-    Object[] args = SinkMethods.arguments(method);
+    Object[] args = SpiMethods.arguments(method);
 
     Object result = method.invoke(forwarding, args);
 

@@ -4,21 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 
 import java.lang.reflect.Method;
-import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 class HeapEventSinkNoneTest {
 
-  static List<Method> sinkMethods() {
-    return SinkMethods.of(HeapEventSink.class);
-  }
-
   @ParameterizedTest
-  @MethodSource("sinkMethods")
+  @MethodSource("io.leakdetector.spi.SpiMethods#heapEventSink")
   void acceptsEveryCall(Method method) {
-    assertThatCode(() -> method.invoke(HeapEventSink.NONE, SinkMethods.arguments(method)))
+    assertThatCode(() -> method.invoke(HeapEventSink.NONE, SpiMethods.arguments(method)))
         .doesNotThrowAnyException();
   }
 

@@ -12,21 +12,17 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 class StreamListenerTest {
 
-  static List<Method> listenerMethods() {
-    return SinkMethods.of(StreamListener.class);
-  }
-
   @ParameterizedTest
-  @MethodSource("listenerMethods")
+  @MethodSource("io.leakdetector.spi.SpiMethods#streamListener")
   void everyMethodIsOptional(Method method) {
     // a source or a test overrides only what it needs
     assertThat(method.isDefault()).as(method.toString()).isTrue();
   }
 
   @ParameterizedTest
-  @MethodSource("listenerMethods")
+  @MethodSource("io.leakdetector.spi.SpiMethods#streamListener")
   void noneAcceptsEveryCall(Method method) {
-    assertThatCode(() -> method.invoke(StreamListener.NONE, SinkMethods.arguments(method)))
+    assertThatCode(() -> method.invoke(StreamListener.NONE, SpiMethods.arguments(method)))
         .doesNotThrowAnyException();
   }
 

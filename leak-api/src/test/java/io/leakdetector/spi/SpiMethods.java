@@ -10,8 +10,18 @@ import java.util.List;
  * The instance methods of an SPI interface, default ones included, with distinct arguments to call
  * them with, so that a test covers a method added later without being changed.
  */
-final class SinkMethods {
-  private SinkMethods() {}
+final class SpiMethods {
+  private SpiMethods() {}
+
+  /** For {@code @MethodSource("io.leakdetector.spi.SpiMethods#heapEventSink")}. */
+  static List<Method> heapEventSink() {
+    return of(HeapEventSink.class);
+  }
+
+  /** For {@code @MethodSource("io.leakdetector.spi.SpiMethods#streamListener")}. */
+  static List<Method> streamListener() {
+    return of(StreamListener.class);
+  }
 
   static List<Method> of(Class<?> type) {
     return Arrays.stream(type.getMethods())
