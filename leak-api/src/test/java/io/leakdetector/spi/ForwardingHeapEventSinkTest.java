@@ -13,8 +13,6 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 class ForwardingHeapEventSinkTest {
-  private static final int DELEGATE_STACK_ID = 4242;
-
   /** One call the delegate received. */
   private record Call(Method method, List<Object> arguments) {}
 
@@ -38,10 +36,10 @@ class ForwardingHeapEventSinkTest {
                     break;
                 }
                 received.add(new Call(method, args == null ? List.of() : Arrays.asList(args)));
-                return method.getReturnType() == int.class ? DELEGATE_STACK_ID : null;
+                return SpiMethods.result(method.getReturnType());
               });
 
-  @ParameterizedTest
+  @ParameterizedTest(name = "{0}")
   @MethodSource("io.leakdetector.spi.SpiMethods#heapEventSink")
   void declaresEveryMethodOfTheSinkItself(Method method) throws Exception {
     // A default method inherited from the interface would do nothing instead of forwarding.
@@ -51,7 +49,7 @@ class ForwardingHeapEventSinkTest {
     assertThat(own.getDeclaringClass()).isEqualTo(ForwardingHeapEventSink.class);
   }
 
-  @ParameterizedTest
+  @ParameterizedTest(name = "{0}")
   @MethodSource("io.leakdetector.spi.SpiMethods#heapEventSink")
   void forwardsEachCallOnceWithItsArgumentsAndResult(Method method) throws Exception {
     HeapEventSink forwarding = new ForwardingHeapEventSink(recorder) {};
@@ -60,9 +58,7 @@ class ForwardingHeapEventSinkTest {
     Object result = method.invoke(forwarding, args);
 
     assertThat(received).containsExactly(new Call(method, Arrays.asList(args)));
-    if (method.getReturnType() == int.class) {
-      assertThat(result).isEqualTo(DELEGATE_STACK_ID);
-    }
+    assertThat(result).isEqualTo(SpiMethods.result(method.getReturnType()));
   }
 
   @Test
@@ -94,7 +90,7 @@ class ForwardingHeapEventSinkTest {
         .extracting(call -> call.method().getName())
         .containsExactly("beginBatch", "internStack", "onAlloc", "onFree", "endBatch");
     assertThat(received.get(2).arguments())
-        .containsExactly(5L, 0L, 0x1000L, 64L, DELEGATE_STACK_ID);
+        .containsExactly(5L, 0L, 0x1000L, 64L, SpiMethods.result(int.class));
   }
 
   @Test

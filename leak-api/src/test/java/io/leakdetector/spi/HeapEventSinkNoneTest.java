@@ -10,7 +10,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 class HeapEventSinkNoneTest {
 
-  @ParameterizedTest
+  @ParameterizedTest(name = "{0}")
   @MethodSource("io.leakdetector.spi.SpiMethods#heapEventSink")
   void acceptsEveryCall(Method method) {
     assertThatCode(() -> method.invoke(HeapEventSink.NONE, SpiMethods.arguments(method)))

@@ -40,6 +40,11 @@ final class SpiMethods {
     return args;
   }
 
+  /** What a recording delegate returns from a method of this return type: null for void. */
+  static Object result(Class<?> type) {
+    return type == void.class ? null : value(type, 42);
+  }
+
   private static Object value(Class<?> type, int n) {
     if (type == long.class) {
       return 0x1000L * n + n;

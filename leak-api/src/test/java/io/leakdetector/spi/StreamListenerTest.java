@@ -12,14 +12,14 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 class StreamListenerTest {
 
-  @ParameterizedTest
+  @ParameterizedTest(name = "{0}")
   @MethodSource("io.leakdetector.spi.SpiMethods#streamListener")
   void everyMethodIsOptional(Method method) {
     // a source or a test overrides only what it needs
     assertThat(method.isDefault()).as(method.toString()).isTrue();
   }
 
-  @ParameterizedTest
+  @ParameterizedTest(name = "{0}")
   @MethodSource("io.leakdetector.spi.SpiMethods#streamListener")
   void noneAcceptsEveryCall(Method method) {
     assertThatCode(() -> method.invoke(StreamListener.NONE, SpiMethods.arguments(method)))
