@@ -15,9 +15,10 @@ package io.leakdetector.spi;
 public interface StreamListener {
 
   /**
-   * A file was mapped into the target, so that addresses in it can be resolved. Called from one of
-   * the source's threads, possibly while heap events are delivered on another; must not block for
-   * long.
+   * A file was mapped into the target, so that addresses in it can be resolved. Called from the
+   * source's threads, possibly while heap events are delivered on another; a source with more than
+   * one reading thread may call it from two at once (etw: its heap and image consumers). Must not
+   * block for long.
    */
   default void onModuleMapped(ModuleMapping mapping) {}
 

@@ -11,8 +11,8 @@ public interface SymbolResolver extends AutoCloseable {
 
   /**
    * A module the source saw mapped into the process. The session passes on what the source reports
-   * through {@link StreamListener#onModuleMapped}, on the source's thread, so this must not block
-   * for long.
+   * through {@link StreamListener#onModuleMapped}, on the source's threads (see there) and while
+   * the snapshot thread may be resolving, so this must not block for long.
    */
   void onModuleMapped(ModuleMapping mapping);
 
