@@ -5,6 +5,8 @@ import java.lang.reflect.Modifier;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.provider.Arguments;
 
 /**
  * The instance methods of an SPI interface, default ones included, with distinct arguments to call
@@ -28,6 +30,13 @@ final class SpiMethods {
         .filter(m -> !Modifier.isStatic(m.getModifiers()))
         .sorted(Comparator.comparing(Method::toString))
         .toList();
+  }
+
+  /** Each SPI interface's {@code NONE} with each of that interface's methods. */
+  static Stream<Arguments> noneCalls() {
+    return Stream.concat(
+        heapEventSink().stream().map(m -> Arguments.of(HeapEventSink.NONE, m)),
+        streamListener().stream().map(m -> Arguments.of(StreamListener.NONE, m)));
   }
 
   /** Arguments for {@code method}, each different from the others and from 0. */

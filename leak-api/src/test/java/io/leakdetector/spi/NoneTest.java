@@ -8,12 +8,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
-class HeapEventSinkNoneTest {
+/** {@link HeapEventSink#NONE} and {@link StreamListener#NONE}. */
+class NoneTest {
 
-  @ParameterizedTest(name = "{0}")
-  @MethodSource("io.leakdetector.spi.SpiMethods#heapEventSink")
-  void acceptsEveryCall(Method method) {
-    assertThatCode(() -> method.invoke(HeapEventSink.NONE, SpiMethods.arguments(method)))
+  @ParameterizedTest(name = "{0}: {1}")
+  @MethodSource("io.leakdetector.spi.SpiMethods#noneCalls")
+  void takesEveryCall(Object none, Method method) {
+    assertThatCode(() -> method.invoke(none, SpiMethods.arguments(method)))
         .doesNotThrowAnyException();
   }
 
@@ -39,6 +40,7 @@ class HeapEventSinkNoneTest {
 
     assertThat(none.internStack(new long[] {0x99}, 0, 1)).isZero();
     assertThat(none).hasToString("HeapEventSink.NONE");
+    assertThat(StreamListener.NONE).hasToString("StreamListener.NONE");
   }
 
   @Test
