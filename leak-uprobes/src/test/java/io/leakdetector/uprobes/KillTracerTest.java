@@ -11,6 +11,7 @@ import io.leakdetector.uprobes.probe.ProbeSite;
 import io.leakdetector.uprobes.testing.CCompiler;
 import io.leakdetector.uprobes.testing.ChildJvm;
 import io.leakdetector.uprobes.testing.FixtureProcess;
+import io.leakdetector.uprobes.testing.Prerequisites;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
@@ -27,6 +28,11 @@ import org.junit.jupiter.api.io.TempDir;
  * the file's again, and it keeps running and exits normally.
  */
 class KillTracerTest {
+  @org.junit.jupiter.api.BeforeAll
+  static void tracingPermitted() {
+    Prerequisites.requireUprobes();
+  }
+
   @TempDir Path dir;
 
   @Test

@@ -11,6 +11,7 @@ import io.leakdetector.spi.TargetSpec;
 import io.leakdetector.uprobes.testing.CCompiler;
 import io.leakdetector.uprobes.testing.EngineProbe;
 import io.leakdetector.uprobes.testing.FixtureSymbols;
+import io.leakdetector.uprobes.testing.Prerequisites;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -26,6 +27,7 @@ class LaunchModeTest {
 
   @BeforeAll
   static void compile() throws Exception {
+    Prerequisites.requireUprobes();
     fixture =
         CCompiler.compile(
             CCompiler.testSource("heap_fixture.c"),

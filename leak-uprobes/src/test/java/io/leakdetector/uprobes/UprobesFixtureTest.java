@@ -11,6 +11,7 @@ import io.leakdetector.uprobes.testing.CCompiler;
 import io.leakdetector.uprobes.testing.EngineProbe;
 import io.leakdetector.uprobes.testing.FixtureProcess;
 import io.leakdetector.uprobes.testing.FixtureSymbols;
+import io.leakdetector.uprobes.testing.Prerequisites;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -31,6 +32,7 @@ class UprobesFixtureTest {
 
   @BeforeAll
   static void compile() throws Exception {
+    Prerequisites.requireUprobes();
     fixture =
         CCompiler.compile(
             CCompiler.testSource("heap_fixture.c"),

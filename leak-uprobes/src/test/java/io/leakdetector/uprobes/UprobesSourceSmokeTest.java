@@ -8,6 +8,7 @@ import io.leakdetector.spi.TargetSpec;
 import io.leakdetector.uprobes.testing.CCompiler;
 import io.leakdetector.uprobes.testing.FixtureProcess;
 import io.leakdetector.uprobes.testing.FixtureSymbols;
+import io.leakdetector.uprobes.testing.Prerequisites;
 import io.leakdetector.uprobes.testing.RecordingSink;
 import java.nio.file.Path;
 import java.util.Map;
@@ -17,6 +18,11 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The fixture against a plain reference-model sink (HashMap), independent of the engine. */
 class UprobesSourceSmokeTest {
+  @org.junit.jupiter.api.BeforeAll
+  static void tracingPermitted() {
+    Prerequisites.requireUprobes();
+  }
+
   @TempDir Path dir;
 
   @Test

@@ -79,9 +79,7 @@ public final class CCompiler {
    * outside CI, failing with {@code CI=true}, when it may not).
    */
   public static Path traceableFixture(Path dir, String name) throws java.io.IOException {
-    io.leakdetector.spi.Availability availability =
-        new io.leakdetector.uprobes.UprobesSourceProvider().availability();
-    Prerequisites.require(availability.available(), "uprobe tracing: " + availability.reason());
+    Prerequisites.requireUprobes();
     return compile(
         testSource(name + ".c"),
         dir.resolve(name),
