@@ -97,7 +97,7 @@ class EtwHeapEventSourceProviderTest {
     windows.kernel32.run(7408, "service.exe");
     windows.kernel32.needDebugPrivilege.add(7408); // a service: only SeDebugPrivilege opens it
     onWindows.open(new SourceRequest(new TargetSpec.Pid(7408), false, Map.of())).close();
-    assertThat(windows.log)
+    assertThat(windows.calls())
         .containsSubsequence(
             "OpenProcessToken 28", // TOKEN_ADJUST_PRIVILEGES | TOKEN_QUERY
             "LookupPrivilegeValue SeDebugPrivilege",

@@ -55,7 +55,7 @@ class EtwHeapEventSourceTest {
   @Test
   void startsTheHeapSessionAndDeliversEventsUntilClosed() throws Exception {
     open(PID).start(sink, sink);
-    assertThat(windows.log)
+    assertThat(windows.calls())
         .containsSubsequence(
             "OpenProcess 101000 " + PID,
             "ControlTraceW STOP " + NAME,
@@ -114,7 +114,7 @@ class EtwHeapEventSourceTest {
   void aStaleSessionOfOurNameIsStoppedFirst() throws Exception {
     windows.advapi32.sessions.add(NAME); // left behind by a crashed run
     open(PID).start(sink, sink);
-    assertThat(windows.log)
+    assertThat(windows.calls())
         .containsSubsequence("ControlTraceW STOP " + NAME, "StartTraceW " + NAME);
     assertThat(windows.calls("StartTraceW " + NAME)).hasSize(1);
     assertThat(source.counters()).containsEntry("staleSessionsStopped", 1L);
@@ -149,7 +149,7 @@ class EtwHeapEventSourceTest {
     windows.advapi32.slowStops = 3; // it takes three more start attempts to go away
     open(PID).start(sink, sink);
     assertThat(windows.calls("StartTraceW " + NAME)).hasSize(4);
-    assertThat(windows.log)
+    assertThat(windows.calls())
         .containsSubsequence(
             "ControlTraceW STOP " + NAME,
             "StartTraceW " + NAME,
@@ -332,7 +332,7 @@ class EtwHeapEventSourceTest {
         .isEqualTo("C:\\demo\\demo.exe \"two words\" x");
     assertThat(windows.kernel32.launchedFlags & 0x4).isEqualTo(0x4); // CREATE_SUSPENDED
     source.start(sink, sink);
-    assertThat(windows.log)
+    assertThat(windows.calls())
         .containsSubsequence(
             "CreateProcessW C:\\demo\\demo.exe \"two words\" x",
             "StartTraceW " + NAME,
@@ -361,7 +361,7 @@ class EtwHeapEventSourceTest {
   @Test
   void theTargetsModuleLoadsReachTheStreamListenerThroughTheImageSession() throws Exception {
     open(PID).start(sink, sink);
-    assertThat(windows.log)
+    assertThat(windows.calls())
         .containsSubsequence(
             "ControlTraceW STOP " + ImageSession.NAME, // a stale one of ours
             "StartTraceW " + ImageSession.NAME,
@@ -459,8 +459,9 @@ class EtwHeapEventSourceTest {
     assertThat(windows.advapi32.sessions).isEmpty();
     assertThat(windows.calls("CloseTrace"))
         .containsExactlyInAnyOrder("CloseTrace 7100", "CloseTrace 7200");
-    assertThat(windows.log).containsSubsequence("ControlTraceW STOP " + NAME, "CloseTrace 7100");
-    assertThat(windows.log)
+    assertThat(windows.calls())
+        .containsSubsequence("ControlTraceW STOP " + NAME, "CloseTrace 7100");
+    assertThat(windows.calls())
         .containsSubsequence("ControlTraceW STOP " + ImageSession.NAME, "CloseTrace 7200");
     assertThat(windows.calls("ProcessTrace returned"))
         .containsExactlyInAnyOrder("ProcessTrace returned 7100", "ProcessTrace returned 7200");

@@ -53,6 +53,16 @@ final class FakeWindows {
         advapi32, kernel32Api, Scripted.as(Advapi32.class, security), () -> lastError);
   }
 
+  /**
+   * Every call so far, copied under the log's lock: the source's threads keep logging while a test
+   * reads, and iterating the live list then throws ConcurrentModificationException.
+   */
+  List<String> calls() {
+    synchronized (log) {
+      return List.copyOf(log);
+    }
+  }
+
   /** Calls whose text starts with {@code prefix}. */
   List<String> calls(String prefix) {
     synchronized (log) {

@@ -58,7 +58,7 @@ class IfeoLaunchTest {
   @Test
   void tracingFlagsIsSetBeforeTheLaunchAndTheSessionIsForProcessZero() throws Exception {
     launch(IFEO).start(sink, sink);
-    assertThat(windows.log)
+    assertThat(windows.calls())
         .containsSubsequence(
             "RegCreateKeyEx " + KEY + " 103", // query | set value | 64-bit view
             "RegSetValueEx TracingFlags 1",
@@ -72,7 +72,7 @@ class IfeoLaunchTest {
     assertThat(properties.getInt(168 + 8)).isZero(); // for process id 0
     source.close();
     assertThat(windows.security.registry).doesNotContainKey(KEY); // our key, removed
-    assertThat(windows.log)
+    assertThat(windows.calls())
         .containsSubsequence("RegDeleteValue TracingFlags", "RegDeleteKey " + KEY);
     assertThat(windows.kernel32.openHandles).isEmpty();
   }
