@@ -71,7 +71,7 @@ class UprobesFixtureTest {
         p.send("go");
         p.await("done", 300);
         long t1 = System.nanoTime();
-        // poll() returns once every event before it reached the sink (or after a bound): the
+        // catchUp() returns once every event before it reached the sink (or after a bound): the
         // marker allocation, made before "done" was printed, is then there without waiting.
         source.catchUp();
         boolean deliveredByPoll = engine.awaitMarker(0);
@@ -148,7 +148,7 @@ class UprobesFixtureTest {
   @Test
   void blocksAllocatedBeforeAttachAndFreedAfterAreUnmatchedFreesNotLeaks() throws Exception {
     Run run = run(Map.of(), "small", "0");
-    assertThat(run.deliveredByPoll()).as("everything before poll() reached the sink").isTrue();
+    assertThat(run.deliveredByPoll()).as("everything before catchUp() reached the sink").isTrue();
     assertThat(run.outstanding()).doesNotContainKeys("alloc_early_blocks", "free_early_blocks");
     assertThat(run.outstanding()).containsAllEntriesOf(expected(0, 0));
     assertThat(run.snapshot().counts().unmatchedFrees()).isGreaterThanOrEqualTo(50);
