@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.leakdetector.LeakDetectorException;
 import io.leakdetector.LeakDetectorException.Kind;
-import io.leakdetector.TargetProcess;
+import io.leakdetector.testkit.ListedSourceProvider;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -57,26 +57,6 @@ class HeapEventSourcesTest {
   }
 
   private static HeapEventSourceProvider provider(String name, Availability availability) {
-    return new HeapEventSourceProvider() {
-      @Override
-      public String name() {
-        return name;
-      }
-
-      @Override
-      public Availability availability() {
-        return availability;
-      }
-
-      @Override
-      public List<TargetProcess> findProcesses(String processName) {
-        return List.of();
-      }
-
-      @Override
-      public HeapEventSource open(SourceRequest request) {
-        throw new UnsupportedOperationException("not opened in this test");
-      }
-    };
+    return ListedSourceProvider.notOpened(name, availability, List.of());
   }
 }

@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.leakdetector.LeakDetectorException;
 import io.leakdetector.LeakDetectorException.Kind;
 import io.leakdetector.TargetProcess;
+import io.leakdetector.testkit.ListedSourceProvider;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -57,26 +58,6 @@ class TargetProcessesTest {
   }
 
   private static HeapEventSourceProvider source(List<TargetProcess> processes) {
-    return new HeapEventSourceProvider() {
-      @Override
-      public String name() {
-        return "scripted";
-      }
-
-      @Override
-      public Availability availability() {
-        return Availability.AVAILABLE;
-      }
-
-      @Override
-      public List<TargetProcess> findProcesses(String name) {
-        return processes.stream().filter(p -> p.name().equals(name)).toList();
-      }
-
-      @Override
-      public HeapEventSource open(SourceRequest request) {
-        throw new UnsupportedOperationException("not opened in this test");
-      }
-    };
+    return ListedSourceProvider.notOpened("scripted", Availability.AVAILABLE, processes);
   }
 }

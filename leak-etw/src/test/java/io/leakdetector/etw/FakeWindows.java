@@ -22,6 +22,8 @@ import io.leakdetector.etw.win32.Kernel32Ex;
 import io.leakdetector.etw.win32.Utf16;
 import io.leakdetector.etw.win32.WinError;
 import io.leakdetector.etw.win32.WindowsApi;
+import io.leakdetector.testkit.Scripted;
+import java.lang.invoke.MethodHandles;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
@@ -45,12 +47,15 @@ final class FakeWindows {
   final Advapi advapi32 = new Advapi();
   final Kernel kernel32 = new Kernel();
   final Security security = new Security();
-  final Kernel32Ex kernel32Api = Scripted.as(Kernel32Ex.class, kernel32);
+  final Kernel32Ex kernel32Api = Scripted.as(MethodHandles.lookup(), Kernel32Ex.class, kernel32);
   volatile int lastError;
 
   WindowsApi api() {
     return new WindowsApi(
-        advapi32, kernel32Api, Scripted.as(Advapi32.class, security), () -> lastError);
+        advapi32,
+        kernel32Api,
+        Scripted.as(MethodHandles.lookup(), Advapi32.class, security),
+        () -> lastError);
   }
 
   /**

@@ -8,11 +8,11 @@ import io.leakdetector.spi.HeapEventSink;
 import io.leakdetector.spi.HeapEventSource;
 import io.leakdetector.spi.HeapEventSourceProvider;
 import io.leakdetector.spi.ModuleMapping;
-import io.leakdetector.spi.SourceRequest;
 import io.leakdetector.spi.StreamListener;
 import io.leakdetector.spi.SymbolResolver;
 import io.leakdetector.spi.SymbolResolverProvider;
 import io.leakdetector.spi.TargetSpec;
+import io.leakdetector.testkit.ListedSourceProvider;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -118,30 +118,16 @@ final class ScriptedSource implements HeapEventSource {
   }
 
   static HeapEventSourceProvider provider(ScriptedSource source, List<TargetProcess> processes) {
-    return new HeapEventSourceProvider() {
-      @Override
-      public String name() {
-        return "scripted";
-      }
-
-      @Override
-      public Availability availability() {
-        return Availability.AVAILABLE;
-      }
-
-      @Override
-      public List<TargetProcess> findProcesses(String name) {
-        return processes.stream().filter(p -> p.name().equals(name)).toList();
-      }
-
-      @Override
-      public HeapEventSource open(SourceRequest request) throws LeakDetectorException {
-        if (request.target() instanceof TargetSpec.Pid pid && pid.pid() != source.target.pid()) {
-          throw new LeakDetectorException(LeakDetectorException.Kind.NO_SUCH_PROCESS, "gone");
-        }
-        return source;
-      }
-    };
+    return new ListedSourceProvider(
+        "scripted",
+        Availability.AVAILABLE,
+        processes,
+        request -> {
+          if (request.target() instanceof TargetSpec.Pid pid && pid.pid() != source.target.pid()) {
+            throw new LeakDetectorException(LeakDetectorException.Kind.NO_SUCH_PROCESS, "gone");
+          }
+          return source;
+        });
   }
 
   /** Names frames in the mapping of {@link #start}; everything else is unknown. */

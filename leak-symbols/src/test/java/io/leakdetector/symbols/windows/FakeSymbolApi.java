@@ -8,6 +8,8 @@ import com.sun.jna.platform.win32.WinDef.HMODULE;
 import com.sun.jna.platform.win32.WinNT.HANDLE;
 import com.sun.jna.ptr.IntByReference;
 import com.sun.jna.ptr.LongByReference;
+import io.leakdetector.testkit.Scripted;
+import java.lang.invoke.MethodHandles;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -49,8 +51,8 @@ final class FakeSymbolApi {
   SymbolApi api() {
     return new SymbolApi(
         new Dbg(),
-        Scripted.as(PsapiEx.class, new Ps()),
-        Scripted.as(Kernel32.class, new Kernel()),
+        Scripted.as(MethodHandles.lookup(), PsapiEx.class, new Ps()),
+        Scripted.as(MethodHandles.lookup(), Kernel32.class, new Kernel()),
         () -> lastError.get());
   }
 

@@ -1,4 +1,4 @@
-package io.leakdetector.symbols.windows;
+package io.leakdetector.testkit;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.reflect.InvocationHandler;
@@ -17,15 +17,21 @@ import net.bytebuddy.matcher.ElementMatchers;
  *
  * <p>Not {@link java.lang.reflect.Proxy}: a proxy class initialises its interfaces, and
  * jna-platform's interfaces load their DLL when initialised ({@code INSTANCE}), which fails off
- * Windows. A class generated with Byte Buddy (in this package) does not initialise them (they have
- * no default methods).
+ * Windows. A class generated with Byte Buddy does not initialise them (they have no default
+ * methods). It is defined in the caller's package through the caller's lookup, so it may implement
+ * the interfaces the caller's module reads.
  */
-final class Scripted {
+public final class Scripted {
   private static final AtomicInteger COUNT = new AtomicInteger();
 
   private Scripted() {}
 
-  static <T> T as(Class<T> type, Object handler) {
+  /**
+   * An implementation of {@code type} whose calls go to {@code handler}.
+   *
+   * @param lookup the caller's {@code MethodHandles.lookup()}
+   */
+  public static <T> T as(MethodHandles.Lookup lookup, Class<T> type, Object handler) {
     InvocationHandler dispatch =
         (self, method, args) -> {
           Method target;
@@ -44,14 +50,16 @@ final class Scripted {
       Class<?> generated =
           new ByteBuddy()
               .subclass(Object.class)
-              .name(Scripted.class.getName() + "$" + type.getSimpleName() + COUNT.incrementAndGet())
+              .name(
+                  lookup.lookupClass().getPackageName()
+                      + ".Scripted$"
+                      + type.getSimpleName()
+                      + COUNT.incrementAndGet())
               .implement(type)
               .method(ElementMatchers.isAbstract())
               .intercept(InvocationHandlerAdapter.of(dispatch))
               .make()
-              .load(
-                  type.getClassLoader(),
-                  ClassLoadingStrategy.UsingLookup.of(MethodHandles.lookup()))
+              .load(type.getClassLoader(), ClassLoadingStrategy.UsingLookup.of(lookup))
               .getLoaded();
       return type.cast(generated.getDeclaredConstructor().newInstance());
     } catch (ReflectiveOperationException e) {
