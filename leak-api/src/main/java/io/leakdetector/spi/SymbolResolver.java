@@ -1,6 +1,7 @@
 package io.leakdetector.spi;
 
 import io.leakdetector.Frame;
+import java.util.List;
 
 /**
  * Turns addresses of one process into frames. It keeps the process's module list, so that it still
@@ -18,6 +19,15 @@ public interface SymbolResolver extends AutoCloseable {
 
   /** The frame at {@code address}; never {@code null}. */
   Frame resolve(long address);
+
+  /**
+   * The frames at {@code address}, innermost first: the functions inlined at that point (each
+   * {@link Frame#inlined()}), then the function that holds the code, the same frame {@link
+   * #resolve} gives. A resolver without inline information gives that frame alone.
+   */
+  default List<Frame> resolveWithInlines(long address) {
+    return List.of(resolve(address));
+  }
 
   /** Re-reads the module list while the process lives; called once per interval. */
   default void refresh() {}

@@ -2,6 +2,7 @@ package io.leakdetector.internal.session;
 
 import io.leakdetector.Frame;
 import io.leakdetector.LeakSnapshot;
+import io.leakdetector.StackEnd;
 import io.leakdetector.StackReport;
 import io.leakdetector.internal.engine.EngineSnapshot;
 import io.leakdetector.internal.engine.HeapEngine;
@@ -81,9 +82,14 @@ final class SnapshotAssembler {
   private StackReport report(RawStack stack) {
     List<Frame> frames = new ArrayList<>(stack.frames().length);
     for (long address : stack.frames()) {
-      Frame frame = resolver.resolve(address);
-      if (!frame.kernel() || config.includeKernelFrames()) {
-        frames.add(frame);
+      if (StackEnd.of(address).isPresent()) {
+        frames.add(Frame.end(StackEnd.of(address).get()));
+        continue;
+      }
+      for (Frame frame : resolver.resolveWithInlines(address)) {
+        if (!frame.kernel() || config.includeKernelFrames()) {
+          frames.add(frame);
+        }
       }
     }
     return new StackReport(
