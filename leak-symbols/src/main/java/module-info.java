@@ -22,6 +22,9 @@ module io.leakdetector.symbols {
 
   opens io.leakdetector.symbols.windows to
       com.sun.jna;
+  // SectionCompression binds libzstd through a JNA interface.
+  opens io.leakdetector.symbols.elf to
+      com.sun.jna;
 
   provides io.leakdetector.spi.SymbolResolverProvider with
       io.leakdetector.symbols.linux.ElfSymbolResolverProvider,

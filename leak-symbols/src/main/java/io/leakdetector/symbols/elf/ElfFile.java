@@ -250,6 +250,21 @@ public final class ElfFile implements AutoCloseable {
     return bytes;
   }
 
+  /**
+   * The bytes of a section as a reader of its format sees them: decompressed when the section is
+   * compressed ({@code SHF_COMPRESSED} with zlib or zstd, or a GNU {@code .zdebug_*} section);
+   * empty for a section without file bytes.
+   *
+   * @throws IOException when the bytes cannot be read or decompressed (one sentence naming the file
+   *     and section)
+   */
+  public ByteBuffer sectionData(ElfSection section) throws IOException {
+    ByteBuffer raw = in.readSection(section);
+    return SectionCompression.isCompressed(section) && raw.limit() > 0
+        ? SectionCompression.decompress(section, raw, path.toString())
+        : raw;
+  }
+
   /** Whether the file has a {@code .symtab} with at least one entry besides the null one. */
   public boolean hasSymbolTable() {
     return sections.stream()
