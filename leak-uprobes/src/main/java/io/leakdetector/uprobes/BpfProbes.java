@@ -102,6 +102,7 @@ final class BpfProbes implements AutoCloseable {
             bpfArch,
             new ProbePrograms.Maps(ring, globalsMap, memptrs),
             options.maxStack(),
+            options.stackCopy(),
             options.bpfRingBytes() / 100 * options.wakeupPercent());
     this.useLinks =
         switch (options.bpfAttach()) {

@@ -14,6 +14,7 @@ import io.leakdetector.uprobes.event.AllocationPairing;
 import io.leakdetector.uprobes.event.BpfRecordDecoder;
 import io.leakdetector.uprobes.event.EventBatch;
 import io.leakdetector.uprobes.event.RecordDecoder;
+import io.leakdetector.uprobes.event.ReturnStacks;
 import io.leakdetector.uprobes.linux.CpuArch;
 import io.leakdetector.uprobes.linux.LinuxC;
 import io.leakdetector.uprobes.linux.PerfEvents;
@@ -171,7 +172,9 @@ final class BpfSource implements HeapEventSource, RecordDecoder.Sideband {
     }
     this.sink = eventSink;
     this.listener = streamListener;
-    decoder = new BpfRecordDecoder(options.maxStack());
+    decoder =
+        new BpfRecordDecoder(
+            options.maxStack(), options.stackCopy(), options.maxStack(), returnStacks());
     decoder.into(batch);
     pairing =
         new AllocationPairing(
@@ -191,6 +194,19 @@ final class BpfSource implements HeapEventSource, RecordDecoder.Sideband {
     consumer = new Thread(this::run, "leakdetector-uprobes-" + pid);
     consumer.setDaemon(true);
     consumer.start();
+  }
+
+  /** How the reader makes each allocation's stack. */
+  private ReturnStacks returnStacks() {
+    if (System.getenv("LEAKDETECTOR_DEBUG_STACKS") != null) {
+      return (ip, sp, bp, stack, len, at, chain, n, out) -> {
+        System.err.printf(
+            "ip=%x chain0=%x sp=%x bp=%x copied=%d base=%x chain1=%x%n",
+            ip, n > 0 ? chain[0] : 0, sp, bp, len, at, n > 1 ? chain[1] : 0);
+        return ReturnStacks.CALLCHAIN.unwind(ip, sp, bp, stack, len, at, chain, n, out);
+      };
+    }
+    return ReturnStacks.CALLCHAIN;
   }
 
   private void run() {
@@ -348,6 +364,8 @@ final class BpfSource implements HeapEventSource, RecordDecoder.Sideband {
     if (d != null) {
       c.put("records", d.records());
       c.put("malformedRecords", d.malformedRecords());
+      c.put("stackCopyBytes", d.stackCopyBytes());
+      c.put("unwindMicros", d.unwindNanos() / 1000);
     }
     AllocationPairing a = pairing;
     if (a != null) {

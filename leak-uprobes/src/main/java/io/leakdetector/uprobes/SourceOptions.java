@@ -25,6 +25,11 @@ import io.leakdetector.spi.SourceRequest;
  *     {@code links} or {@code events}
  * @param placeAfterPrologue whether probes move past side-effect-free first instructions ({@code
  *     uprobes.placement} = {@code auto}, the default, or {@code entry})
+ * @param unwind how allocation stacks are unwound ({@code uprobes.unwind}): {@code auto} (the
+ *     default), {@code dwarf} or {@code fp}
+ * @param stackCopy bytes of the user stack copied at each allocation for the unwinder ({@code
+ *     uprobes.stack-copy}, a multiple of 512 up to 65536; default {@value #DEFAULT_STACK_COPY}, and
+ *     0 with {@code fp}, which needs none)
  */
 public record SourceOptions(
     Mode mode,
@@ -36,7 +41,25 @@ public record SourceOptions(
     int maxStack,
     int memalignDumpBytes,
     BpfAttach bpfAttach,
-    boolean placeAfterPrologue) {
+    boolean placeAfterPrologue,
+    Unwind unwind,
+    int stackCopy) {
+
+  /** How allocation stacks are unwound. */
+  public enum Unwind {
+    /** The kernel's frame-pointer callchain only. */
+    FP,
+    /** Call frame information over the stack copy only. */
+    DWARF,
+    /**
+     * Call frame information over the stack copy until a frame's frame pointer joins the kernel's
+     * callchain, which gives the rest.
+     */
+    AUTO
+  }
+
+  public static final int DEFAULT_STACK_COPY = 4096;
+  public static final int MAX_STACK_COPY = 65536;
 
   /** How the BPF design places its probes. */
   public enum BpfAttach {
@@ -117,6 +140,23 @@ public record SourceOptions(
               throw usage(
                   "The option uprobes.bpf-attach must be auto, links or events, not " + attachName);
         };
+    String unwindName = request.option("uprobes.unwind", "auto");
+    Unwind unwind =
+        switch (unwindName) {
+          case "auto" -> Unwind.AUTO;
+          case "dwarf" -> Unwind.DWARF;
+          case "fp" -> Unwind.FP;
+          default -> throw usage("The unwind mode must be auto, dwarf or fp, not " + unwindName);
+        };
+    long stackCopy =
+        number(request, "uprobes.stack-copy", unwind == Unwind.FP ? 0 : DEFAULT_STACK_COPY);
+    if (stackCopy < 0 || stackCopy > MAX_STACK_COPY || stackCopy % 512 != 0) {
+      throw usage(
+          "The stack copy must be a multiple of 512 bytes from 0 to "
+              + MAX_STACK_COPY
+              + ", not "
+              + stackCopy);
+    }
     boolean ringGiven = request.option("uprobes.ring-kib", null) != null;
     return new SourceOptions(
         mode,
@@ -128,7 +168,9 @@ public record SourceOptions(
         maxStack,
         dump,
         attach,
-        placement.equals("auto"));
+        placement.equals("auto"),
+        unwind,
+        (int) stackCopy);
   }
 
   private static long number(SourceRequest request, String name, long defaultValue)

@@ -15,6 +15,7 @@ import io.leakdetector.uprobes.linux.CpuArch;
  * @param result the register holding a function's result
  * @param stackPointer the stack pointer
  * @param instructionPointer the instruction pointer
+ * @param framePointer the frame pointer (x86-64 rbp, aarch64 x29)
  */
 public record BpfArch(
     long bpfSyscall,
@@ -23,13 +24,14 @@ public record BpfArch(
     int arg2,
     int result,
     int stackPointer,
-    int instructionPointer) {
+    int instructionPointer,
+    int framePointer) {
 
-  /** x86-64: rdi 112, rsi 104, rdx 96, rax 80, rsp 152, rip 128. */
-  public static final BpfArch X86_64 = new BpfArch(321, 112, 104, 96, 80, 152, 128);
+  /** x86-64: rdi 112, rsi 104, rdx 96, rax 80, rsp 152, rip 128, rbp 32. */
+  public static final BpfArch X86_64 = new BpfArch(321, 112, 104, 96, 80, 152, 128, 32);
 
-  /** aarch64: x0 0, x1 8, x2 16 (x0 also holds the result), sp 248, pc 256. */
-  public static final BpfArch AARCH64 = new BpfArch(280, 0, 8, 16, 0, 248, 256);
+  /** aarch64: x0 0, x1 8, x2 16 (x0 also holds the result), sp 248, pc 256, x29 232. */
+  public static final BpfArch AARCH64 = new BpfArch(280, 0, 8, 16, 0, 248, 256, 232);
 
   public static BpfArch of(CpuArch arch) {
     return arch.name().equals("aarch64") ? AARCH64 : X86_64;

@@ -9,6 +9,7 @@ import static io.leakdetector.uprobes.bpf.BpfAssembler.R4;
 import static io.leakdetector.uprobes.bpf.BpfAssembler.R6;
 import static io.leakdetector.uprobes.bpf.BpfAssembler.R7;
 import static io.leakdetector.uprobes.bpf.BpfAssembler.R8;
+import static io.leakdetector.uprobes.bpf.BpfAssembler.R9;
 
 /**
  * Generates the small programs that run at each probe hit. Every program first reads the {@code
@@ -63,17 +64,29 @@ public final class ProbePrograms {
   private final BpfArch arch;
   private final Maps maps;
   private final int maxStack;
+  private final int stackCopy;
   private final int wakeupBytes;
 
   /**
    * @param maxStack deepest user callchain a return record holds
+   * @param stackCopy bytes of the user stack a return record copies (a multiple of {@link
+   *     ProbeRecord#STACK_CHUNK}, 0 for none)
    * @param wakeupBytes the reader is woken when the ring holds more than this
    */
-  public ProbePrograms(BpfArch arch, Maps maps, int maxStack, int wakeupBytes) {
+  public ProbePrograms(BpfArch arch, Maps maps, int maxStack, int stackCopy, int wakeupBytes) {
+    if (stackCopy < 0 || stackCopy % ProbeRecord.STACK_CHUNK != 0) {
+      throw new IllegalArgumentException("stack copy " + stackCopy);
+    }
     this.arch = arch;
     this.maps = maps;
     this.maxStack = maxStack;
+    this.stackCopy = stackCopy;
     this.wakeupBytes = wakeupBytes;
+  }
+
+  /** The size of this generator's return records. */
+  public int returnSize() {
+    return ProbeRecord.returnSize(maxStack, stackCopy);
   }
 
   /**
@@ -101,7 +114,7 @@ public final class ProbePrograms {
 
   /** At a function's return: its result and the user callchain. */
   public BpfAssembler ret(int site) {
-    BpfAssembler a = begin(ProbeRecord.returnSize(maxStack));
+    BpfAssembler a = begin(returnSize());
     returnRecord(a, site);
     submit(a);
     return end(a);
@@ -112,7 +125,7 @@ public final class ProbePrograms {
    * it holds now, read in the kernel while the thread is still stopped at the return.
    */
   public BpfAssembler memalignReturn(int site) {
-    BpfAssembler a = begin(ProbeRecord.returnSize(maxStack));
+    BpfAssembler a = begin(returnSize());
     returnRecord(a, site);
     a.call(GET_CURRENT_PID_TGID).storeDw(R10, -8, R0);
     a.loadMap(R1, maps.memptrs()).movReg(R2, R10).addImm(R2, -8).call(MAP_LOOKUP_ELEM);
@@ -141,6 +154,7 @@ public final class ProbePrograms {
     a.storeDwImm(R7, ProbeRecord.V1, 0).storeDwImm(R7, ProbeRecord.V2, 0);
     a.storeWImm(R7, ProbeRecord.FLAGS, 0);
     stack(a);
+    registersAndStackCopy(a);
   }
 
   /**
@@ -193,6 +207,32 @@ public final class ProbePrograms {
     a.movReg(R1, R6).movReg(R2, R7).addImm(R2, ProbeRecord.FRAMES);
     a.movImm(R3, 8 * maxStack).movImm(R4, F_USER_STACK).call(GET_STACK);
     a.storeW(R7, ProbeRecord.STACK_BYTES, R0);
+  }
+
+  /**
+   * The registers an unwinder starts from and the top of the user stack, copied in aligned chunks
+   * from the stack pointer rounded down; the first chunk that cannot be read (the stack's end) ends
+   * the copy, and {@code copied} says how far it got.
+   */
+  private void registersAndStackCopy(BpfAssembler a) {
+    int regs = ProbeRecord.registers(maxStack);
+    copyRegister(a, arch.instructionPointer(), regs + ProbeRecord.REG_IP);
+    copyRegister(a, arch.framePointer(), regs + ProbeRecord.REG_BP);
+    a.loadDw(R8, R6, arch.stackPointer()).storeDw(R7, regs + ProbeRecord.REG_SP, R8);
+    a.andImm(R8, -ProbeRecord.STACK_CHUNK);
+    a.movImm(R9, 0);
+    int chunks = stackCopy / ProbeRecord.STACK_CHUNK;
+    for (int k = 0; k < chunks; k++) {
+      int at = k * ProbeRecord.STACK_CHUNK;
+      a.movReg(R1, R7).addImm(R1, regs + ProbeRecord.STACK_COPY + at);
+      a.movImm(R2, ProbeRecord.STACK_CHUNK);
+      a.movReg(R3, R8).addImm(R3, at);
+      a.call(PROBE_READ_USER);
+      a.jneImm(R0, 0, "copied");
+      a.movImm(R9, at + ProbeRecord.STACK_CHUNK);
+    }
+    a.label("copied");
+    a.storeW(R7, regs + ProbeRecord.STACK_COPIED, R9);
   }
 
   /** Submits the record at R7, waking the reader only past the threshold. */

@@ -13,10 +13,18 @@ package io.leakdetector.uprobes.bpf;
  * 40  s32 stackBytes  return: bpf_get_stack()'s result (bytes of frames, or a negative errno)
  * 44  u32 flags       return: FLAG_VALUE_READ when v2 holds *memptr
  * 48  u64 frames[]    return: the user callchain, innermost first (return address in the caller)
+ *
+ * after the room for maxStack frames (R = 48 + 8 * maxStack), return records only:
+ * R+0  u64 ip          the user registers at the return: the return address in the caller,
+ * R+8  u64 sp          the caller's stack pointer
+ * R+16 u64 bp          and its frame pointer
+ * R+24 u32 copied      bytes of user stack copied (a multiple of {@link #STACK_CHUNK}; may be less
+ *                      than asked for where the stack ends)
+ * R+32 u8  stack[]     the copy, from sp rounded down to {@link #STACK_CHUNK} bytes
  * </pre>
  *
  * Entry records end after {@code v2}; return records are reserved with room for the deepest stack
- * asked for; an exec record ({@link #KIND_EXEC}) ends after the site word.
+ * and the stack copy asked for; an exec record ({@link #KIND_EXEC}) ends after the site word.
  */
 public final class ProbeRecord {
   private ProbeRecord() {}
@@ -48,9 +56,34 @@ public final class ProbeRecord {
   /** {@code v2} holds the word read at {@code v1} (posix_memalign's result pointer). */
   public static final int FLAG_VALUE_READ = 1;
 
-  /** The size of a return record with room for {@code maxStack} frames. */
-  public static int returnSize(int maxStack) {
+  /**
+   * The stack is copied in aligned chunks of this many bytes: a chunk never straddles a page, so
+   * the copy ends exactly where the stack's mapping does.
+   */
+  public static final int STACK_CHUNK = 512;
+
+  public static final int REG_IP = 0;
+  public static final int REG_SP = 8;
+  public static final int REG_BP = 16;
+  public static final int STACK_COPIED = 24;
+  public static final int STACK_COPY = 32;
+
+  /** Where the registers of a return record start, after the room for {@code maxStack} frames. */
+  public static int registers(int maxStack) {
     return FRAMES + 8 * maxStack;
+  }
+
+  /** The size of a return record with room for {@code maxStack} frames and no stack copy. */
+  public static int returnSize(int maxStack) {
+    return returnSize(maxStack, 0);
+  }
+
+  /**
+   * The size of a return record with room for {@code maxStack} frames and a stack copy of {@code
+   * stackCopy} bytes.
+   */
+  public static int returnSize(int maxStack, int stackCopy) {
+    return registers(maxStack) + STACK_COPY + stackCopy;
   }
 
   /** The u32 at {@link #SITE}: the site index and the kind. */

@@ -14,15 +14,34 @@ import java.nio.ByteBuffer;
  * back to reading the target's memory.
  */
 public final class BpfRecordDecoder implements BpfRingBuffer.RecordSink {
+  private final long[] chain;
   private final long[] frames;
+  private final byte[] stack;
   private final int maxStack;
+  private final ReturnStacks stacks;
   private EventBatch batch;
   private long records;
   private long malformedRecords;
+  private long stackCopyBytes;
+  private long unwindNanos;
 
-  public BpfRecordDecoder(int maxStack) {
+  /**
+   * @param maxStack the room for frames in a return record (the callchain's depth)
+   * @param stackCopy the room for the stack copy in a return record
+   * @param maxFrames the deepest stack handed on
+   * @param stacks makes the allocation's stack from what the record captured
+   */
+  public BpfRecordDecoder(int maxStack, int stackCopy, int maxFrames, ReturnStacks stacks) {
     this.maxStack = maxStack;
-    this.frames = new long[maxStack];
+    this.chain = new long[maxStack];
+    this.frames = new long[maxFrames];
+    this.stack = new byte[stackCopy];
+    this.stacks = stacks;
+  }
+
+  /** A decoder that hands on the kernel's callchain as it is. */
+  public BpfRecordDecoder(int maxStack) {
+    this(maxStack, 0, maxStack, ReturnStacks.CALLCHAIN);
   }
 
   /** Where decoded events go until the next call. */
@@ -81,9 +100,39 @@ public final class BpfRecordDecoder implements BpfRingBuffer.RecordSink {
             Math.max(0, stackBytes) / 8, Math.min(maxStack, (length - ProbeRecord.FRAMES) / 8));
     int at = offset + ProbeRecord.FRAMES;
     for (int k = 0; k < n; k++) {
-      frames[k] = b.getLong(at + 8 * k);
+      chain[k] = b.getLong(at + 8 * k);
     }
-    batch.setFrames(i, frames, n);
+    int regs = offset + ProbeRecord.registers(maxStack);
+    if (regs + ProbeRecord.STACK_COPY > offset + length) {
+      batch.setFrames(i, chain, n);
+      return;
+    }
+    long ip = b.getLong(regs + ProbeRecord.REG_IP);
+    long sp = b.getLong(regs + ProbeRecord.REG_SP);
+    long bp = b.getLong(regs + ProbeRecord.REG_BP);
+    int copied = b.getInt(regs + ProbeRecord.STACK_COPIED);
+    copied =
+        Math.max(
+            0,
+            Math.min(
+                copied, Math.min(stack.length, offset + length - regs - ProbeRecord.STACK_COPY)));
+    b.get(regs + ProbeRecord.STACK_COPY, stack, 0, copied);
+    stackCopyBytes += copied;
+    long begin = System.nanoTime();
+    int count =
+        stacks.unwind(ip, sp, bp, stack, copied, sp & -ProbeRecord.STACK_CHUNK, chain, n, frames);
+    unwindNanos += System.nanoTime() - begin;
+    batch.setFrames(i, frames, count);
+  }
+
+  /** Bytes of user stack the records carried. */
+  public long stackCopyBytes() {
+    return stackCopyBytes;
+  }
+
+  /** Time spent making stacks from the records, in nanoseconds. */
+  public long unwindNanos() {
+    return unwindNanos;
   }
 
   public long records() {

@@ -134,7 +134,8 @@ class BpfAssemblerTest {
   @Test
   void everyProbeProgramMatchesGnuAs() throws IOException {
     for (BpfArch arch : new BpfArch[] {BpfArch.X86_64, BpfArch.AARCH64}) {
-      ProbePrograms p = new ProbePrograms(arch, new ProbePrograms.Maps(11, 12, 13), 64, 1 << 22);
+      ProbePrograms p =
+          new ProbePrograms(arch, new ProbePrograms.Maps(11, 12, 13), 64, 1024, 1 << 22);
       Map<String, BpfAssembler> programs = new LinkedHashMap<>();
       programs.put("entry", p.entry(3));
       programs.put("ret", p.ret(4));
@@ -160,7 +161,7 @@ class BpfAssemblerTest {
   @Test
   void programsLoadTheirMapsAndWriteTheRecordLayout() {
     ProbePrograms p =
-        new ProbePrograms(BpfArch.X86_64, new ProbePrograms.Maps(11, 12, 13), 64, 1 << 22);
+        new ProbePrograms(BpfArch.X86_64, new ProbePrograms.Maps(11, 12, 13), 64, 0, 1 << 22);
     String ret = hex(p.ret(4).assemble());
     // the ring (fd 11) by BPF_PSEUDO_MAP_FD, the globals' armed word (fd 12, offset 0) by value
     assertThat(ret).contains("18 11 00 00 0b 00 00 00 00 00 00 00 00 00 00 00");
@@ -168,8 +169,8 @@ class BpfAssemblerTest {
     // the lost counter: globals offset 8, then lock xadd
     assertThat(ret).contains("18 21 00 00 0c 00 00 00 00 00 00 00 08 00 00 00");
     assertThat(ret).contains("db 21 00 00 00 00 00 00");
-    // reserve a return record of 48 + 64 × 8 bytes; site 4, kind 2 at offset 12
-    assertThat(ret).contains("b7 02 00 00 30 02 00 00");
+    // reserve a return record of 48 + 64 × 8 + 32 bytes (no stack copy); site 4, kind 2 at 12
+    assertThat(ret).contains("b7 02 00 00 50 02 00 00");
     assertThat(ret).contains("62 07 0c 00 04 00 02 00");
     // bpf_get_stack(ctx, record + 48, 512, BPF_F_USER_STACK)
     assertThat(ret)
@@ -179,5 +180,27 @@ class BpfAssemblerTest {
     assertThat(hex(p.memalignReturn(6).assemble()))
         .contains("18 11 00 00 0d 00 00 00 00 00 00 00 00 00 00 00");
     assertThat(ret).doesNotContain("18 11 00 00 0d 00 00 00");
+  }
+
+  @Test
+  void returnProgramsCopyRegistersAndTheStackInAlignedChunks() {
+    ProbePrograms p =
+        new ProbePrograms(BpfArch.X86_64, new ProbePrograms.Maps(11, 12, 13), 64, 1024, 1 << 22);
+    assertThat(p.returnSize()).isEqualTo(48 + 64 * 8 + 32 + 1024);
+    String ret = hex(p.ret(4).assemble());
+    // ip (pt_regs 128) to record 560, rbp (32) to 576, rsp (152) kept in r8 and stored at 568
+    assertThat(ret).contains("79 61 80 00 00 00 00 00 7b 17 30 02 00 00 00 00");
+    assertThat(ret).contains("79 61 20 00 00 00 00 00 7b 17 40 02 00 00 00 00");
+    assertThat(ret).contains("79 68 98 00 00 00 00 00 7b 87 38 02 00 00 00 00");
+    // r8 &= -512; r9 = 0
+    assertThat(ret).contains("57 08 00 00 00 fe ff ff b7 09 00 00 00 00 00 00");
+    // second chunk: bpf_probe_read_user(record + 592 + 512, 512, r8 + 512), then r9 = 1024
+    assertThat(ret)
+        .contains(
+            "bf 71 00 00 00 00 00 00 07 01 00 00 50 04 00 00 b7 02 00 00 00 02 00 00"
+                + " bf 83 00 00 00 00 00 00 07 03 00 00 00 02 00 00 85 00 00 00 70 00 00 00");
+    assertThat(ret).contains("b7 09 00 00 00 04 00 00");
+    // copied (r9) stored as a u32 at 584
+    assertThat(ret).contains("63 97 48 02 00 00 00 00");
   }
 }

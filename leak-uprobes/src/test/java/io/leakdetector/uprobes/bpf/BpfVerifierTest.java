@@ -31,10 +31,15 @@ class BpfVerifierTest {
         bpf.createMap(Bpf.MAP_TYPE_ARRAY, 4, ProbePrograms.GLOBALS_SIZE, 1, Bpf.F_MMAPABLE, "t_g");
     int memptrs = bpf.createMap(Bpf.MAP_TYPE_HASH, 8, 8, 64, 0, "t_memptr");
     try {
-      for (int maxStack : new int[] {1, 64, 127}) {
+      int[][] shapes = {{1, 0}, {64, 4096}, {127, 65536}};
+      for (int[] shape : shapes) {
         ProbePrograms p =
             new ProbePrograms(
-                BpfArch.X86_64, new ProbePrograms.Maps(ring, globals, memptrs), maxStack, 1 << 14);
+                BpfArch.X86_64,
+                new ProbePrograms.Maps(ring, globals, memptrs),
+                shape[0],
+                shape[1],
+                1 << 14);
         for (BpfAssembler program :
             List.of(p.entry(0), p.ret(1), p.memalignEntry(2), p.memalignReturn(3), p.exec())) {
           int fd = bpf.loadProgram("t_probe", program.assemble(), 1 << 20);
