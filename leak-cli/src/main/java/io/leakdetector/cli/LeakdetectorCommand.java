@@ -208,6 +208,23 @@ final class LeakdetectorCommand {
   boolean kernel;
 
   @Option(
+      names = "--unwind",
+      paramLabel = "MODE",
+      description =
+          "How allocation stacks are unwound on Linux: auto (the default: call frame information"
+              + " over a copy of the stack where frame pointers are missing, frame pointers where"
+              + " they work), dwarf (call frame information only) or fp (frame pointers only).")
+  String unwind;
+
+  @Option(
+      names = "--stack-copy",
+      paramLabel = "BYTES",
+      description =
+          "Bytes of user stack copied at each allocation for unwinding on Linux (a multiple of"
+              + " 512, e.g. 4k, 16k; default 4k, 0 with --unwind fp).")
+  String stackCopy;
+
+  @Option(
       names = "--source",
       paramLabel = "NAME",
       scope = ScopeType.INHERIT,

@@ -123,7 +123,7 @@ final class OptionsParser {
         olderThan,
         raw.kernel,
         source == null ? null : source.trim(),
-        keyValues("--source-option", raw.sourceOptions),
+        sourceOptions(raw),
         raw.list,
         raw.debug || debugEnv);
   }
@@ -269,6 +269,28 @@ final class OptionsParser {
     } catch (URISyntaxException e) {
       throw usage(sentence);
     }
+  }
+
+  /** --source-option settings, with --unwind and --stack-copy as the uprobes source's own. */
+  private static Map<String, String> sourceOptions(LeakdetectorCommand raw)
+      throws LeakDetectorException {
+    Map<String, String> options = keyValues("--source-option", raw.sourceOptions);
+    if (raw.unwind != null) {
+      String mode = raw.unwind.trim();
+      if (!mode.equals("auto") && !mode.equals("dwarf") && !mode.equals("fp")) {
+        throw usage("--unwind must be auto, dwarf or fp, not \"" + raw.unwind + "\".");
+      }
+      options.put("uprobes.unwind", mode);
+    }
+    if (raw.stackCopy != null) {
+      long bytes = Values.size("--stack-copy", raw.stackCopy);
+      if (bytes % 512 != 0 || bytes > 65536) {
+        throw usage(
+            "--stack-copy must be a multiple of 512 bytes up to 64k, not " + raw.stackCopy + ".");
+      }
+      options.put("uprobes.stack-copy", Long.toString(bytes));
+    }
+    return options;
   }
 
   private static Map<String, String> keyValues(String option, List<String> values)

@@ -309,4 +309,20 @@ class OptionsParsingTest {
         .extracting(e -> ((LeakDetectorException) e).kind())
         .isEqualTo(LeakDetectorException.Kind.USAGE);
   }
+
+  @Test
+  void unwindAndStackCopyBecomeTheUprobesSourcesSettings() throws Exception {
+    CliOptions o = parse("-p", "1", "--unwind", "dwarf", "--stack-copy", "16k");
+    assertThat(o.sourceOptions())
+        .containsEntry("uprobes.unwind", "dwarf")
+        .containsEntry("uprobes.stack-copy", "16384");
+    assertThat(parse("-p", "1", "--unwind=fp").sourceOptions())
+        .containsOnly(Map.entry("uprobes.unwind", "fp"));
+    assertThatThrownBy(() -> parse("-p", "1", "--unwind", "frame"))
+        .hasMessage("--unwind must be auto, dwarf or fp, not \"frame\".");
+    assertThatThrownBy(() -> parse("-p", "1", "--stack-copy", "1000"))
+        .hasMessage("--stack-copy must be a multiple of 512 bytes up to 64k, not 1000.");
+    assertThatThrownBy(() -> parse("-p", "1", "--stack-copy", "128k"))
+        .hasMessage("--stack-copy must be a multiple of 512 bytes up to 64k, not 128k.");
+  }
 }
