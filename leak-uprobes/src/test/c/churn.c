@@ -6,7 +6,8 @@
  *          "seconds S" - stop after S seconds (default: run until SIGTERM);
  *          "report-ms M" - print "ops/s R" every M ms (default 0: only at the end);
  *          "idle N" - first start N threads that sleep in pause() until the process ends
- *          (a server's idle pool: they cost a tracer that works per thread, not one that does not).
+ *          (a server's idle pool: they cost a tracer that works per thread, not one that does not);
+ *          "depth D" - churn D calls deep (D nested frames above main: stacks to unwind).
  * At the end prints "total ops/s R" and exits 0.
  */
 #include <pthread.h>
@@ -34,34 +35,10 @@ static double now(void) {
   return t.tv_sec + t.tv_nsec / 1e9;
 }
 
-int main(int argc, char **argv) {
-  int wait = 0;
-  double seconds = 0;
-  long report_ms = 0;
-  for (int i = 1; i < argc; i++) {
-    if (!strcmp(argv[i], "wait")) wait = 1;
-    if (!strcmp(argv[i], "seconds") && i + 1 < argc) seconds = atof(argv[++i]);
-    if (!strcmp(argv[i], "report-ms") && i + 1 < argc) report_ms = atol(argv[++i]);
-    if (!strcmp(argv[i], "idle") && i + 1 < argc) {
-      long n = atol(argv[++i]);
-      for (long k = 0; k < n; k++) {
-        pthread_t t;
-        if (pthread_create(&t, NULL, idle, NULL) != 0) {
-          perror("pthread_create");
-          return 2;
-        }
-      }
-    }
-  }
-  setvbuf(stdout, NULL, _IOLBF, 0);
-  signal(SIGUSR1, on_go);
-  signal(SIGTERM, on_stop);
-  printf("pid %d\n", getpid());
-  if (wait) {
-    printf("waiting\n");
-    while (!go && !stop) usleep(1000);
-  }
-  printf("running\n");
+static double seconds;
+static long report_ms;
+
+static unsigned long churn(void) {
   void *slot[64] = {0};
   uint32_t x = 12345;
   unsigned long ops = 0, window_ops = 0;
@@ -94,5 +71,44 @@ int main(int argc, char **argv) {
   }
   printf("total ops/s %.0f\n", ops / (now() - start));
   for (int s = 0; s < 64; s++) free(slot[s]);
+  return ops;
+}
+
+/* Churns "depth" frames deep; the barrier keeps each call a real call, not a jump. */
+__attribute__((noinline)) static unsigned long nested(int depth) {
+  unsigned long ops = depth > 0 ? nested(depth - 1) : churn();
+  __asm__ volatile("" : "+r"(ops)::"memory");
+  return ops;
+}
+
+int main(int argc, char **argv) {
+  int wait = 0;
+  int depth = 0;
+  for (int i = 1; i < argc; i++) {
+    if (!strcmp(argv[i], "wait")) wait = 1;
+    if (!strcmp(argv[i], "seconds") && i + 1 < argc) seconds = atof(argv[++i]);
+    if (!strcmp(argv[i], "report-ms") && i + 1 < argc) report_ms = atol(argv[++i]);
+    if (!strcmp(argv[i], "depth") && i + 1 < argc) depth = atoi(argv[++i]);
+    if (!strcmp(argv[i], "idle") && i + 1 < argc) {
+      long n = atol(argv[++i]);
+      for (long k = 0; k < n; k++) {
+        pthread_t t;
+        if (pthread_create(&t, NULL, idle, NULL) != 0) {
+          perror("pthread_create");
+          return 2;
+        }
+      }
+    }
+  }
+  setvbuf(stdout, NULL, _IOLBF, 0);
+  signal(SIGUSR1, on_go);
+  signal(SIGTERM, on_stop);
+  printf("pid %d\n", getpid());
+  if (wait) {
+    printf("waiting\n");
+    while (!go && !stop) usleep(1000);
+  }
+  printf("running\n");
+  nested(depth);
   return 0;
 }
