@@ -1,16 +1,13 @@
 package io.leakdetector.symbols.windows;
 
-import com.sun.jna.Memory;
 import com.sun.jna.Pointer;
 import com.sun.jna.WString;
 import com.sun.jna.platform.win32.WinBase;
 import com.sun.jna.platform.win32.WinNT.HANDLE;
 import com.sun.jna.ptr.IntByReference;
-import com.sun.jna.ptr.LongByReference;
 import io.leakdetector.Frame;
 import io.leakdetector.spi.ModuleMapping;
 import io.leakdetector.spi.SymbolResolver;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -23,10 +20,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * captured at open and refreshed each interval while the target lives; each module is loaded by
  * path, base and size into a symbol session named by a pseudo handle (not the process handle), so
  * that resolution keeps working after the target exits — the original tool could not. Frames are
- * {@code module!symbol+0xOFF}, or {@code module!+0xOFF} (from the module base) when dbghelp has no
- * symbol; addresses in no module are unknown frames; kernel addresses are unknown kernel frames,
- * which the session drops unless kernel frames were asked for. Every dbghelp call runs on one
- * thread; frames are cached per address.
+ * {@code module!symbol+0xOFF} with the source line when the module's symbols have lines, preceded
+ * by the functions inlined at that call ({@link FrameLookup}), or {@code module!+0xOFF} (from the
+ * module base) when dbghelp has no symbol; addresses in no module are unknown frames; kernel
+ * addresses are unknown kernel frames, which the session drops unless kernel frames were asked for.
+ * Every dbghelp call runs on one thread; frames are cached per address. No failure of dbghelp
+ * escapes: the frame is then shown without what failed, and the failure is logged once.
  */
 final class DbgHelpSymbolResolver implements SymbolResolver {
   /** TraceEvent's cut-off for x64 kernel addresses (the ETW source uses the same). */
@@ -34,6 +33,7 @@ final class DbgHelpSymbolResolver implements SymbolResolver {
 
   static final int OPTIONS =
       DbgHelp.SYMOPT_UNDNAME
+          | DbgHelp.SYMOPT_LOAD_LINES
           | DbgHelp.SYMOPT_DEFERRED_LOADS
           | DbgHelp.SYMOPT_FAIL_CRITICAL_ERRORS
           | DbgHelp.SYMOPT_NO_PROMPTS;
@@ -46,9 +46,12 @@ final class DbgHelpSymbolResolver implements SymbolResolver {
   private final DbgHelpThread dbghelp = new DbgHelpThread();
   private final Pointer session = new Pointer(NEXT_SESSION.getAndAdd(4));
   private final TreeMap<Long, WindowsModule> modules = new TreeMap<>(Long::compareUnsigned);
-  private final Map<Long, Frame> cache = new HashMap<>();
-  private final Memory symbol = new Memory(SymbolInfoW.SIZE + 2L * (DbgHelp.MAX_SYM_NAME - 1));
-  private final LongByReference displacement = new LongByReference();
+
+  /** Per address, its frames as {@link #resolveWithInlines} gives them. */
+  private final Map<Long, List<Frame>> cache = new HashMap<>();
+
+  private final OnceLog failures;
+  private final FrameLookup lookup;
   private final boolean wow64;
   private final String systemRoot;
   private HANDLE process;
@@ -60,8 +63,10 @@ final class DbgHelpSymbolResolver implements SymbolResolver {
   private boolean closed;
 
   private DbgHelpSymbolResolver(
-      SymbolApi api, HANDLE process, Map<String, String> env, boolean wow64) {
+      SymbolApi api, HANDLE process, Map<String, String> env, boolean wow64, System.Logger log) {
     this.api = api;
+    this.failures = new OnceLog(log);
+    this.lookup = new FrameLookup(api.dbghelp(), session, failures);
     this.process = process;
     this.env = env;
     this.wow64 = wow64;
@@ -75,12 +80,15 @@ final class DbgHelpSymbolResolver implements SymbolResolver {
    * Starts a symbol session for the process behind {@code process} (opened with
    * PROCESS_QUERY_INFORMATION | PROCESS_VM_READ; the resolver closes it) and loads its modules.
    *
+   * @param log where failures that cost frames their names, lines or inlined functions are
+   *     reported, once per kind
    * @throws IllegalStateException when dbghelp refuses to start a session
    */
-  static DbgHelpSymbolResolver open(SymbolApi api, HANDLE process, Map<String, String> env) {
+  static DbgHelpSymbolResolver open(
+      SymbolApi api, HANDLE process, Map<String, String> env, System.Logger log) {
     IntByReference wow64 = new IntByReference();
     boolean isWow64 = api.kernel32().IsWow64Process(process, wow64) && wow64.getValue() != 0;
-    DbgHelpSymbolResolver resolver = new DbgHelpSymbolResolver(api, process, env, isWow64);
+    DbgHelpSymbolResolver resolver = new DbgHelpSymbolResolver(api, process, env, isWow64, log);
     try {
       resolver.start(resolver.readModules(process));
     } catch (RuntimeException e) {
@@ -133,71 +141,71 @@ final class DbgHelpSymbolResolver implements SymbolResolver {
     return loadFailures.get();
   }
 
+  /** The function holding the call that returns to {@code address}, with its line. */
+  @Override
+  public Frame resolve(long address) {
+    List<Frame> frames = resolveWithInlines(address);
+    return frames.get(frames.size() - 1);
+  }
+
   /**
-   * Not synchronized while dbghelp works: a lookup may wait seconds for a symbol server, and a
+   * The functions inlined at the call that returns to {@code address} (innermost first, each {@code
+   * inlined}), then the function holding the call, each with its line.
+   *
+   * <p>Not synchronized while dbghelp works: a lookup may wait seconds for a symbol server, and a
    * source thread reporting a module load must not wait for it.
    */
   @Override
-  public Frame resolve(long address) {
+  public List<Frame> resolveWithInlines(long address) {
     WindowsModule module;
     synchronized (this) {
-      Frame cached = cache.get(address);
+      List<Frame> cached = cache.get(address);
       if (cached != null) {
         return cached;
       }
       if (Long.compareUnsigned(address, KERNEL_START) >= 0) {
-        return remember(address, Frame.unknown(address, true));
+        return remember(address, List.of(Frame.unknown(address, true)));
       }
       Map.Entry<Long, WindowsModule> entry = modules.floorEntry(address);
       module = entry == null ? null : entry.getValue();
       if (module == null || !module.contains(address)) {
-        return remember(address, Frame.unknown(address, false));
+        return remember(address, List.of(Frame.unknown(address, false)));
+      }
+      if (closed) {
+        return List.of(moduleOffset(address, module));
       }
     }
     WindowsModule found = module;
-    Frame frame = dbghelp.call(() -> symbolize(address, found));
+    List<Frame> frames;
+    try {
+      frames = List.copyOf(dbghelp.call(() -> lookup.at(address, found)));
+    } catch (RuntimeException | LinkageError e) {
+      String why = e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+      failures.warn(
+          "lookup",
+          "dbghelp failed to name the frame at 0x"
+              + Long.toHexString(address)
+              + " ("
+              + why.strip()
+              + "); frames it fails on are shown as module!+0xOFF.",
+          e);
+      return List.of(moduleOffset(address, found)); // not cached: dbghelp may answer next time
+    }
     synchronized (this) {
-      return remember(address, frame);
+      return remember(address, frames);
     }
   }
 
-  private Frame remember(long address, Frame frame) {
+  private static Frame moduleOffset(long address, WindowsModule module) {
+    return new Frame(address, module.fileName(), null, address - module.base(), false);
+  }
+
+  private List<Frame> remember(long address, List<Frame> frames) {
     if (cache.size() >= MAX_CACHED_FRAMES) {
       cache.clear();
     }
-    cache.put(address, frame);
-    return frame;
-  }
-
-  /** On the dbghelp thread: the symbol at {@code address}, else the offset in its module. */
-  private Frame symbolize(long address, WindowsModule module) {
-    symbol.clear(SymbolInfoW.SIZE);
-    symbol.setInt(SymbolInfoW.SIZE_OF_STRUCT, SymbolInfoW.SIZE);
-    symbol.setInt(SymbolInfoW.MAX_NAME_LEN, DbgHelp.MAX_SYM_NAME);
-    if (api.dbghelp().SymFromAddrW(session, address, displacement, symbol)) {
-      int length = Math.min(symbol.getInt(SymbolInfoW.NAME_LEN), DbgHelp.MAX_SYM_NAME - 1);
-      String name =
-          new String(symbol.getByteArray(SymbolInfoW.NAME, 2 * length), StandardCharsets.UTF_16LE);
-      return new Frame(address, module.fileName(), name, displacement.getValue(), false);
-    }
-    long base = module.base();
-    ImagehlpModuleW64 info = moduleInfo(address);
-    if (info != null && info.BaseOfImage != 0) {
-      base = info.BaseOfImage;
-    }
-    return new Frame(address, module.fileName(), null, address - base, false);
-  }
-
-  /** dbghelp's record of the module at {@code address}, trying older structure sizes too. */
-  private ImagehlpModuleW64 moduleInfo(long address) {
-    ImagehlpModuleW64 info = new ImagehlpModuleW64();
-    for (int size : new int[] {info.size(), ImagehlpModuleW64.SIZE_V3, ImagehlpModuleW64.SIZE_V2}) {
-      info.SizeOfStruct = size;
-      if (api.dbghelp().SymGetModuleInfoW64(session, address, info)) {
-        return info;
-      }
-    }
-    return null;
+    cache.put(address, frames);
+    return frames;
   }
 
   /**

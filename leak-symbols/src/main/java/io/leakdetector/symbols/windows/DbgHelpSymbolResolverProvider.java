@@ -117,7 +117,7 @@ public final class DbgHelpSymbolResolverProvider implements SymbolResolverProvid
           "Could not open process " + pid + " (OpenProcess error " + error + ").");
     }
     try {
-      return DbgHelpSymbolResolver.open(api, process, env);
+      return DbgHelpSymbolResolver.open(api, process, env, log);
     } catch (IllegalStateException e) {
       throw new LeakDetectorException(Kind.UNAVAILABLE, e.getMessage() + ".", e);
     }

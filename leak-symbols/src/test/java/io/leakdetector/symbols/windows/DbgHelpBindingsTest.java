@@ -18,7 +18,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The dbghelp/psapi/kernel32 bindings against mingw-w64: structure sizes and field offsets,
- * constants, and that every bound function is exported by its import library.
+ * constants, that every bound function is exported by its import library and imported from the DLL
+ * we load, and that its parameters and result have the sizes of the header's prototype.
  */
 class DbgHelpBindingsTest {
   static final Map<Class<? extends Win32Structure>, String> STRUCTURES = new LinkedHashMap<>();
@@ -26,6 +27,7 @@ class DbgHelpBindingsTest {
   static {
     STRUCTURES.put(SymbolInfoW.class, "SYMBOL_INFOW");
     STRUCTURES.put(ImagehlpModuleW64.class, "IMAGEHLP_MODULEW64");
+    STRUCTURES.put(ImagehlpLineW64.class, "IMAGEHLP_LINEW64");
     STRUCTURES.put(ModuleInfo.class, "MODULEINFO");
   }
 
@@ -108,8 +110,73 @@ class DbgHelpBindingsTest {
 
   @Test
   void everyFunctionIsExportedByItsImportLibrary() {
-    assertExported(DbgHelp.class, "libdbghelp.a", 7);
+    assertExported(DbgHelp.class, "libdbghelp.a", 12);
     assertExported(PsapiEx.class, "libpsapi.a", 2);
+  }
+
+  /**
+   * Linked against the import library, each function is imported from the DLL {@link SymbolApi}
+   * loads it from: the dbghelp.dll it chose, psapi.dll.
+   */
+  @Test
+  void everyFunctionIsImportedFromTheDllWeLoad() {
+    for (Map.Entry<Class<?>, String> binding :
+        Map.<Class<?>, String>of(DbgHelp.class, "dbghelp", PsapiEx.class, "psapi").entrySet()) {
+      List<String> functions = functions(binding.getKey());
+      Map<String, String> dllOf = MingwImports.dllOf(binding.getValue(), functions);
+      for (String function : functions) {
+        assertThat(dllOf.get(function))
+            .as("the DLL %s is imported from", function)
+            .isEqualTo(binding.getValue() + ".dll");
+      }
+    }
+  }
+
+  /**
+   * Functions older mingw-w64 headers (10.0, Debian bookworm's) do not declare, though their import
+   * library has them; with headers that declare them, their prototypes are checked too.
+   */
+  static final Set<String> UNDECLARED_BY_OLDER_HEADERS =
+      Set.of(
+          "SymAddrIncludeInlineTrace",
+          "SymQueryInlineTrace",
+          "SymFromInlineContextW",
+          "SymGetLineFromInlineContextW");
+
+  /**
+   * The x64 calling convention passes each argument in an 8-byte slot, and a 4-byte value passed
+   * where 8 bytes are read leaves garbage in the upper half: every parameter and the result must
+   * have the header's size.
+   */
+  @Test
+  void everyFunctionHasTheHeadersParameterSizes() {
+    List<Method> methods = new ArrayList<>();
+    methods.addAll(abstractMethods(DbgHelp.class));
+    methods.addAll(abstractMethods(PsapiEx.class));
+    Map<String, MingwPrototypes.Shape> header =
+        MingwPrototypes.of(methods.stream().map(Method::getName).toList());
+    assertThat(header)
+        .containsKeys("SymFromAddrW", "SymGetLineFromAddrW64", "EnumProcessModulesEx");
+    SoftAssertions softly = new SoftAssertions();
+    for (Method method : methods) {
+      MingwPrototypes.Shape shape = header.get(method.getName());
+      if (shape == null) {
+        softly
+            .assertThat(UNDECLARED_BY_OLDER_HEADERS)
+            .as("the headers do not declare %s", method.getName())
+            .contains(method.getName());
+        continue;
+      }
+      List<Long> parameters = new ArrayList<>();
+      for (Class<?> type : method.getParameterTypes()) {
+        parameters.add(JnaSizes.of(type));
+      }
+      softly
+          .assertThat(new MingwPrototypes.Shape(JnaSizes.of(method.getReturnType()), parameters))
+          .as("sizes of %s's result and parameters", method.getName())
+          .isEqualTo(shape);
+    }
+    softly.assertAll();
   }
 
   /** The jna-platform functions the resolver calls, by the (wide) name JNA looks up. */
@@ -120,13 +187,22 @@ class DbgHelpBindingsTest {
         .contains("OpenProcess", "CloseHandle", "GetExitCodeProcess", "IsWow64Process");
   }
 
-  private static void assertExported(Class<?> library, String importLibrary, int count) {
-    List<String> functions = new ArrayList<>();
+  private static List<Method> abstractMethods(Class<?> library) {
+    List<Method> methods = new ArrayList<>();
     for (Method method : library.getDeclaredMethods()) {
       if (Modifier.isAbstract(method.getModifiers())) {
-        functions.add(method.getName());
+        methods.add(method);
       }
     }
+    return methods;
+  }
+
+  private static List<String> functions(Class<?> library) {
+    return abstractMethods(library).stream().map(Method::getName).sorted().toList();
+  }
+
+  private static void assertExported(Class<?> library, String importLibrary, int count) {
+    List<String> functions = functions(library);
     assertThat(functions).hasSize(count);
     for (String function : functions) {
       assertThat(MingwFacts.exports(importLibrary))

@@ -81,7 +81,7 @@ class DbgHelpSymbolResolverTest {
         .containsSubsequence(
             "OpenProcess 410 7408",
             "EnumProcessModulesEx 3",
-            "SymSetOptions 80206",
+            "SymSetOptions 80216",
             "SymInitializeW false",
             "SymLoadModuleExW " + EXE + " 7ff612340000 5000 0",
             "SymLoadModuleExW " + NTDLL + " 7ffa55500000 1f0000 0");
@@ -124,11 +124,11 @@ class DbgHelpSymbolResolverTest {
   @Test
   void refreshPicksUpModulesLoadedLater() throws Exception {
     open();
-    long address = 0x7ffa_4440_1000L;
+    long address = 0x7ffa_4440_1004L;
     assertThat(resolver.resolve(address).module()).isNull();
     fake.add(KERNELBASE, 0x7ffa_4440_0000L, 0x30_0000, Map.of(0x1000L, "HeapAlloc"));
     resolver.refresh();
-    assertThat(resolver.resolve(address).text()).isEqualTo("KernelBase.dll!HeapAlloc+0x0");
+    assertThat(resolver.resolve(address).text()).isEqualTo("KernelBase.dll!HeapAlloc+0x4");
     assertThat(fake.log.stream().filter(l -> l.startsWith("SymLoadModuleExW")).toList())
         .hasSize(3); // no reload
   }
@@ -162,7 +162,7 @@ class DbgHelpSymbolResolverTest {
     ExecutorService callers = Executors.newFixedThreadPool(4);
     List<Future<Frame>> frames = new ArrayList<>();
     for (int i = 0; i < 64; i++) {
-      long address = NTDLL_BASE + 0x9_0000L + i;
+      long address = NTDLL_BASE + 0x9_0001L + i; // return addresses: never a function's start
       frames.add(callers.submit(() -> resolver.resolve(address)));
     }
     for (Future<Frame> frame : frames) {
@@ -222,8 +222,8 @@ class DbgHelpSymbolResolverTest {
         .doesNotContain("SymLoadModuleExW " + NTDLL + " 77700000 1a0000 0");
     assertThat(resolver.resolve(ntdll32 + 0x5_0004L).text())
         .isEqualTo("ntdll.dll!RtlAllocateHeap32+0x4");
-    assertThat(resolver.resolve(NTDLL_BASE + 0x9_0000L).text())
-        .isEqualTo("ntdll.dll!RtlAllocateHeap+0x0");
+    assertThat(resolver.resolve(NTDLL_BASE + 0x9_0004L).text())
+        .isEqualTo("ntdll.dll!RtlAllocateHeap+0x4");
   }
 
   @Test
