@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.regex.Pattern;
 
 /**
  * The configuration of a leak-tracing session, made with {@link #builder()}; {@link #open()}
@@ -117,6 +118,11 @@ public final class LeakDetector {
     return config.exporters();
   }
 
+  /** The patterns of the frames dropped from the top of stacks; empty when none are. */
+  public List<Pattern> skipFrames() {
+    return config.skipFrames();
+  }
+
   /** Builds a {@link LeakDetector}. Every setter checks its value at once. */
   public static final class Builder {
     private long pid;
@@ -134,6 +140,7 @@ public final class LeakDetector {
     private String sourceName;
     private final Map<String, String> sourceOptions = new LinkedHashMap<>();
     private final List<SnapshotExporter> exporters = new ArrayList<>();
+    private final List<Pattern> skipFrames = new ArrayList<>(SkipFrames.DEFAULT);
 
     private Builder() {}
 
@@ -260,6 +267,30 @@ public final class LeakDetector {
     }
 
     /**
+     * Replaces the patterns of the frames dropped from the top of every stack, the default set
+     * ({@link SkipFrames#DEFAULT}) included; an empty list drops none. A pattern must match a
+     * frame's whole function name or {@code module!function} (see {@link SkipFrames}).
+     *
+     * <p>Dropping stops at the first frame no pattern matches, so stacks still differ where their
+     * callers differ. Stacks left with the same frames are reported as one: their counters are
+     * added up and the smallest of their ids is kept. To find such stacks among more than the top
+     * N, a session takes 16 candidates per stack reported (at least 1024) from its counters; a
+     * merged stack whose parts rank below those is reported without them.
+     */
+    public Builder skipFrames(List<Pattern> patterns) {
+      List<Pattern> copy = List.copyOf(Objects.requireNonNull(patterns, "patterns"));
+      skipFrames.clear();
+      skipFrames.addAll(copy);
+      return this;
+    }
+
+    /** Adds a pattern to those of {@link #skipFrames}; the default set stays unless replaced. */
+    public Builder addSkipFrame(Pattern pattern) {
+      skipFrames.add(Objects.requireNonNull(pattern, "pattern"));
+      return this;
+    }
+
+    /**
      * @throws IllegalArgumentException unless exactly one of pid, process name and command is set,
      *     or when the minimum size exceeds the maximum
      */
@@ -289,7 +320,8 @@ public final class LeakDetector {
               includeKernelFrames,
               sourceName,
               sourceOptions,
-              exporters));
+              exporters,
+              skipFrames));
     }
   }
 }

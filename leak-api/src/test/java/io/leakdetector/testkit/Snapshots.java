@@ -4,6 +4,7 @@ import io.leakdetector.EventCounts;
 import io.leakdetector.Frame;
 import io.leakdetector.HeapTotals;
 import io.leakdetector.LeakSnapshot;
+import io.leakdetector.StackEnd;
 import io.leakdetector.StackReport;
 import io.leakdetector.TargetProcess;
 import java.time.Duration;
@@ -42,6 +43,49 @@ public final class Snapshots {
               new Frame(0x401234L, "demo", "leak_b", 0x14, false),
               new Frame(0x401500L, "demo", "main", 0x3A, false),
               Frame.unknown(0xDEADBEEFL, false))
+          .build();
+
+  /**
+   * 4 blocks of 24 bytes from C++ code read with its debug information: a function inlined into its
+   * caller, source lines with and without a line number, a frame without source information and the
+   * marker of a stack that could not be unwound further.
+   */
+  public static final StackReport SOURCED =
+      stack(11)
+          .counts(4, 0, 96, 0)
+          .frames(
+              new Frame(
+                  0x55555555A1C4L,
+                  "parser",
+                  "_ZN6Parser9add_tokenEi",
+                  0x34,
+                  false,
+                  "std::vector<int, std::allocator<int> >::push_back(int const&)",
+                  "/usr/include/c++/12/bits/stl_vector.h",
+                  1287,
+                  true),
+              new Frame(
+                  0x55555555A1C4L,
+                  "parser",
+                  "_ZN6Parser9add_tokenEi",
+                  0x34,
+                  false,
+                  "Parser::add_token(int)",
+                  "src/parser.cc",
+                  42,
+                  false),
+              new Frame(
+                  0x55555555A2F1L,
+                  "parser",
+                  "_ZN6Parser5parseEv",
+                  0x1B,
+                  false,
+                  "Parser::parse()",
+                  "src/parser.cc",
+                  0,
+                  false),
+              new Frame(0x7F0000029D8AL, "libc.so.6", "__libc_start_call_main", 0x7A, false),
+              Frame.end(StackEnd.STACK_COPY_EXHAUSTED))
           .build();
 
   /** The totals of the fixed snapshots that have stacks. */
@@ -88,6 +132,15 @@ public final class Snapshots {
         .totals(TOTALS)
         .counts(SEVENTEEN_UNMATCHED)
         .stacks(ORIGINAL, SECOND)
+        .build();
+  }
+
+  /** {@link #SOURCED} and {@link #SECOND}, by {@code uprobes}. */
+  public static LeakSnapshot withSourceLines() {
+    return builder()
+        .sequence(2)
+        .totals(new HeapTotals(16, 4, 4192, 1024, 12, 3168, 2))
+        .stacks(SOURCED, SECOND)
         .build();
   }
 

@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 /**
  * The command line after checking: every value converted and valid.
@@ -24,6 +25,8 @@ import java.util.Map;
  * @param maxSize largest allocation counted, in bytes
  * @param olderThan minimum age of an allocation to be reported
  * @param kernel whether kernel frames are kept
+ * @param skipFrames the patterns of the frames dropped from the top of stacks, the default set
+ *     included unless {@code --skip-frames none}; empty for none
  * @param source the source by name, or {@code null} for the first available
  * @param sourceOptions settings for the source
  * @param list whether to list sources, exporters and resolvers instead of tracing
@@ -45,6 +48,7 @@ record CliOptions(
     long maxSize,
     Duration olderThan,
     boolean kernel,
+    List<Pattern> skipFrames,
     String source,
     Map<String, String> sourceOptions,
     boolean list,
@@ -53,6 +57,7 @@ record CliOptions(
   CliOptions {
     exporters = List.copyOf(exporters);
     exporterOptions = Map.copyOf(exporterOptions);
+    skipFrames = List.copyOf(skipFrames);
     sourceOptions = Map.copyOf(sourceOptions);
   }
 

@@ -225,6 +225,18 @@ final class LeakdetectorCommand {
   String stackCopy;
 
   @Option(
+      names = "--skip-frames",
+      paramLabel = "REGEX",
+      scope = ScopeType.INHERIT,
+      description =
+          "Leave frames whose function REGEX matches out of the top of every stack; stacks"
+              + " left the same are reported as one (repeatable). A Java regular expression"
+              + " matching the whole demangled name or module!function, such as 'xmalloc'."
+              + " Added to the default set of C++ allocator internals (operator new,"
+              + " std::allocator<T>::allocate, ...); none: without the default set.")
+  List<String> skipFrames = new ArrayList<>();
+
+  @Option(
       names = "--source",
       paramLabel = "NAME",
       scope = ScopeType.INHERIT,

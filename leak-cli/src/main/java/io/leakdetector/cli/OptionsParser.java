@@ -3,6 +3,7 @@ package io.leakdetector.cli;
 import static io.leakdetector.cli.Values.usage;
 
 import io.leakdetector.LeakDetectorException;
+import io.leakdetector.SkipFrames;
 import io.leakdetector.SortOrder;
 import io.leakdetector.cli.CliOptions.Target;
 import java.net.URI;
@@ -17,12 +18,17 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
 
 /** Checks the raw command line and turns it into {@link CliOptions}. */
 final class OptionsParser {
 
   /** The report formats {@code --format} takes; each is the name of an exporter. */
   static final List<String> FORMATS = List.of("text", "json", "collapsed");
+
+  /** The value of {@code --skip-frames} that turns the default set off. */
+  static final String NO_DEFAULT_SKIP_FRAMES = "none";
 
   /** With {@code -c} but no {@code -i}, a report comes this often (the original tool's way). */
   static final Duration DEFAULT_INTERVAL_WITH_COUNT = Duration.ofSeconds(5);
@@ -122,6 +128,7 @@ final class OptionsParser {
         maxSize,
         olderThan,
         raw.kernel,
+        skipFrames(raw.skipFrames),
         source == null ? null : source.trim(),
         sourceOptions(raw),
         raw.list,
@@ -291,6 +298,37 @@ final class OptionsParser {
       options.put("uprobes.stack-copy", Long.toString(bytes));
     }
     return options;
+  }
+
+  /**
+   * The default set of {@link SkipFrames} and the patterns given, or the patterns given alone when
+   * one of the values is {@value #NO_DEFAULT_SKIP_FRAMES}.
+   */
+  private static List<Pattern> skipFrames(List<String> values) throws LeakDetectorException {
+    List<Pattern> given = new ArrayList<>();
+    boolean withDefault = true;
+    for (String value : values) {
+      if (value.trim().equals(NO_DEFAULT_SKIP_FRAMES)) {
+        withDefault = false;
+        continue;
+      }
+      if (value.isEmpty()) {
+        throw usage("--skip-frames needs a regular expression, or none.");
+      }
+      try {
+        given.add(Pattern.compile(value));
+      } catch (PatternSyntaxException e) {
+        throw usage(
+            "--skip-frames needs a Java regular expression, not '"
+                + value
+                + "': "
+                + e.getDescription().toLowerCase(Locale.ROOT)
+                + ".");
+      }
+    }
+    List<Pattern> patterns = new ArrayList<>(withDefault ? SkipFrames.DEFAULT : List.of());
+    patterns.addAll(given);
+    return patterns;
   }
 
   private static Map<String, String> keyValues(String option, List<String> values)

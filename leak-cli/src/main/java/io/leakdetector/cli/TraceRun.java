@@ -85,7 +85,7 @@ final class TraceRun {
   }
 
   /** The detector; the builder's own checks (which the parser runs first) become USAGE. */
-  private static LeakDetector build(
+  static LeakDetector build(
       LeakDetector.Builder builder, CliOptions options, List<SnapshotExporter> exporters)
       throws LeakDetectorException {
     try {
@@ -107,7 +107,8 @@ final class TraceRun {
         .minSize(options.minSize())
         .maxSize(options.maxSize())
         .olderThan(options.olderThan())
-        .includeKernelFrames(options.kernel());
+        .includeKernelFrames(options.kernel())
+        .skipFrames(options.skipFrames());
     if (options.source() != null) {
       builder.source(options.source());
     }

@@ -93,6 +93,7 @@ class CliExitTest {
     assertThat(r.out())
         .startsWith("Usage: leakdetector -p PID | -P NAME")
         .contains("-i, --interval=SECONDS", "-T, --top[=N]", "--older-than=DURATION", "demo")
+        .contains("--skip-frames=REGEX")
         .contains("Exit codes:", "  3  tracing failed while running");
     assertThat(CliHarness.run("-h").out()).isEqualTo(r.out());
     assertThat(CliHarness.run("demo", "--help").out())

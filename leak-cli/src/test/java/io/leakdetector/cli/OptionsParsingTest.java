@@ -4,7 +4,9 @@ import static io.leakdetector.cli.CliHarness.parse;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.leakdetector.LeakDetector;
 import io.leakdetector.LeakDetectorException;
+import io.leakdetector.SkipFrames;
 import io.leakdetector.SortOrder;
 import io.leakdetector.cli.CliOptions.Target;
 import java.nio.file.Path;
@@ -36,6 +38,7 @@ class OptionsParsingTest {
     assertThat(o.maxSize()).isEqualTo(Long.MAX_VALUE);
     assertThat(o.olderThan()).isEqualTo(Duration.ZERO);
     assertThat(o.kernel()).isFalse();
+    assertThat(patterns(o)).isEqualTo(patterns(SkipFrames.DEFAULT));
     assertThat(o.source()).isNull();
     assertThat(o.sourceOptions()).isEmpty();
     assertThat(o.list()).isFalse();
@@ -217,6 +220,49 @@ class OptionsParsingTest {
     assertThat(o.sourceOptions()).isEqualTo(Map.of("uprobes.ring-kib", "64", "x", ""));
   }
 
+  private static List<String> patterns(CliOptions options) {
+    return patterns(options.skipFrames());
+  }
+
+  private static List<String> patterns(List<java.util.regex.Pattern> patterns) {
+    return patterns.stream().map(java.util.regex.Pattern::pattern).toList();
+  }
+
+  @Test
+  void skipFramesAreAddedToTheDefaultSet() throws Exception {
+    CliOptions o = parse("-p", "1", "--skip-frames", "xmalloc", "--skip-frames", "pool::grab\\(.*");
+    List<String> expected = new java.util.ArrayList<>(patterns(SkipFrames.DEFAULT));
+    expected.add("xmalloc");
+    expected.add("pool::grab\\(.*");
+    assertThat(patterns(o)).isEqualTo(expected);
+  }
+
+  @Test
+  void skipFramesNoneTurnsTheDefaultSetOff() throws Exception {
+    assertThat(parse("-p", "1", "--skip-frames", "none").skipFrames()).isEmpty();
+    assertThat(patterns(parse("-p", "1", "--skip-frames", "xmalloc", "--skip-frames", "none")))
+        .containsExactly("xmalloc");
+  }
+
+  @Test
+  void anEmptySkipFramesPatternIsOneSentence() {
+    assertThatThrownBy(() -> parse("-p", "1", "--skip-frames", ""))
+        .isInstanceOf(LeakDetectorException.class)
+        .hasMessage("--skip-frames needs a regular expression, or none.");
+  }
+
+  @Test
+  void theDetectorGetsTheSkipFrames() throws Exception {
+    CliOptions o = parse("-p", "1", "--skip-frames", "none", "--skip-frames", "xmalloc");
+    LeakDetector detector = TraceRun.build(LeakDetector.builder().pid(1), o, List.of());
+    assertThat(patterns(detector.skipFrames())).containsExactly("xmalloc");
+    assertThat(
+            patterns(
+                TraceRun.build(LeakDetector.builder().pid(1), parse("-p", "1"), List.of())
+                    .skipFrames()))
+        .isEqualTo(patterns(SkipFrames.DEFAULT));
+  }
+
   @Test
   void debug() throws Exception {
     assertThat(parse("-p", "1", "--debug").debug()).isTrue();
@@ -301,6 +347,12 @@ class OptionsParsingTest {
         "-p 1 -T 3 -T 4|option '--top' (N) should be specified only once.",
         "demo --rounds -1|--rounds needs a number of rounds (0: until stopped), not '-1'.",
         "--list -p 3|--list takes no process to trace.",
+        "-p 1 --skip-frames (|--skip-frames needs a Java regular expression, not '(': unclosed"
+            + " group.",
+        "-p 1 --skip-frames *alloc|--skip-frames needs a Java regular expression, not '*alloc':"
+            + " dangling meta character '*'.",
+        "-p 1 --skip-frames a[b|--skip-frames needs a Java regular expression, not 'a[b': unclosed"
+            + " character class.",
       })
   void badValuesAreOneSentence(String args, String sentence) {
     assertThatThrownBy(() -> parse(args.split(" ")))

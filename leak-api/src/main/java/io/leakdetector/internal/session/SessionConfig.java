@@ -5,6 +5,7 @@ import io.leakdetector.SortOrder;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 /**
  * What a session is asked to do, as {@link io.leakdetector.LeakDetector.Builder} checked it:
@@ -25,6 +26,9 @@ import java.util.Map;
  * @param sourceName the source to use, or {@code null} for the first available
  * @param sourceOptions source-specific settings by name
  * @param exporters get every snapshot and are closed with the session
+ * @param skipFrames frames these match are dropped from the top of every stack, and stacks left
+ *     with the same frames are reported as one (see {@link io.leakdetector.SkipFrames}); empty for
+ *     none
  */
 public record SessionConfig(
     long pid,
@@ -41,11 +45,13 @@ public record SessionConfig(
     boolean includeKernelFrames,
     String sourceName,
     Map<String, String> sourceOptions,
-    List<SnapshotExporter> exporters) {
+    List<SnapshotExporter> exporters,
+    List<Pattern> skipFrames) {
 
   public SessionConfig {
     command = List.copyOf(command);
     sourceOptions = Map.copyOf(sourceOptions);
     exporters = List.copyOf(exporters);
+    skipFrames = List.copyOf(skipFrames);
   }
 }

@@ -2,7 +2,6 @@ package io.leakdetector.internal.session;
 
 import io.leakdetector.Frame;
 import io.leakdetector.LeakSnapshot;
-import io.leakdetector.StackEnd;
 import io.leakdetector.StackReport;
 import io.leakdetector.internal.engine.EngineSnapshot;
 import io.leakdetector.internal.engine.HeapEngine;
@@ -50,18 +49,33 @@ final class SnapshotAssembler {
    * @param reason why the session ended, for a final report
    */
   LeakSnapshot take(boolean periodic, boolean last, String reason) {
+    boolean skipping = !config.skipFrames().isEmpty();
     EngineSnapshot raw =
         engine.snapshot(
             new SnapshotQuery(
                 config.sortOrder(),
-                config.topN(),
-                config.minOutstanding(),
+                skipping ? MergedStacks.candidates(config.topN()) : config.topN(),
+                skipping
+                    ? MergedStacks.candidateMinimum(config.minOutstanding())
+                    : config.minOutstanding(),
                 config.olderThan().toNanos(),
                 System.nanoTime(),
                 periodic));
-    List<StackReport> stacks = new ArrayList<>(raw.stacks().size());
-    for (RawStack stack : raw.stacks()) {
-      stacks.add(report(stack));
+    SnapshotFrames frames = new SnapshotFrames(resolver, config.includeKernelFrames());
+    List<StackReport> stacks;
+    if (skipping) {
+      stacks =
+          MergedStacks.reports(
+              raw.stacks(),
+              new TopFrameSkipper(config.skipFrames(), frames),
+              config.sortOrder(),
+              config.minOutstanding(),
+              config.topN());
+    } else {
+      stacks = new ArrayList<>(raw.stacks().size());
+      for (RawStack stack : raw.stacks()) {
+        stacks.add(report(stack, frames.of(stack.frames())));
+      }
     }
     Map<String, Long> sourceCounters = source.counters();
     return new LeakSnapshot(
@@ -79,19 +93,7 @@ final class SnapshotAssembler {
         source.design());
   }
 
-  private StackReport report(RawStack stack) {
-    List<Frame> frames = new ArrayList<>(stack.frames().length);
-    for (long address : stack.frames()) {
-      if (StackEnd.of(address).isPresent()) {
-        frames.add(Frame.end(StackEnd.of(address).get()));
-        continue;
-      }
-      for (Frame frame : resolver.resolveWithInlines(address)) {
-        if (!frame.kernel() || config.includeKernelFrames()) {
-          frames.add(frame);
-        }
-      }
-    }
+  private static StackReport report(RawStack stack, List<Frame> frames) {
     return new StackReport(
         stack.id(),
         stack.allocCount(),

@@ -48,7 +48,8 @@ class DefaultLeakSessionTest {
         d.includeKernelFrames(),
         d.sourceName(),
         d.sourceOptions(),
-        d.exporters());
+        d.exporters(),
+        d.skipFrames());
   }
 
   private static ScriptedSource threeStacks() {

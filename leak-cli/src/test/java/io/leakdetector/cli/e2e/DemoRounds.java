@@ -130,9 +130,12 @@ final class DemoRounds {
       assertThat(stack.frames())
           .as("frames of %s", pattern.function())
           .hasSizeGreaterThanOrEqualTo(3);
-      assertThat(stack.frames().get(0)).matches("demo!" + pattern.function() + "\\+0x[0-9A-F]+");
-      assertThat(stack.frames().get(1)).matches("demo!run_round\\+0x[0-9A-F]+");
-      assertThat(stack.frames().get(2)).matches("demo!main\\+0x[0-9A-F]+");
+      // Each frame may end with its source line, " (demo.c:42)", when the demo has line info.
+      String source = "( \\([^)]+\\))?";
+      assertThat(stack.frames().get(0))
+          .matches("demo!" + pattern.function() + "\\+0x[0-9A-F]+" + source);
+      assertThat(stack.frames().get(1)).matches("demo!run_round\\+0x[0-9A-F]+" + source);
+      assertThat(stack.frames().get(2)).matches("demo!main\\+0x[0-9A-F]+" + source);
     }
   }
 }

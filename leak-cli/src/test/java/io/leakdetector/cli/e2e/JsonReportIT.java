@@ -231,14 +231,25 @@ class JsonReportIT {
       List<String> frameTexts = new ArrayList<>();
       for (JsonNode frame : stack.get("frames")) {
         frameTexts.add(frame.get("text").textValue());
-        if (!frame.get("symbol").textValue().isEmpty()) {
+        if (!frame.get("function").isNull()) {
+          String where =
+              frame.get("file").isNull()
+                  ? ""
+                  : " ("
+                      + frame.get("file").textValue()
+                      + (frame.get("line").isNull() ? "" : ":" + frame.get("line").intValue())
+                      + ")";
           assertThat(frame.get("text").textValue())
               .isEqualTo(
                   frame.get("module").textValue()
                       + "!"
-                      + frame.get("symbol").textValue()
-                      + "+0x"
-                      + Long.toHexString(frame.get("offset").longValue()).toUpperCase(Locale.ROOT));
+                      + frame.get("function").textValue()
+                      + (frame.get("inlined").booleanValue()
+                          ? " [inlined]"
+                          : "+0x"
+                              + Long.toHexString(frame.get("offset").longValue())
+                                  .toUpperCase(Locale.ROOT))
+                      + where);
         }
       }
       assertThat(block.frames()).as(context).isEqualTo(frameTexts);

@@ -8,6 +8,7 @@ import io.leakdetector.EventCounts;
 import io.leakdetector.Frame;
 import io.leakdetector.HeapTotals;
 import io.leakdetector.LeakSnapshot;
+import io.leakdetector.StackEnd;
 import io.leakdetector.StackReport;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -19,7 +20,9 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 
 /**
@@ -39,7 +42,9 @@ import java.util.TreeMap;
  *  "stacks":[{"id":7,"allocCount":30,"freeCount":0,"allocBytes":5040,"freeBytes":0,
  *             "outstandingCount":30,"outstandingBytes":5040,"growthCount":30,"growthBytes":5040,
  *             "frames":[{"address":"0x7ffe1234000c","module":"ntdll.dll","symbol":"NtTraceEvent",
- *                        "offset":12,"text":"ntdll.dll!NtTraceEvent+0xC","kernel":false}]}]}
+ *                        "offset":12,"text":"ntdll.dll!NtTraceEvent+0xC","kernel":false,
+ *                        "function":"NtTraceEvent","file":null,"line":null,"inlined":false,
+ *                        "stackEnd":null}]}]}
  * }</pre>
  */
 public final class JsonReport {
@@ -175,7 +180,22 @@ public final class JsonReport {
     json.writeNumberField("offset", frame.offset());
     json.writeStringField("text", frame.text());
     json.writeBooleanField("kernel", frame.kernel());
+    json.writeStringField("function", nullIfEmpty(frame.function()));
+    json.writeStringField("file", nullIfEmpty(frame.file()));
+    if (frame.line() > 0) {
+      json.writeNumberField("line", frame.line());
+    } else {
+      json.writeNullField("line");
+    }
+    json.writeBooleanField("inlined", frame.inlined());
+    Optional<StackEnd> end = frame.stackEnd();
+    json.writeStringField("stackEnd", end.isPresent() ? stackEndName(end.get()) : null);
     json.writeEndObject();
+  }
+
+  /** The value of {@code stackEnd} for {@code end}: its name in lower case, {@code depth_limit}. */
+  public static String stackEndName(StackEnd end) {
+    return end.name().toLowerCase(Locale.ROOT);
   }
 
   /** An empty name is no name; the schema says null for that. */

@@ -95,6 +95,31 @@ class JsonMatchesTextTest {
       List<String> jsonFrames = new ArrayList<>();
       jsonStack.get("frames").forEach(frame -> jsonFrames.add(frame.get("text").textValue()));
       assertThat(textStack.frames()).isEqualTo(jsonFrames);
+      for (int f = 0; f < jsonFrames.size(); f++) {
+        assertFrameAgrees(textStack.frames().get(f), jsonStack.get("frames").get(f));
+      }
+    }
+  }
+
+  /** The text line shows the JSON frame's function, source line, inlining and early end. */
+  private static void assertFrameAgrees(String line, JsonNode frame) {
+    if (!frame.get("stackEnd").isNull()) {
+      assertThat(line).startsWith("[").endsWith("]");
+      assertThat(frame.get("module").isNull()).isTrue();
+      return;
+    }
+    if (frame.get("module").isNull()) {
+      assertThat(line).startsWith("[unknown]!0x");
+      return;
+    }
+    String function = frame.get("function").isNull() ? "" : frame.get("function").textValue();
+    assertThat(line).startsWith(frame.get("module").textValue() + "!" + function);
+    assertThat(line.contains(" [inlined]")).isEqualTo(frame.get("inlined").booleanValue());
+    if (!frame.get("file").isNull()) {
+      String where =
+          frame.get("file").textValue()
+              + (frame.get("line").isNull() ? "" : ":" + frame.get("line").intValue());
+      assertThat(line).endsWith(" (" + where + ")");
     }
   }
 

@@ -8,7 +8,9 @@ import io.leakdetector.EventCounts;
 import io.leakdetector.Frame;
 import io.leakdetector.HeapTotals;
 import io.leakdetector.LeakSnapshot;
+import io.leakdetector.StackEnd;
 import io.leakdetector.StackReport;
+import io.leakdetector.testkit.Snapshots;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -37,22 +39,83 @@ class JsonReportTest {
                 + "\"growthCount\":30,\"growthBytes\":5040,\"frames\":["
                 + "{\"address\":\"0x7ffe1234000c\",\"module\":\"ntdll.dll\","
                 + "\"symbol\":\"NtTraceEvent\",\"offset\":12,"
-                + "\"text\":\"ntdll.dll!NtTraceEvent+0xC\",\"kernel\":false},"
+                + "\"text\":\"ntdll.dll!NtTraceEvent+0xC\",\"kernel\":false,"
+                + "\"function\":\"NtTraceEvent\",\"file\":null,\"line\":null,\"inlined\":false,"
+                + "\"stackEnd\":null},"
                 + "{\"address\":\"0x140011f0d\",\"module\":\"Demo.exe\",\"symbol\":null,"
-                + "\"offset\":73485,\"text\":\"Demo.exe!+0x11F0D\",\"kernel\":false}]},"
+                + "\"offset\":73485,\"text\":\"Demo.exe!+0x11F0D\",\"kernel\":false,"
+                + "\"function\":null,\"file\":null,\"line\":null,\"inlined\":false,"
+                + "\"stackEnd\":null}]},"
                 + "{\"id\":3,\"allocCount\":12,\"freeCount\":4,\"allocBytes\":4096,"
                 + "\"freeBytes\":1024,\"outstandingCount\":8,\"outstandingBytes\":3072,"
                 + "\"growthCount\":-2,\"growthBytes\":-512,\"frames\":["
                 + "{\"address\":\"0xffffffff81000010\",\"module\":\"[kernel]\","
                 + "\"symbol\":\"do_syscall_64\",\"offset\":16,"
-                + "\"text\":\"[kernel]!do_syscall_64+0x10\",\"kernel\":true},"
+                + "\"text\":\"[kernel]!do_syscall_64+0x10\",\"kernel\":true,"
+                + "\"function\":\"do_syscall_64\",\"file\":null,\"line\":null,\"inlined\":false,"
+                + "\"stackEnd\":null},"
                 + "{\"address\":\"0x7f0000012345\",\"module\":\"libc.so.6\","
                 + "\"symbol\":\"malloc\",\"offset\":37,\"text\":\"libc.so.6!malloc+0x25\","
-                + "\"kernel\":false},"
+                + "\"kernel\":false,\"function\":\"malloc\",\"file\":null,\"line\":null,"
+                + "\"inlined\":false,\"stackEnd\":null},"
                 + "{\"address\":\"0x401234\",\"module\":\"demo\",\"symbol\":\"leak_b\","
-                + "\"offset\":20,\"text\":\"demo!leak_b+0x14\",\"kernel\":false},"
+                + "\"offset\":20,\"text\":\"demo!leak_b+0x14\",\"kernel\":false,"
+                + "\"function\":\"leak_b\",\"file\":null,\"line\":null,\"inlined\":false,"
+                + "\"stackEnd\":null},"
                 + "{\"address\":\"0xdeadbeef\",\"module\":null,\"symbol\":null,\"offset\":0,"
-                + "\"text\":\"[unknown]!0xDEADBEEF\",\"kernel\":false}]}]}");
+                + "\"text\":\"[unknown]!0xDEADBEEF\",\"kernel\":false,"
+                + "\"function\":null,\"file\":null,\"line\":null,\"inlined\":false,"
+                + "\"stackEnd\":null}]}]}");
+  }
+
+  @Test
+  void framesCarryFunctionSourceLineInliningAndTheEarlyEnd() {
+    String document = JsonReport.format(Snapshots.withSourceLines());
+    String frames = document.substring(document.indexOf("\"frames\":["), document.indexOf("]}"));
+    assertThat(frames)
+        .isEqualTo(
+            "\"frames\":["
+                + "{\"address\":\"0x55555555a1c4\",\"module\":\"parser\","
+                + "\"symbol\":\"_ZN6Parser9add_tokenEi\",\"offset\":52,"
+                + "\"text\":\"parser!std::vector<int, std::allocator<int> >::push_back(int const&)"
+                + " [inlined] (/usr/include/c++/12/bits/stl_vector.h:1287)\",\"kernel\":false,"
+                + "\"function\":\"std::vector<int, std::allocator<int> >::push_back(int const&)\","
+                + "\"file\":\"/usr/include/c++/12/bits/stl_vector.h\",\"line\":1287,"
+                + "\"inlined\":true,\"stackEnd\":null},"
+                + "{\"address\":\"0x55555555a1c4\",\"module\":\"parser\","
+                + "\"symbol\":\"_ZN6Parser9add_tokenEi\",\"offset\":52,"
+                + "\"text\":\"parser!Parser::add_token(int)+0x34 (src/parser.cc:42)\","
+                + "\"kernel\":false,\"function\":\"Parser::add_token(int)\","
+                + "\"file\":\"src/parser.cc\",\"line\":42,\"inlined\":false,\"stackEnd\":null},"
+                + "{\"address\":\"0x55555555a2f1\",\"module\":\"parser\","
+                + "\"symbol\":\"_ZN6Parser5parseEv\",\"offset\":27,"
+                + "\"text\":\"parser!Parser::parse()+0x1B (src/parser.cc)\",\"kernel\":false,"
+                + "\"function\":\"Parser::parse()\",\"file\":\"src/parser.cc\",\"line\":null,"
+                + "\"inlined\":false,\"stackEnd\":null},"
+                + "{\"address\":\"0x7f0000029d8a\",\"module\":\"libc.so.6\","
+                + "\"symbol\":\"__libc_start_call_main\",\"offset\":122,"
+                + "\"text\":\"libc.so.6!__libc_start_call_main+0x7A\",\"kernel\":false,"
+                + "\"function\":\"__libc_start_call_main\",\"file\":null,\"line\":null,"
+                + "\"inlined\":false,\"stackEnd\":null},"
+                + "{\"address\":\"0xfffffffffffff001\",\"module\":null,\"symbol\":null,"
+                + "\"offset\":0,"
+                + "\"text\":\"[stack copy exhausted: raise --stack-copy for deeper stacks]\","
+                + "\"kernel\":false,\"function\":null,\"file\":null,\"line\":null,"
+                + "\"inlined\":false,\"stackEnd\":\"stack_copy_exhausted\"}");
+  }
+
+  @Test
+  void everyEarlyEndHasItsName() throws Exception {
+    for (StackEnd end : StackEnd.values()) {
+      LeakSnapshot snapshot =
+          Snapshots.builder()
+              .stacks(Snapshots.stack(1).counts(1, 0, 8, 0).frames(Frame.end(end)).build())
+              .build();
+      JsonNode frame = MAPPER.readTree(JsonReport.format(snapshot)).at("/stacks/0/frames/0");
+      assertThat(frame.get("stackEnd").textValue()).isEqualTo(JsonReport.stackEndName(end));
+      assertThat(frame.get("text").textValue()).isEqualTo("[" + end.description() + "]");
+      assertThat(SchemaValidator.errors(JsonReport.format(snapshot))).isEmpty();
+    }
   }
 
   @Test
@@ -153,6 +216,7 @@ class JsonReportTest {
     JsonNode frame = json.get("stacks").get(0).get("frames").get(0);
     assertThat(frame.get("module").isNull()).isTrue();
     assertThat(frame.get("symbol").isNull()).isTrue();
+    assertThat(frame.get("function").isNull()).isTrue();
   }
 
   @Test

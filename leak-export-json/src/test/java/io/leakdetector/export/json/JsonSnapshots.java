@@ -4,6 +4,7 @@ import io.leakdetector.EventCounts;
 import io.leakdetector.Frame;
 import io.leakdetector.HeapTotals;
 import io.leakdetector.LeakSnapshot;
+import io.leakdetector.StackEnd;
 import io.leakdetector.StackReport;
 import io.leakdetector.TargetProcess;
 import io.leakdetector.testkit.Snapshots;
@@ -67,13 +68,21 @@ final class JsonSnapshots {
 
   /** The fixed snapshots above. */
   static List<LeakSnapshot> fixed() {
-    return List.of(known(), empty(), inexact(), missedEvents(), last("target exited"), last(""));
+    return List.of(
+        known(),
+        empty(),
+        inexact(),
+        missedEvents(),
+        last("target exited"),
+        last(""),
+        Snapshots.withSourceLines());
   }
 
   /**
    * A snapshot with random values over the whole range the API allows: addresses with the high bit
-   * set, huge counts, negative growth, frames with and without module and symbol, names with
-   * quotes, backslashes and non-ASCII characters.
+   * set, huge counts, negative growth, frames with and without module, symbol, function, source
+   * file and line, inlined frames, early ends, names with quotes, backslashes and non-ASCII
+   * characters.
    */
   static LeakSnapshot random(Random random) {
     int stackCount = random.nextInt(6);
@@ -127,10 +136,22 @@ final class JsonSnapshots {
 
   private static Frame randomFrame(Random random) {
     long address = random.nextLong();
-    return switch (random.nextInt(3)) {
+    return switch (random.nextInt(5)) {
       case 0 -> Frame.unknown(address, random.nextBoolean());
       case 1 -> new Frame(address, name(random), null, random.nextLong(0, 1L << 40), false);
-      default -> new Frame(address, name(random), name(random), random.nextInt(1 << 20), false);
+      case 2 -> new Frame(address, name(random), name(random), random.nextInt(1 << 20), false);
+      case 3 -> Frame.end(StackEnd.values()[random.nextInt(StackEnd.values().length)]);
+      default ->
+          new Frame(
+              address,
+              name(random),
+              name(random),
+              random.nextInt(1 << 20),
+              false,
+              name(random),
+              random.nextBoolean() ? null : name(random) + ".cc",
+              random.nextBoolean() ? 0 : 1 + random.nextInt(Integer.MAX_VALUE - 1),
+              random.nextBoolean());
     };
   }
 

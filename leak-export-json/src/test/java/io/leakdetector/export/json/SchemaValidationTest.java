@@ -2,10 +2,14 @@ package io.leakdetector.export.json;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.leakdetector.LeakSnapshot;
+import io.leakdetector.StackEnd;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Random;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
@@ -37,6 +41,8 @@ class SchemaValidationTest {
     assertRejected(json -> totals(json).remove("outstandingBytes"), "outstandingBytes");
     assertRejected(json -> stack(json).remove("growthBytes"), "growthBytes");
     assertRejected(json -> frame(json).remove("text"), "text");
+    assertRejected(json -> frame(json).remove("function"), "function");
+    assertRejected(json -> frame(json).remove("stackEnd"), "stackEnd");
   }
 
   @Test
@@ -44,7 +50,7 @@ class SchemaValidationTest {
     assertRejected(json -> json.put("leaks", 1), "leaks");
     assertRejected(json -> totals(json).put("peakBytes", 1), "peakBytes");
     assertRejected(json -> stack(json).put("name", "x"), "name");
-    assertRejected(json -> frame(json).put("line", 12), "line");
+    assertRejected(json -> frame(json).put("column", 12), "column");
   }
 
   @Test
@@ -61,7 +67,27 @@ class SchemaValidationTest {
     assertRejected(json -> frame(json).put("address", "0x7FFE1234000C"), "address");
     assertRejected(json -> frame(json).put("address", 140729203294220L), "address");
     assertRejected(json -> frame(json).put("module", 3), "module");
+    assertRejected(json -> frame(json).put("line", 0), "line");
+    assertRejected(json -> frame(json).put("line", "42"), "line");
+    assertRejected(json -> frame(json).put("inlined", "no"), "inlined");
+    assertRejected(json -> frame(json).put("stackEnd", "tired"), "stackEnd");
     assertRejected(json -> json.putObject("sourceCounters").put("lost", "many"), "lost");
+  }
+
+  @Test
+  void theSchemaNamesEveryEarlyEndAndNoOther() throws Exception {
+    JsonNode values;
+    try (var in = JsonReport.openSchema()) {
+      values = MAPPER.readTree(in).at("/$defs/frame/properties/stackEnd/enum");
+    }
+    List<String> named = new ArrayList<>();
+    values.forEach(v -> named.add(v.isNull() ? null : v.textValue()));
+    List<String> expected = new ArrayList<>();
+    expected.add(null);
+    for (StackEnd end : StackEnd.values()) {
+      expected.add(JsonReport.stackEndName(end));
+    }
+    assertThat(named).containsExactlyInAnyOrderElementsOf(expected);
   }
 
   /** The mutated document of the known snapshot fails, naming {@code field}. */

@@ -1,6 +1,7 @@
 package io.leakdetector.export.otel;
 
 import io.leakdetector.Frame;
+import io.leakdetector.SkipFrames;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -9,15 +10,21 @@ import java.util.regex.Pattern;
 /**
  * Picks the frame that names a leaking stack: the innermost frame outside the allocator.
  *
- * <p>Walking from the innermost frame outwards, a frame is skipped when it is a kernel frame, when
- * its module is the C library, the dynamic loader or a heap implementation ({@code libc.so.6},
- * {@code ld-linux-x86-64.so.2}, {@code libjemalloc.so.2}, {@code ntdll.dll}, {@code
- * kernelbase.dll}, {@code kernel32.dll}, {@code ucrtbase.dll}, {@code msvcrt.dll}, …), or when its
- * symbol is an allocator function ({@code malloc}, {@code calloc}, {@code realloc}, {@code free},
- * {@code operator new}, {@code HeapAlloc}, {@code RtlAllocateHeap}, …, also in a statically linked
- * program). The first frame not skipped is the top frame. A stack made only of skipped frames is
- * named by its innermost non-kernel frame, and a stack without frames by {@value #NO_FRAMES}.
- * Frames in unknown memory are not skipped: nothing says they belong to the allocator.
+ * <p>Walking from the innermost frame outwards, a frame is skipped when it is a kernel frame, the
+ * marker of a stack that ends early, a frame whose module is the C library, the dynamic loader or a
+ * heap implementation ({@code libc.so.6}, {@code ld-linux-x86-64.so.2}, {@code libjemalloc.so.2},
+ * {@code ntdll.dll}, {@code kernelbase.dll}, {@code kernel32.dll}, {@code ucrtbase.dll}, {@code
+ * msvcrt.dll}, …), or a frame whose function is an allocator function ({@code malloc}, {@code
+ * calloc}, {@code realloc}, {@code free}, {@code operator new}, {@code HeapAlloc}, {@code
+ * RtlAllocateHeap}, …, also in a statically linked program) or a C++ allocator internal of {@link
+ * SkipFrames#DEFAULT} ({@code std::allocator<T>::allocate}, …). The function is judged by its
+ * demangled name ({@code operator new(unsigned long)}, parameters and all) and by its symbol
+ * ({@code _Znwm}; for an inlined frame the symbol of the function it was inlined into, whose code
+ * it is). The first frame not skipped is the top frame, named as the text report writes it ({@link
+ * Frame#text()}: {@code demo!leak_a+0x1A (demo.c:12)}, the function demangled, the source line when
+ * known). A stack made only of skipped frames is named by its innermost frame that is neither a
+ * kernel frame nor a marker, and a stack without frames by {@value #NO_FRAMES}. Frames in unknown
+ * memory are not skipped: nothing says they belong to the allocator.
  */
 public final class TopFrame {
   private TopFrame() {}
@@ -95,15 +102,17 @@ public final class TopFrame {
   private static final List<String> ALLOCATOR_SYMBOL_PREFIXES =
       List.of("_Znw", "_Zna", "_Zdl", "_Zda", "operator new", "operator delete");
 
-  /** The top frame's text, {@code module!symbol+0xOFF}, of a stack given innermost first. */
+  /**
+   * The top frame's text, {@code module!function+0xOFF (file:line)}, of a stack innermost first.
+   */
   public static String of(List<Frame> frames) {
     for (Frame frame : frames) {
-      if (!frame.kernel() && !isAllocator(frame)) {
+      if (!frame.kernel() && frame.stackEnd().isEmpty() && !isAllocator(frame)) {
         return frame.text();
       }
     }
     for (Frame frame : frames) {
-      if (!frame.kernel()) {
+      if (!frame.kernel() && frame.stackEnd().isEmpty()) {
         return frame.text();
       }
     }
@@ -116,7 +125,12 @@ public final class TopFrame {
         && ALLOCATOR_MODULE.matcher(frame.module().toLowerCase(Locale.ROOT)).matches()) {
       return true;
     }
-    String symbol = frame.symbol();
+    return isAllocatorName(frame.function())
+        || isAllocatorName(frame.symbol())
+        || SkipFrames.matches(SkipFrames.DEFAULT, frame);
+  }
+
+  private static boolean isAllocatorName(String symbol) {
     if (symbol == null) {
       return false;
     }

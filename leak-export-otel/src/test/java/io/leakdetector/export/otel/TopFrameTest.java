@@ -3,6 +3,7 @@ package io.leakdetector.export.otel;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.leakdetector.Frame;
+import io.leakdetector.StackEnd;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -67,6 +68,84 @@ class TopFrameTest {
         List.of(frame("libc.so.6", "malloc", 0x2A), frame("libc.so.6", null, 0x99));
 
     assertThat(TopFrame.of(frames)).isEqualTo("libc.so.6!malloc+0x2A");
+  }
+
+  @Test
+  void demangledOperatorNewAndAllocatorInternalsAreSkippedAndTheCallerNamedWithItsLine() {
+    List<Frame> frames =
+        List.of(
+            new Frame(
+                0x7f0000001010L,
+                "libstdc++.so.6",
+                "_Znwm",
+                0x1C,
+                false,
+                "operator new(unsigned long)",
+                null,
+                0,
+                false),
+            new Frame(
+                0x401500,
+                "app",
+                "_Z4fillRSt6vectorIiSaIiEE",
+                0x44,
+                false,
+                "std::__new_allocator<int>::allocate(unsigned long, void const*)",
+                "/usr/include/c++/12/bits/new_allocator.h",
+                137,
+                true),
+            new Frame(
+                0x401500,
+                "app",
+                "_Z4fillRSt6vectorIiSaIiEE",
+                0x44,
+                false,
+                "fill(std::vector<int, std::allocator<int> >&)",
+                "fill.cc",
+                7,
+                false));
+
+    assertThat(TopFrame.of(frames))
+        .isEqualTo("app!fill(std::vector<int, std::allocator<int> >&)+0x44 (fill.cc:7)");
+  }
+
+  @Test
+  void everyDemangledOperatorNewIsAnAllocator() {
+    for (String name :
+        List.of(
+            "operator new(unsigned long)",
+            "operator new[](unsigned long)",
+            "operator new(unsigned long, std::nothrow_t const&)",
+            "operator new(unsigned long, std::align_val_t)",
+            "operator new[](unsigned long, std::align_val_t, std::nothrow_t const&)")) {
+      Frame frame = new Frame(0x10, "app", null, 4, false, name, null, 0, false);
+      assertThat(TopFrame.isAllocator(frame)).as(name).isTrue();
+    }
+    Frame classNew =
+        new Frame(
+            0x10, "app", null, 4, false, "Widget::operator new(unsigned long)", null, 0, false);
+    assertThat(TopFrame.isAllocator(classNew)).isFalse();
+  }
+
+  @Test
+  void anEarlyEndNeverNamesAStack() {
+    List<Frame> frames =
+        List.of(
+            new Frame(
+                0x7f0000001010L,
+                "libstdc++.so.6",
+                "_Znwm",
+                0x1C,
+                false,
+                "operator new(unsigned long)",
+                null,
+                0,
+                false),
+            Frame.end(StackEnd.STACK_COPY_EXHAUSTED));
+
+    assertThat(TopFrame.of(frames)).isEqualTo("libstdc++.so.6!operator new(unsigned long)+0x1C");
+    assertThat(TopFrame.of(List.of(Frame.end(StackEnd.DEPTH_LIMIT))))
+        .isEqualTo("[stack depth limit reached]");
   }
 
   @Test

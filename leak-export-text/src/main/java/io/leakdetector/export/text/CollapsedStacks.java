@@ -4,16 +4,23 @@ import io.leakdetector.Frame;
 import io.leakdetector.LeakSnapshot;
 import io.leakdetector.StackReport;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * Formats a snapshot as collapsed stacks, the input of {@code flamegraph.pl} and speedscope: one
  * line per stack, {@code outermost;…;innermost BYTES}, where BYTES is the stack's outstanding
  * bytes.
  *
- * <p>Each frame is written as {@link Frame#text()} with {@code ;} and control characters replaced
- * by {@code _}, so a frame name can never split a frame or a line. A stack with no frames is
- * written as the single frame {@value #NO_FRAMES}. Stacks with no outstanding bytes add nothing to
- * a flame graph and are left out. Lines end with {@code \n}.
+ * <p>A flame graph merges equal frames of equal prefixes into one box, so a frame is written as its
+ * function, without the offset or source line that tell call sites apart: {@code module!function}
+ * with the function demangled ({@code parser!Parser::add_token(int)}); an inlined frame {@code
+ * module!function [inlined]}, one frame of its own like every other; {@code module!+0xOFF} for a
+ * module without a name there; {@code [unknown]!0xADDR} for unknown memory; the marker of a stack
+ * that ends early {@code [reason]}, as {@link Frame#text()} writes it. Then {@code ;} and control
+ * characters are replaced by {@code _}, so a name can never split a frame or a line; spaces stay
+ * (both tools take the last space-separated number as the value). A stack with no frames is written
+ * as the single frame {@value #NO_FRAMES}. Stacks with no outstanding bytes add nothing to a flame
+ * graph and are left out. Lines end with {@code \n}.
  */
 public final class CollapsedStacks {
 
@@ -53,12 +60,25 @@ public final class CollapsedStacks {
     out.append(' ').append(stack.outstandingBytes()).append('\n');
   }
 
-  /** Appends {@code frame}'s text with {@code ;} and control characters replaced by {@code _}. */
+  /** Appends {@code frame}'s name (see the class comment). */
   static void appendFrameName(StringBuilder out, Frame frame) {
-    String text = frame.text();
-    for (int i = 0; i < text.length(); i++) {
-      char c = text.charAt(i);
+    String name = frameName(frame);
+    for (int i = 0; i < name.length(); i++) {
+      char c = name.charAt(i);
       out.append(c == ';' || Character.isISOControl(c) ? '_' : c);
     }
+  }
+
+  /** The name of {@code frame} in a collapsed stack, before any character is replaced. */
+  public static String frameName(Frame frame) {
+    if (frame.module() == null) {
+      return frame.text(); // unknown memory or the marker of an early end
+    }
+    String function = frame.function() != null ? frame.function() : frame.symbol();
+    if (function == null || function.isEmpty()) {
+      return frame.module() + "!+0x" + Long.toHexString(frame.offset()).toUpperCase(Locale.ROOT);
+    }
+    String name = frame.module() + "!" + function;
+    return frame.inlined() ? name + " [inlined]" : name;
   }
 }

@@ -31,7 +31,12 @@ import java.util.Objects;
  * frees][, counter V…]} when events were lost, dropped or missed (an implied free is a free that
  * was missed; each source counter that says events may be missing is named with its value), and
  * with {@code ; final report: REASON} on a session's final report. One block follows per reported
- * stack, frames innermost first. Lines end with {@code \n} on every platform.
+ * stack, frames innermost first, one a line, as {@link Frame#text()} writes them: {@code
+ * module!function+0xOFF (file.c:123)} with the function demangled and the source line when known; a
+ * function inlined at that point on a line of its own above the function it was inlined into,
+ * {@code module!function [inlined] (file.h:45)}; {@code module!+0xOFF} without a name; {@code
+ * [unknown]!0xADDR} in unknown memory; {@code [reason]} where a stack ends early. Lines end with
+ * {@code \n} on every platform.
  */
 public final class TextReport {
 

@@ -15,8 +15,47 @@ class CollapsedStacksTest {
   void formatsKnownSnapshotByteForByte() {
     assertThat(CollapsedStacks.format(Snapshots.known()))
         .isEqualTo(
-            "Demo.exe!+0x11F0D;ntdll.dll!NtTraceEvent+0xC 5040\n"
-                + "[unknown]!0xDEADBEEF;demo!main+0x3A;demo!leak_b+0x14;libc.so.6!malloc+0x25 3072\n");
+            "Demo.exe!+0x11F0D;ntdll.dll!NtTraceEvent 5040\n"
+                + "[unknown]!0xDEADBEEF;demo!main;demo!leak_b;libc.so.6!malloc 3072\n");
+  }
+
+  @Test
+  void framesAreDemangledFunctionsWithInlinedFramesAndTheEarlyEnd() {
+    assertThat(CollapsedStacks.format(Snapshots.withSourceLines()))
+        .isEqualTo(
+            "[stack copy exhausted: raise --stack-copy for deeper stacks]"
+                + ";libc.so.6!__libc_start_call_main"
+                + ";parser!Parser::parse()"
+                + ";parser!Parser::add_token(int)"
+                + ";parser!std::vector<int, std::allocator<int> >::push_back(int const&) [inlined]"
+                + " 96\n"
+                + "[unknown]!0xDEADBEEF;demo!main;demo!leak_b;libc.so.6!malloc 3072\n");
+  }
+
+  @Test
+  void callSitesInOneFunctionAreOneFrame() {
+    StackReport first =
+        Snapshots.stack(1)
+            .counts(1, 0, 8, 0)
+            .frames(
+                new Frame(0x1010, "app", "_Z4workv", 0x10, false, "work()", "work.cc", 10, false))
+            .build();
+    StackReport second =
+        Snapshots.stack(2)
+            .counts(1, 0, 16, 0)
+            .frames(
+                new Frame(0x1030, "app", "_Z4workv", 0x30, false, "work()", "work.cc", 14, false))
+            .build();
+    assertThat(CollapsedStacks.format(Snapshots.builder().stacks(first, second).build()).lines())
+        .containsExactly("app!work() 8", "app!work() 16");
+  }
+
+  @Test
+  void aFrameWithoutDemangledNameUsesItsSymbol() {
+    assertThat(CollapsedStacks.frameName(new Frame(0x10, "app", "_Z4workv", 4, false)))
+        .isEqualTo("app!_Z4workv");
+    assertThat(CollapsedStacks.frameName(new Frame(0x10, "app", "", 4, false)))
+        .isEqualTo("app!+0x4");
   }
 
   @Test
@@ -42,7 +81,7 @@ class CollapsedStacksTest {
                 new Frame(0x20, "app", "operator new(unsigned long)\n", 2, false)));
     StringBuilder out = new StringBuilder();
     CollapsedStacks.appendLine(out, stack);
-    assertThat(out).hasToString("app!operator new(unsigned long)_+0x2;lib_x.so!f_g+0x1 10\n");
+    assertThat(out).hasToString("app!operator new(unsigned long)_;lib_x.so!f_g 10\n");
   }
 
   @Test
@@ -71,6 +110,6 @@ class CollapsedStacksTest {
             "",
             List.of(freed, Snapshots.ORIGINAL));
     assertThat(CollapsedStacks.format(snapshot))
-        .isEqualTo("Demo.exe!+0x11F0D;ntdll.dll!NtTraceEvent+0xC 5040\n");
+        .isEqualTo("Demo.exe!+0x11F0D;ntdll.dll!NtTraceEvent 5040\n");
   }
 }

@@ -111,7 +111,7 @@ class TextExportersTest {
     }
     assertThat(written())
         .isEqualTo(
-            "Demo.exe!+0x11F0D;ntdll.dll!NtTraceEvent+0xC 5040\n"
+            "Demo.exe!+0x11F0D;ntdll.dll!NtTraceEvent 5040\n"
                 + "\n"
                 + CollapsedStacks.format(Snapshots.known())
                 + "\n");

@@ -37,6 +37,35 @@ class TextReportTest {
   }
 
   @Test
+  void framesShowFunctionsSourceLinesInlinedFramesAndAnEarlyEnd() {
+    assertThat(report.format(Snapshots.withSourceLines()))
+        .isEqualTo(
+            "18:26:32\n"
+                + "Outstanding: 3168 bytes in 12 allocations, 2 stacks;"
+                + " lost events: 0 (0 this interval); unmatched frees: 0\n"
+                + "AllocateCount: 4\n"
+                + "FreeCount: 0\n"
+                + "AllocateSize: 96\n"
+                + "FreeSize: 0\n"
+                + "parser!std::vector<int, std::allocator<int> >::push_back(int const&) [inlined]"
+                + " (/usr/include/c++/12/bits/stl_vector.h:1287)\n"
+                + "parser!Parser::add_token(int)+0x34 (src/parser.cc:42)\n"
+                + "parser!Parser::parse()+0x1B (src/parser.cc)\n"
+                + "libc.so.6!__libc_start_call_main+0x7A\n"
+                + "[stack copy exhausted: raise --stack-copy for deeper stacks]\n"
+                + "------------\n"
+                + "AllocateCount: 12\n"
+                + "FreeCount: 4\n"
+                + "AllocateSize: 4096\n"
+                + "FreeSize: 1024\n"
+                + "libc.so.6!malloc+0x25\n"
+                + "demo!leak_b+0x14\n"
+                + "demo!main+0x3A\n"
+                + "[unknown]!0xDEADBEEF\n"
+                + "------------\n");
+  }
+
+  @Test
   void printsTimeInTheGivenZone() {
     assertThat(new TextReport(ZoneId.of("Asia/Kolkata")).format(Snapshots.known()))
         .startsWith("23:56:32\nOutstanding: ");
