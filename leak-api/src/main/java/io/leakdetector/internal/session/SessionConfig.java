@@ -2,9 +2,11 @@ package io.leakdetector.internal.session;
 
 import io.leakdetector.SnapshotExporter;
 import io.leakdetector.SortOrder;
+import io.leakdetector.spi.SymbolOptions;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * What a session is asked to do, as {@link io.leakdetector.LeakDetector.Builder} checked it:
@@ -22,6 +24,7 @@ import java.util.Map;
  * @param maxSize allocations larger than this are ignored
  * @param olderThan only allocations at least this old count as outstanding
  * @param includeKernelFrames whether kernel frames stay in the stacks
+ * @param debuginfod whether the symbol resolver may fetch missing debug files from debuginfod
  * @param sourceName the source to use, or {@code null} for the first available
  * @param sourceOptions source-specific settings by name
  * @param exporters get every snapshot and are closed with the session
@@ -39,6 +42,7 @@ public record SessionConfig(
     long maxSize,
     Duration olderThan,
     boolean includeKernelFrames,
+    boolean debuginfod,
     String sourceName,
     Map<String, String> sourceOptions,
     List<SnapshotExporter> exporters) {
@@ -47,5 +51,10 @@ public record SessionConfig(
     command = List.copyOf(command);
     sourceOptions = Map.copyOf(sourceOptions);
     exporters = List.copyOf(exporters);
+  }
+
+  /** What the symbol resolver is opened with. */
+  public SymbolOptions symbolOptions() {
+    return new SymbolOptions(includeKernelFrames, debuginfod, Optional.empty());
   }
 }
