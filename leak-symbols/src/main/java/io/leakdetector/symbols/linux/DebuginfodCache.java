@@ -72,8 +72,10 @@ final class DebuginfodCache {
       Files.createDirectories(
           root, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
     }
+    boolean newFolder = !Files.isDirectory(folder);
     Files.createDirectories(folder);
     Path temporary = Files.createTempFile(folder, "debuginfo.", ".leakdetector-part");
+    boolean stored = false;
     try {
       if (!writer.writeTo(temporary)) {
         return Optional.empty();
@@ -83,9 +85,22 @@ final class DebuginfodCache {
       }
       Files.move(
           temporary, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      stored = true;
       return Optional.of(target);
     } finally {
       Files.deleteIfExists(temporary);
+      if (newFolder && !stored) {
+        deleteIfEmpty(folder);
+      }
+    }
+  }
+
+  /** Removes a folder this cache made for nothing, unless another client put a file there. */
+  private static void deleteIfEmpty(Path folder) {
+    try {
+      Files.deleteIfExists(folder);
+    } catch (IOException notEmpty) {
+      // another client's file is there: the folder is theirs too
     }
   }
 

@@ -11,6 +11,7 @@ import io.leakdetector.spi.Availability;
 import io.leakdetector.spi.ModuleMapping;
 import io.leakdetector.spi.SymbolOptions;
 import io.leakdetector.spi.SymbolResolver;
+import io.leakdetector.symbols.testing.RecordingLogger;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
