@@ -24,6 +24,7 @@ import java.util.Map;
  * @param maxSize largest allocation counted, in bytes
  * @param olderThan minimum age of an allocation to be reported
  * @param kernel whether kernel frames are kept
+ * @param debuginfod whether missing debug files may be fetched from debuginfod servers
  * @param source the source by name, or {@code null} for the first available
  * @param sourceOptions settings for the source
  * @param list whether to list sources, exporters and resolvers instead of tracing
@@ -45,6 +46,7 @@ record CliOptions(
     long maxSize,
     Duration olderThan,
     boolean kernel,
+    boolean debuginfod,
     String source,
     Map<String, String> sourceOptions,
     boolean list,

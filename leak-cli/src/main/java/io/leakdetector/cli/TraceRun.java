@@ -107,7 +107,8 @@ final class TraceRun {
         .minSize(options.minSize())
         .maxSize(options.maxSize())
         .olderThan(options.olderThan())
-        .includeKernelFrames(options.kernel());
+        .includeKernelFrames(options.kernel())
+        .debuginfod(options.debuginfod());
     if (options.source() != null) {
       builder.source(options.source());
     }
