@@ -29,18 +29,25 @@ final class DebuginfodClient {
 
   private final DebuginfodSettings settings;
   private final DebuginfodCache cache;
-  private final HttpClient http;
   private final Map<URI, Long> unreachableUntil = new ConcurrentHashMap<>();
+  private HttpClient http;
 
   DebuginfodClient(DebuginfodSettings settings) {
     this.settings = settings;
     this.cache = new DebuginfodCache(settings.cache());
-    this.http =
-        HttpClient.newBuilder()
-            .version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(settings.timeout())
-            .followRedirects(HttpClient.Redirect.NORMAL)
-            .build();
+  }
+
+  /** Made on the first download: a resolver that never fetches starts no HTTP client thread. */
+  private synchronized HttpClient http() {
+    if (http == null) {
+      http =
+          HttpClient.newBuilder()
+              .version(HttpClient.Version.HTTP_1_1)
+              .connectTimeout(settings.timeout())
+              .followRedirects(HttpClient.Redirect.NORMAL)
+              .build();
+    }
+    return http;
   }
 
   DebuginfodSettings settings() {
@@ -101,10 +108,13 @@ final class DebuginfodClient {
           buildId,
           temporary -> {
             HttpResponse<Path> response =
-                http.send(
-                    request,
-                    HttpResponse.BodyHandlers.ofFile(
-                        temporary, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING));
+                http()
+                    .send(
+                        request,
+                        HttpResponse.BodyHandlers.ofFile(
+                            temporary,
+                            StandardOpenOption.WRITE,
+                            StandardOpenOption.TRUNCATE_EXISTING));
             if (response.statusCode() == 404) {
               return false; // the next server may have it
             }
@@ -115,8 +125,7 @@ final class DebuginfodClient {
           });
     } catch (HttpTimeoutException e) {
       pause(server);
-      throw new IOException(
-          server + " did not answer within " + settings.timeout().toSeconds() + " s", e);
+      throw new IOException(server + " did not answer within " + describe(settings.timeout()), e);
     } catch (ConnectException e) {
       pause(server);
       throw new IOException("cannot connect to " + server + ": " + reason(e), e);
@@ -127,6 +136,10 @@ final class DebuginfodClient {
 
   private void pause(URI server) {
     unreachableUntil.put(server, System.nanoTime() + UNREACHABLE_PAUSE.toNanos());
+  }
+
+  private static String describe(Duration d) {
+    return d.toMillis() % 1000 == 0 ? d.toSeconds() + " s" : d.toMillis() + " ms";
   }
 
   private static String base(URI server) {
