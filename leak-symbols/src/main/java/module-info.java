@@ -11,6 +11,8 @@ module io.leakdetector.symbols {
   requires io.leakdetector.api;
   requires com.sun.jna;
   requires com.sun.jna.platform;
+  requires org.tukaani.xz; // .gnu_debugdata (MiniDebugInfo) is xz-compressed
+  requires java.net.http; // debuginfod
 
   // Only leak-uprobes reads these besides this module: ELF files (elf) and /proc/PID/maps
   // (linux.ProcMaps, which is to replace leak-uprobes' own parser). Resolvers are found as

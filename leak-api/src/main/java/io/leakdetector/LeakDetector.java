@@ -105,6 +105,11 @@ public final class LeakDetector {
     return config.includeKernelFrames();
   }
 
+  /** Whether debug files missing here may be fetched from debuginfod servers; default true. */
+  public boolean debuginfod() {
+    return config.debuginfod();
+  }
+
   /** The source to use by name, or {@code null} for the first one available here. */
   public String sourceName() {
     return config.sourceName();
@@ -137,6 +142,7 @@ public final class LeakDetector {
     private long maxSize = Long.MAX_VALUE;
     private Duration olderThan = Duration.ZERO;
     private boolean includeKernelFrames;
+    private boolean debuginfod = true;
     private String sourceName;
     private final Map<String, String> sourceOptions = new LinkedHashMap<>();
     private final List<SnapshotExporter> exporters = new ArrayList<>();
@@ -248,6 +254,17 @@ public final class LeakDetector {
       return this;
     }
 
+    /**
+     * Whether debug files missing on this machine may be fetched, in the background, from the
+     * debuginfod servers named by {@code DEBUGINFOD_URLS} (Linux; frames of a module are named once
+     * its file arrives). Default true, which does nothing while {@code DEBUGINFOD_URLS} is unset;
+     * false: no network lookups.
+     */
+    public Builder debuginfod(boolean allowed) {
+      this.debuginfod = allowed;
+      return this;
+    }
+
     /** Uses the source of this name instead of the first one available. */
     public Builder source(String name) {
       this.sourceName = name;
@@ -318,6 +335,7 @@ public final class LeakDetector {
               maxSize,
               olderThan,
               includeKernelFrames,
+              debuginfod,
               sourceName,
               sourceOptions,
               exporters,

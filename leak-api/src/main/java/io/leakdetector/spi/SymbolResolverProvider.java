@@ -15,8 +15,7 @@ public interface SymbolResolverProvider {
   /**
    * Opens a resolver for a process and captures its module list now, while it lives.
    *
-   * @param includeKernelFrames whether kernel addresses should be resolved too
+   * @param options kernel frames or not, network lookups of debug files or not
    */
-  SymbolResolver open(TargetProcess target, boolean includeKernelFrames)
-      throws LeakDetectorException;
+  SymbolResolver open(TargetProcess target, SymbolOptions options) throws LeakDetectorException;
 }

@@ -27,6 +27,7 @@ import java.util.regex.Pattern;
  * @param kernel whether kernel frames are kept
  * @param skipFrames the patterns of the frames dropped from the top of stacks, the default set
  *     included unless {@code --skip-frames none}; empty for none
+ * @param debuginfod whether missing debug files may be fetched from debuginfod servers
  * @param source the source by name, or {@code null} for the first available
  * @param sourceOptions settings for the source
  * @param list whether to list sources, exporters and resolvers instead of tracing
@@ -49,6 +50,7 @@ record CliOptions(
     Duration olderThan,
     boolean kernel,
     List<Pattern> skipFrames,
+    boolean debuginfod,
     String source,
     Map<String, String> sourceOptions,
     boolean list,

@@ -237,6 +237,16 @@ final class LeakdetectorCommand {
   List<String> skipFrames = new ArrayList<>();
 
   @Option(
+      names = "--debuginfod",
+      paramLabel = "on|off",
+      scope = ScopeType.INHERIT,
+      description =
+          "Fetch debug files missing here from the debuginfod servers in DEBUGINFOD_URLS, in the"
+              + " background; frames are named once a file arrives: on (the default, which does"
+              + " nothing while DEBUGINFOD_URLS is unset) or off (no network lookups).")
+  String debuginfod;
+
+  @Option(
       names = "--source",
       paramLabel = "NAME",
       scope = ScopeType.INHERIT,

@@ -129,6 +129,7 @@ final class OptionsParser {
         olderThan,
         raw.kernel,
         skipFrames(raw.skipFrames),
+        onOff("--debuginfod", raw.debuginfod, true),
         source == null ? null : source.trim(),
         sourceOptions(raw),
         raw.list,
@@ -202,6 +203,18 @@ final class OptionsParser {
       case "bytes" -> SortOrder.BYTES;
       case "growth" -> SortOrder.GROWTH;
       default -> throw usage("--sort takes count, bytes or growth, not '" + value + "'.");
+    };
+  }
+
+  private static boolean onOff(String option, String value, boolean unset)
+      throws LeakDetectorException {
+    if (value == null) {
+      return unset;
+    }
+    return switch (value.trim().toLowerCase(Locale.ROOT)) {
+      case "on" -> true;
+      case "off" -> false;
+      default -> throw usage(option + " takes on or off, not '" + value + "'.");
     };
   }
 

@@ -108,7 +108,8 @@ final class TraceRun {
         .maxSize(options.maxSize())
         .olderThan(options.olderThan())
         .includeKernelFrames(options.kernel())
-        .skipFrames(options.skipFrames());
+        .skipFrames(options.skipFrames())
+        .debuginfod(options.debuginfod());
     if (options.source() != null) {
       builder.source(options.source());
     }

@@ -39,6 +39,7 @@ class OptionsParsingTest {
     assertThat(o.olderThan()).isEqualTo(Duration.ZERO);
     assertThat(o.kernel()).isFalse();
     assertThat(patterns(o)).isEqualTo(patterns(SkipFrames.DEFAULT));
+    assertThat(o.debuginfod()).isTrue();
     assertThat(o.source()).isNull();
     assertThat(o.sourceOptions()).isEmpty();
     assertThat(o.list()).isFalse();
@@ -264,6 +265,13 @@ class OptionsParsingTest {
   }
 
   @Test
+  void debuginfodOnOrOff() throws Exception {
+    assertThat(parse("-p", "1", "--debuginfod", "off").debuginfod()).isFalse();
+    assertThat(parse("-p", "1", "--debuginfod", "ON").debuginfod()).isTrue();
+    assertThat(parse("demo", "--debuginfod=off").debuginfod()).isFalse();
+  }
+
+  @Test
   void debug() throws Exception {
     assertThat(parse("-p", "1", "--debug").debug()).isTrue();
   }
@@ -321,6 +329,7 @@ class OptionsParsingTest {
         "-p 1 -m -2|-m needs a minimum count of allocations (0 or more), not '-2'.",
         "-p 1 --sort size|--sort takes count, bytes or growth, not 'size'.",
         "-p 1 --format xml|--format takes text, json or collapsed, not 'xml'.",
+        "-p 1 --debuginfod no|--debuginfod takes on or off, not 'no'.",
         "-p 1 --min-size 4T|--min-size needs a size in bytes (such as 4096, 64K, 2M or 1G), not"
             + " '4T'.",
         "-p 1 --min-size 2M --max-size 1M|--min-size (2097152 bytes) is larger than --max-size"

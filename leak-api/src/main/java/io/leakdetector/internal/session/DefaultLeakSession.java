@@ -106,7 +106,7 @@ public final class DefaultLeakSession implements LeakSession {
       resolver =
           resolverProvider == null
               ? new AddressOnlyResolver()
-              : resolverProvider.open(source.target(), config.includeKernelFrames());
+              : resolverProvider.open(source.target(), config.symbolOptions());
     } catch (LeakDetectorException | RuntimeException e) {
       source.close();
       throw e;

@@ -2,9 +2,11 @@ package io.leakdetector.internal.session;
 
 import io.leakdetector.SnapshotExporter;
 import io.leakdetector.SortOrder;
+import io.leakdetector.spi.SymbolOptions;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
@@ -23,6 +25,7 @@ import java.util.regex.Pattern;
  * @param maxSize allocations larger than this are ignored
  * @param olderThan only allocations at least this old count as outstanding
  * @param includeKernelFrames whether kernel frames stay in the stacks
+ * @param debuginfod whether the symbol resolver may fetch missing debug files from debuginfod
  * @param sourceName the source to use, or {@code null} for the first available
  * @param sourceOptions source-specific settings by name
  * @param exporters get every snapshot and are closed with the session
@@ -43,6 +46,7 @@ public record SessionConfig(
     long maxSize,
     Duration olderThan,
     boolean includeKernelFrames,
+    boolean debuginfod,
     String sourceName,
     Map<String, String> sourceOptions,
     List<SnapshotExporter> exporters,
@@ -53,5 +57,10 @@ public record SessionConfig(
     sourceOptions = Map.copyOf(sourceOptions);
     exporters = List.copyOf(exporters);
     skipFrames = List.copyOf(skipFrames);
+  }
+
+  /** What the symbol resolver is opened with. */
+  public SymbolOptions symbolOptions() {
+    return new SymbolOptions(includeKernelFrames, debuginfod, Optional.empty());
   }
 }

@@ -11,6 +11,10 @@ import io.leakdetector.SnapshotExporter;
 import io.leakdetector.SortOrder;
 import io.leakdetector.StackReport;
 import io.leakdetector.TargetProcess;
+import io.leakdetector.spi.Availability;
+import io.leakdetector.spi.SymbolOptions;
+import io.leakdetector.spi.SymbolResolver;
+import io.leakdetector.spi.SymbolResolverProvider;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -46,6 +50,7 @@ class DefaultLeakSessionTest {
         d.maxSize(),
         d.olderThan(),
         d.includeKernelFrames(),
+        d.debuginfod(),
         d.sourceName(),
         d.sourceOptions(),
         d.exporters(),
@@ -152,6 +157,42 @@ class DefaultLeakSessionTest {
       assertThat(snapshot.stacks().get(2).outstandingCount()).isZero();
       assertThat(snapshot.last()).isFalse();
     }
+  }
+
+  @Test
+  void theResolverIsOpenedWithTheKernelAndDebuginfodChoices() throws Exception {
+    List<SymbolOptions> opened = new CopyOnWriteArrayList<>();
+    SymbolResolverProvider naming = ScriptedSource.namingResolver();
+    SymbolResolverProvider recording =
+        new SymbolResolverProvider() {
+          @Override
+          public String name() {
+            return naming.name();
+          }
+
+          @Override
+          public Availability availability() {
+            return naming.availability();
+          }
+
+          @Override
+          public SymbolResolver open(TargetProcess target, SymbolOptions options)
+              throws LeakDetectorException {
+            opened.add(options);
+            return naming.open(target, options);
+          }
+        };
+    for (LeakDetector.Builder builder :
+        List.of(
+            LeakDetector.builder().pid(SELF),
+            LeakDetector.builder().pid(SELF).includeKernelFrames(true).debuginfod(false))) {
+      DefaultLeakSession.open(
+              config(builder), ScriptedSource.provider(threeStacks(), List.of()), recording)
+          .close();
+    }
+    assertThat(opened)
+        .containsExactly(
+            SymbolOptions.DEFAULTS, new SymbolOptions(true, false, java.util.Optional.empty()));
   }
 
   @Test

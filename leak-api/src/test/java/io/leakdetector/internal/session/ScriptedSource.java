@@ -9,6 +9,7 @@ import io.leakdetector.spi.HeapEventSource;
 import io.leakdetector.spi.HeapEventSourceProvider;
 import io.leakdetector.spi.ModuleMapping;
 import io.leakdetector.spi.StreamListener;
+import io.leakdetector.spi.SymbolOptions;
 import io.leakdetector.spi.SymbolResolver;
 import io.leakdetector.spi.SymbolResolverProvider;
 import io.leakdetector.spi.TargetSpec;
@@ -144,7 +145,7 @@ final class ScriptedSource implements HeapEventSource {
       }
 
       @Override
-      public SymbolResolver open(TargetProcess target, boolean includeKernelFrames) {
+      public SymbolResolver open(TargetProcess target, SymbolOptions options) {
         return new SymbolResolver() {
           private boolean mapped;
 

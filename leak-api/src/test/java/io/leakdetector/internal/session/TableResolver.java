@@ -4,6 +4,7 @@ import io.leakdetector.Frame;
 import io.leakdetector.TargetProcess;
 import io.leakdetector.spi.Availability;
 import io.leakdetector.spi.ModuleMapping;
+import io.leakdetector.spi.SymbolOptions;
 import io.leakdetector.spi.SymbolResolver;
 import io.leakdetector.spi.SymbolResolverProvider;
 import java.util.HashMap;
@@ -69,7 +70,7 @@ final class TableResolver implements SymbolResolver {
       }
 
       @Override
-      public SymbolResolver open(TargetProcess target, boolean includeKernelFrames) {
+      public SymbolResolver open(TargetProcess target, SymbolOptions options) {
         return self;
       }
     };

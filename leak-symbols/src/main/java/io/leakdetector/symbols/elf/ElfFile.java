@@ -117,6 +117,17 @@ public final class ElfFile implements AutoCloseable {
     }
   }
 
+  /**
+   * Reads an ELF file held in memory, such as the one compressed into {@code .gnu_debugdata}.
+   *
+   * @param origin names the image in messages and {@link #path()}; it need not exist
+   * @throws IOException when the bytes are not a 64-bit little-endian ELF file or are corrupt
+   */
+  public static ElfFile open(Path origin, byte[] image) throws IOException {
+    return new ElfFile(origin, new ElfInput(origin, ByteBuffer.wrap(image)));
+  }
+
+  /** The file's path, or for an image in memory the name it was opened with. */
   public Path path() {
     return path;
   }

@@ -11,7 +11,8 @@ import java.nio.file.Path;
 /**
  * Bounded positional reads of an ELF file into the Java heap, little-endian. Every range is checked
  * against the file's size, so a truncated or replaced file is an {@link IOException} naming what
- * was being read, never a crash.
+ * was being read, never a crash. The file is a {@link FileChannel} or an image already in memory
+ * (the ELF file inside {@code .gnu_debugdata}); each read gives a buffer of its own.
  */
 final class ElfInput implements AutoCloseable {
   /** Largest table read into memory at once; real symbol tables are far smaller. */
@@ -19,12 +20,22 @@ final class ElfInput implements AutoCloseable {
 
   private final Path path;
   private final FileChannel channel;
+  private final ByteBuffer image;
   private final long fileSize;
 
   ElfInput(Path path, FileChannel channel) throws IOException {
     this.path = path;
     this.channel = channel;
+    this.image = null;
     this.fileSize = channel.size();
+  }
+
+  /** Reads from {@code image} (positions 0 to its limit); {@code path} names it in messages. */
+  ElfInput(Path path, ByteBuffer image) {
+    this.path = path;
+    this.channel = null;
+    this.image = image;
+    this.fileSize = image.limit();
   }
 
   Path path() {
@@ -53,6 +64,9 @@ final class ElfInput implements AutoCloseable {
               + " bytes)");
     }
     ByteBuffer buffer = ByteBuffer.allocate((int) size).order(ByteOrder.LITTLE_ENDIAN);
+    if (image != null) {
+      return buffer.put(0, image, (int) offset, (int) size);
+    }
     long position = offset;
     while (buffer.hasRemaining()) {
       int n = channel.read(buffer, position);
@@ -101,6 +115,8 @@ final class ElfInput implements AutoCloseable {
 
   @Override
   public void close() throws IOException {
-    channel.close();
+    if (channel != null) {
+      channel.close();
+    }
   }
 }

@@ -17,7 +17,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * Resolves addresses of one Linux process to frames from its ELF files. The module map is captured
  * from {@code /proc/PID/maps} when the resolver opens, extended by the source's {@link
  * #onModuleMapped} reports and by {@link #refresh()}, and kept after the process exits. Symbols are
- * read per module on first use; frames are cached per address.
+ * read per module on first use; frames are cached per address, except those of a module whose debug
+ * file is still being fetched (debuginfod): they are resolved again until it arrives, and then
+ * named from it.
  */
 public final class ElfSymbolResolver implements SymbolResolver {
   /** Top bit set: the kernel half of the address space (x86-64 and aarch64). */
@@ -31,6 +33,7 @@ public final class ElfSymbolResolver implements SymbolResolver {
   private final TargetState target;
   private final boolean includeKernelFrames;
   private final Path kallsyms;
+  private final DebugFileDownloads downloads;
   private final ModuleMap map = new ModuleMap();
   private final Map<String, List<ModuleFile>> filesByPath = new HashMap<>();
   private final Map<Long, Frame> cache = new HashMap<>();
@@ -38,28 +41,44 @@ public final class ElfSymbolResolver implements SymbolResolver {
   private KernelSymbols kernelSymbols;
   private long lastMapsRead;
 
-  private ElfSymbolResolver(TargetState target, boolean includeKernelFrames, Path kallsyms) {
+  private ElfSymbolResolver(
+      TargetState target,
+      boolean includeKernelFrames,
+      Path kallsyms,
+      DebugFileDownloads downloads) {
     this.target = target;
     this.includeKernelFrames = includeKernelFrames;
     this.kallsyms = kallsyms;
+    this.downloads = downloads;
   }
 
   /**
-   * Opens a resolver for a live process and captures its module map now.
+   * Opens a resolver for a live process and captures its module map now. Debug files are looked up
+   * on this machine only (no debuginfod; the {@code elf} provider adds it).
    *
    * @throws java.nio.file.NoSuchFileException when the process does not exist
    * @throws java.nio.file.AccessDeniedException when its map may not be read
    */
   public static ElfSymbolResolver open(long pid, boolean includeKernelFrames) throws IOException {
-    return open(pid, includeKernelFrames, Path.of("/proc/kallsyms"));
+    return open(pid, includeKernelFrames, Path.of("/proc/kallsyms"), DebugFileDownloads.off());
   }
 
-  static ElfSymbolResolver open(long pid, boolean includeKernelFrames, Path kallsyms)
+  /**
+   * @param downloads fetches missing debug files; the resolver closes it
+   */
+  static ElfSymbolResolver open(
+      long pid, boolean includeKernelFrames, Path kallsyms, DebugFileDownloads downloads)
       throws IOException {
-    TargetState target = TargetState.capture(pid);
-    ElfSymbolResolver resolver = new ElfSymbolResolver(target, includeKernelFrames, kallsyms);
-    resolver.readMaps(ProcMaps.read(pid));
-    return resolver;
+    try {
+      TargetState target = TargetState.capture(pid);
+      ElfSymbolResolver resolver =
+          new ElfSymbolResolver(target, includeKernelFrames, kallsyms, downloads);
+      resolver.readMaps(ProcMaps.read(pid));
+      return resolver;
+    } catch (IOException | RuntimeException e) {
+      downloads.close();
+      throw e;
+    }
   }
 
   /** The process id. */
@@ -76,7 +95,11 @@ public final class ElfSymbolResolver implements SymbolResolver {
     if (cached != null) {
       return cached;
     }
-    Frame frame = address < 0 ? kernelFrame(address) : userFrame(address);
+    return address < 0 ? remember(address, kernelFrame(address)) : userFrame(address);
+  }
+
+  /** Keeps the frame for later lookups of the address. */
+  private Frame remember(long address, Frame frame) {
     if (cache.size() >= MAX_CACHED_FRAMES) {
       cache.clear();
     }
@@ -123,6 +146,7 @@ public final class ElfSymbolResolver implements SymbolResolver {
 
   @Override
   public void close() {
+    downloads.close();
     synchronized (this) {
       cache.clear();
     }
@@ -193,13 +217,17 @@ public final class ElfSymbolResolver implements SymbolResolver {
     } else if (!known.isEmpty()) {
       return known.get(known.size() - 1);
     }
-    ModuleFile module = ModuleFile.capture(target, path, start, end, inode, deleted);
+    ModuleFile module = ModuleFile.capture(target, path, start, end, inode, deleted, downloads);
     known.add(module);
     return module;
   }
 
   // ---------------------------------------------------------------- frames
 
+  /**
+   * The frame of a user-space address, remembered unless it was named from a provisional table (a
+   * debug file still on its way may name it better).
+   */
   private Frame userFrame(long address) {
     MappedRange range = map.find(address);
     if (range == null && target.alive() && System.nanoTime() - lastMapsRead > MISS_REFRESH_NANOS) {
@@ -207,32 +235,35 @@ public final class ElfSymbolResolver implements SymbolResolver {
       range = map.find(address);
     }
     if (range == null) {
-      return Frame.unknown(address, false);
+      return remember(address, Frame.unknown(address, false));
     }
     if (range.module() == null) {
-      return new Frame(address, range.specialName(), null, address - range.start(), false);
+      return remember(
+          address, new Frame(address, range.specialName(), null, address - range.start(), false));
     }
     ModuleFile module = range.module();
     long fileOffset = address - range.start() + range.fileOffset();
-    ModuleLayout layout = module.layout();
     SymbolTable symbols = module.symbols(target, range.start(), range.end());
-    layout = module.layout();
+    ModuleLayout layout = module.layout();
     OptionalLong vaddr = layout == null ? OptionalLong.empty() : layout.vaddrOf(fileOffset);
+    Frame frame;
     if (vaddr.isEmpty()) {
-      return new Frame(address, module.displayName(), null, fileOffset, false);
+      frame = new Frame(address, module.displayName(), null, fileOffset, false);
+    } else {
+      long fileAddress = vaddr.getAsLong();
+      int index = symbols.indexOf(fileAddress);
+      frame =
+          index < 0
+              ? new Frame(
+                  address, module.displayName(), null, fileAddress - layout.imageBase(), false)
+              : new Frame(
+                  address,
+                  module.displayName(),
+                  symbols.name(index),
+                  fileAddress - symbols.start(index),
+                  false);
     }
-    long fileAddress = vaddr.getAsLong();
-    int index = symbols.indexOf(fileAddress);
-    if (index < 0) {
-      return new Frame(
-          address, module.displayName(), null, fileAddress - layout.imageBase(), false);
-    }
-    return new Frame(
-        address,
-        module.displayName(),
-        symbols.name(index),
-        fileAddress - symbols.start(index),
-        false);
+    return symbols.isProvisional() ? frame : remember(address, frame);
   }
 
   private Frame kernelFrame(long address) {

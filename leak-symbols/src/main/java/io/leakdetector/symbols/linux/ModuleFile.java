@@ -1,11 +1,8 @@
 package io.leakdetector.symbols.linux;
 
 import io.leakdetector.symbols.elf.ElfFile;
-import io.leakdetector.symbols.elf.ElfSymbol;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Optional;
 
 /**
@@ -14,7 +11,8 @@ import java.util.Optional;
  * that was mapped: through {@code /proc/PID/map_files/} while the target lives, else from its path
  * only when the file there still has the captured identity and build id. A file that was deleted or
  * replaced is named so ({@code libfoo.so (deleted)}, {@code (replaced)}) and is never read for
- * symbols from its replacement.
+ * symbols from its replacement. A stripped file is named from its separate debug file or its
+ * MiniDebugInfo ({@link ModuleSymbols}).
  */
 final class ModuleFile {
 
@@ -34,18 +32,28 @@ final class ModuleFile {
   private final String path;
   private final String fileName;
   private final FileIdentity identity;
+  private final DebugFileDownloads downloads;
   private volatile ModuleLayout layout;
   private volatile Status status;
-  private SymbolTable symbols;
+
+  /** Null until read, and when there are no symbols to read. */
+  private ModuleSymbols symbols;
+
   private boolean loaded;
 
-  private ModuleFile(String path, FileIdentity identity, ModuleLayout layout, Status status) {
+  private ModuleFile(
+      String path,
+      FileIdentity identity,
+      ModuleLayout layout,
+      Status status,
+      DebugFileDownloads downloads) {
     this.path = path;
     int slash = path.lastIndexOf('/');
     this.fileName = slash >= 0 ? path.substring(slash + 1) : path;
     this.identity = identity;
     this.layout = layout;
     this.status = status;
+    this.downloads = downloads;
   }
 
   /**
@@ -53,6 +61,7 @@ final class ModuleFile {
    *
    * @param mapsInode the inode {@code /proc/PID/maps} gives, or -1 when unknown
    * @param markedDeleted whether the kernel marked the mapping {@code (deleted)}
+   * @param downloads fetches a debug file missing here
    */
   static ModuleFile capture(
       TargetState target,
@@ -60,7 +69,8 @@ final class ModuleFile {
       long start,
       long end,
       long mapsInode,
-      boolean markedDeleted) {
+      boolean markedDeleted,
+      DebugFileDownloads downloads) {
     Path mapped = target.mapFile(start, end);
     // After the target's exit (a late report from the source) only our own view is left.
     Path throughRoot =
@@ -93,7 +103,7 @@ final class ModuleFile {
         // Not ELF or unreadable: the module is named, its addresses are given as offsets.
       }
     }
-    ModuleFile module = new ModuleFile(path, identity, layout, status);
+    ModuleFile module = new ModuleFile(path, identity, layout, status, downloads);
     // Read now what cannot be read once the target is gone: a file only reachable through
     // map_files, or a file inside another mount namespace.
     if (source != null && layout != null && (status != Status.PRESENT || !target.sharesOurRoot())) {
@@ -129,13 +139,13 @@ final class ModuleFile {
   }
 
   /**
-   * The module's symbols, read on first call.
+   * The module's symbols, read on first call; provisional while its debug file is being fetched.
    *
    * @param mappedRange the range of one of its mappings, for {@code /proc/PID/map_files}
    */
   synchronized SymbolTable symbols(TargetState target, long rangeStart, long rangeEnd) {
     if (loaded) {
-      return symbols;
+      return table();
     }
     if (target.alive()) {
       Path mapped = target.mapFile(rangeStart, rangeEnd);
@@ -147,64 +157,75 @@ final class ModuleFile {
         } else if (status == Status.PRESENT && !identity.equals(atPath)) {
           status = Status.REPLACED;
         }
-        return symbols;
+        return table();
       }
     }
     if (status != Status.PRESENT || identity == null) {
-      return markLoaded(SymbolTable.EMPTY);
+      return loadedWithoutSymbols();
     }
     Path file = target.alive() ? target.throughRoot(path) : hostPath(target);
     if (file == null) {
-      return markLoaded(SymbolTable.EMPTY);
+      return loadedWithoutSymbols();
     }
     Optional<FileIdentity> now = FileIdentity.of(file);
     if (now.isEmpty()) {
       status = Status.DELETED;
-      return markLoaded(SymbolTable.EMPTY);
+      return loadedWithoutSymbols();
     }
     if (!identity.equals(now.get())) {
       status = Status.REPLACED;
-      return markLoaded(SymbolTable.EMPTY);
+      return loadedWithoutSymbols();
     }
     Path root = target.alive() ? target.root() : Path.of("/");
     loadFrom(file, new DebugFileLocator(root), true);
-    return symbols;
+    return table();
+  }
+
+  /**
+   * Opens the file that holds this module's DWARF: its separate debug file when one was found on
+   * this machine or fetched from debuginfod, else the module's own file. The caller closes it.
+   * Empty before {@link #symbols} first read the module, and when the file can no longer be read
+   * (see {@link ModuleSymbols#debugInfoFile()}).
+   */
+  synchronized Optional<ElfFile> debugInfoFile() {
+    return symbols == null ? Optional.empty() : symbols.debugInfoFile();
+  }
+
+  /** Whether the module's debug file is still being fetched (a better DWARF file may come). */
+  synchronized boolean awaitsDebugFile() {
+    return symbols != null && symbols.awaitsDebugFile();
+  }
+
+  private SymbolTable table() {
+    return symbols == null ? SymbolTable.EMPTY : symbols.table();
   }
 
   private Path hostPath(TargetState target) {
     return target.sharesOurRoot() ? Path.of(path) : null;
   }
 
-  private SymbolTable markLoaded(SymbolTable table) {
-    symbols = table;
+  private SymbolTable loadedWithoutSymbols() {
+    symbols = null;
     loaded = true;
-    return table;
+    return SymbolTable.EMPTY;
   }
 
-  /** Reads the symbols of {@code file} (and of its separate debug file, if it is stripped). */
+  /** Reads the symbols of {@code file}, with its separate debug file or MiniDebugInfo. */
   private synchronized void loadFrom(Path file, DebugFileLocator locator, boolean checkBuildId) {
     try (ElfFile elf = ElfFile.open(file)) {
       String buildId = elf.buildId().orElse("");
       if (checkBuildId && layout != null && !layout.buildId().equals(buildId)) {
         status = Status.REPLACED;
-        markLoaded(SymbolTable.EMPTY);
+        loadedWithoutSymbols();
         return;
       }
       if (layout == null) {
         layout = ModuleLayout.of(elf);
       }
-      List<ElfSymbol> all = new ArrayList<>(elf.symbols());
-      if (!elf.hasSymbolTable()) {
-        Optional<ElfFile> debug = locator.find(elf, path);
-        if (debug.isPresent()) {
-          try (ElfFile d = debug.get()) {
-            all.addAll(d.symbols());
-          }
-        }
-      }
-      markLoaded(SymbolTable.of(all));
+      symbols = ModuleSymbols.read(file, elf, path, locator, downloads);
+      loaded = true;
     } catch (IOException | RuntimeException e) {
-      markLoaded(SymbolTable.EMPTY);
+      loadedWithoutSymbols();
     }
   }
 }

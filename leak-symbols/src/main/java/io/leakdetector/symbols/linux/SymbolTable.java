@@ -9,22 +9,36 @@ import java.util.List;
 /**
  * The function symbols of one module, sorted by address in primitive arrays for a binary search.
  * Several names at one address (aliases such as {@code aligned_alloc} and {@code memalign}) are
- * kept once, under the most readable name.
+ * kept once, under the most readable name. A {@linkplain #isProvisional() provisional} table is
+ * used while a better file for the module (its debug file) is still on its way: frames named from
+ * it must not be kept.
  */
 final class SymbolTable {
   /** How far back a lookup looks for a symbol whose range holds the address. */
   private static final int MAX_ENCLOSING_SCAN = 64;
 
-  static final SymbolTable EMPTY = new SymbolTable(new long[0], new long[0], new String[0]);
+  static final SymbolTable EMPTY = new SymbolTable(new long[0], new long[0], new String[0], false);
 
   private final long[] starts;
   private final long[] sizes;
   private final String[] names;
+  private final boolean provisional;
 
-  private SymbolTable(long[] starts, long[] sizes, String[] names) {
+  private SymbolTable(long[] starts, long[] sizes, String[] names, boolean provisional) {
     this.starts = starts;
     this.sizes = sizes;
     this.names = names;
+    this.provisional = provisional;
+  }
+
+  /** Whether a better table for the module may still come (its debug file is being fetched). */
+  boolean isProvisional() {
+    return provisional;
+  }
+
+  /** The same symbols, marked provisional or final. */
+  SymbolTable provisional(boolean value) {
+    return value == provisional ? this : new SymbolTable(starts, sizes, names, value);
   }
 
   /** A table of the function symbols among {@code symbols}. */
@@ -57,7 +71,7 @@ final class SymbolTable {
       n++;
     }
     return new SymbolTable(
-        Arrays.copyOf(starts, n), Arrays.copyOf(sizes, n), Arrays.copyOf(names, n));
+        Arrays.copyOf(starts, n), Arrays.copyOf(sizes, n), Arrays.copyOf(names, n), false);
   }
 
   private static int leadingUnderscores(ElfSymbol s) {

@@ -7,6 +7,7 @@ import io.leakdetector.LeakDetectorException;
 import io.leakdetector.LeakDetectorException.Kind;
 import io.leakdetector.TargetProcess;
 import io.leakdetector.spi.Availability;
+import io.leakdetector.spi.SymbolOptions;
 import io.leakdetector.spi.SymbolResolver;
 import io.leakdetector.spi.SymbolResolverProvider;
 import java.lang.System.Logger.Level;
@@ -80,7 +81,7 @@ public final class DbgHelpSymbolResolverProvider implements SymbolResolverProvid
   }
 
   @Override
-  public SymbolResolver open(TargetProcess target, boolean includeKernelFrames)
+  public SymbolResolver open(TargetProcess target, SymbolOptions options)
       throws LeakDetectorException {
     Availability availability = availability();
     if (!availability.available()) {

@@ -9,6 +9,7 @@ import io.leakdetector.Frame;
 import io.leakdetector.LeakDetectorException;
 import io.leakdetector.TargetProcess;
 import io.leakdetector.spi.ModuleMapping;
+import io.leakdetector.spi.SymbolOptions;
 import io.leakdetector.spi.SymbolResolver;
 import io.leakdetector.spi.SymbolResolverProvider;
 import io.leakdetector.symbols.testing.FixtureProcess;
@@ -18,6 +19,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -37,8 +39,11 @@ class ElfSymbolResolverTest {
     other = compileFixture("plugin.c", dir, "other.so", "-O1", "-shared", "-fPIC");
   }
 
+  /** The resolver ServiceLoader's provider opens, without network lookups. */
   static SymbolResolver open(long pid, boolean kernel) throws LeakDetectorException {
-    return new ElfSymbolResolverProvider().open(new TargetProcess(pid, "fixture"), kernel);
+    return new ElfSymbolResolverProvider()
+        .open(
+            new TargetProcess(pid, "fixture"), new SymbolOptions(kernel, false, Optional.empty()));
   }
 
   @Test

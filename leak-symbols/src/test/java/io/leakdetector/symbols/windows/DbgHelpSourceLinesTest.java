@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.leakdetector.Frame;
 import io.leakdetector.TargetProcess;
+import io.leakdetector.spi.SymbolOptions;
 import io.leakdetector.spi.SymbolResolver;
+import io.leakdetector.symbols.testing.RecordingLogger;
 import io.leakdetector.symbols.windows.FakeSymbolApi.Inlined;
 import io.leakdetector.symbols.windows.FakeSymbolApi.Line;
 import java.util.List;
@@ -78,7 +80,7 @@ class DbgHelpSourceLinesTest {
     resolver =
         new DbgHelpSymbolResolverProvider(
                 true, "Windows 11", Map.of(), files::contains, dll -> fake.api(), log)
-            .open(new TargetProcess(7408, "app.exe"), false);
+            .open(new TargetProcess(7408, "app.exe"), SymbolOptions.DEFAULTS);
     return resolver;
   }
 

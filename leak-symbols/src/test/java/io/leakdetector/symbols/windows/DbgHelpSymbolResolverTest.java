@@ -9,7 +9,9 @@ import io.leakdetector.LeakDetectorException.Kind;
 import io.leakdetector.TargetProcess;
 import io.leakdetector.spi.Availability;
 import io.leakdetector.spi.ModuleMapping;
+import io.leakdetector.spi.SymbolOptions;
 import io.leakdetector.spi.SymbolResolver;
+import io.leakdetector.symbols.testing.RecordingLogger;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -56,7 +58,7 @@ class DbgHelpSymbolResolverTest {
         NTDLL_BASE,
         0x1f0000,
         Map.of(0x9_0000L, "RtlAllocateHeap", 0xA_0000L, "NtTraceEvent"));
-    resolver = provider(ENV).open(new TargetProcess(7408, "demo.exe"), false);
+    resolver = provider(ENV).open(new TargetProcess(7408, "demo.exe"), SymbolOptions.DEFAULTS);
     return resolver;
   }
 
@@ -102,7 +104,7 @@ class DbgHelpSymbolResolverTest {
     fake.add(EXE, EXE_BASE, 0x5000, Map.of());
     resolver =
         provider(Map.of("_NT_SYMBOL_PATH", "srv*D:\\sym*https://symbols.example"))
-            .open(new TargetProcess(7408, "demo.exe"), false);
+            .open(new TargetProcess(7408, "demo.exe"), SymbolOptions.DEFAULTS);
     assertThat(fake.searchPath).isEqualTo("C:\\work\\demo;srv*D:\\sym*https://symbols.example");
   }
 
@@ -136,7 +138,7 @@ class DbgHelpSymbolResolverTest {
   @Test
   void aSuspendedTargetGetsItsSymbolPathWhenItsModulesAppear() throws Exception {
     fake.alive = false; // EnumProcessModulesEx fails before the loader ran
-    resolver = provider(ENV).open(new TargetProcess(7408, "demo.exe"), false);
+    resolver = provider(ENV).open(new TargetProcess(7408, "demo.exe"), SymbolOptions.DEFAULTS);
     assertThat(fake.searchPath).startsWith("srv*");
     fake.alive = true;
     fake.add(EXE, EXE_BASE, 0x5000, Map.of());
@@ -187,17 +189,20 @@ class DbgHelpSymbolResolverTest {
   @Test
   void failuresAreOneSentence() {
     fake.openDenied = true;
-    assertThatThrownBy(() -> provider(ENV).open(new TargetProcess(7408, "demo.exe"), false))
+    assertThatThrownBy(
+            () -> provider(ENV).open(new TargetProcess(7408, "demo.exe"), SymbolOptions.DEFAULTS))
         .isInstanceOfSatisfying(
             LeakDetectorException.class, e -> assertThat(e.kind()).isEqualTo(Kind.NOT_PERMITTED))
         .hasMessage(
             "Windows denied reading the modules of process 7408: run from an administrator console.");
     fake.openDenied = false;
-    assertThatThrownBy(() -> provider(ENV).open(new TargetProcess(9, "x.exe"), false))
+    assertThatThrownBy(
+            () -> provider(ENV).open(new TargetProcess(9, "x.exe"), SymbolOptions.DEFAULTS))
         .isInstanceOfSatisfying(
             LeakDetectorException.class, e -> assertThat(e.kind()).isEqualTo(Kind.NO_SUCH_PROCESS));
     fake.initializeFails = true;
-    assertThatThrownBy(() -> provider(ENV).open(new TargetProcess(7408, "demo.exe"), false))
+    assertThatThrownBy(
+            () -> provider(ENV).open(new TargetProcess(7408, "demo.exe"), SymbolOptions.DEFAULTS))
         .isInstanceOfSatisfying(
             LeakDetectorException.class, e -> assertThat(e.kind()).isEqualTo(Kind.UNAVAILABLE))
         .hasMessage("dbghelp could not start a symbol session (SymInitializeW error 87).");
@@ -213,7 +218,7 @@ class DbgHelpSymbolResolverTest {
     fake.add(NTDLL, ntdll32, 0x1a_0000, Map.of());
     fake.add(NTDLL, NTDLL_BASE, 0x1f_0000, Map.of(0x9_0000L, "RtlAllocateHeap"));
     fake.file("C:\\Windows\\SysWOW64\\ntdll.dll", Map.of(0x5_0000L, "RtlAllocateHeap32"));
-    resolver = provider(ENV).open(new TargetProcess(7408, "app.exe"), false);
+    resolver = provider(ENV).open(new TargetProcess(7408, "app.exe"), SymbolOptions.DEFAULTS);
     assertThat(fake.log)
         .contains(
             "IsWow64Process",
@@ -230,7 +235,7 @@ class DbgHelpSymbolResolverTest {
   void aNativeTargetKeepsItsSystem32Paths() throws Exception {
     fake.wow64 = false;
     fake.add(NTDLL, 0x7770_0000L, 0x1a_0000, Map.of());
-    resolver = provider(ENV).open(new TargetProcess(7408, "demo.exe"), false);
+    resolver = provider(ENV).open(new TargetProcess(7408, "demo.exe"), SymbolOptions.DEFAULTS);
     assertThat(fake.log).contains("SymLoadModuleExW " + NTDLL + " 77700000 1a0000 0");
   }
 
@@ -240,7 +245,8 @@ class DbgHelpSymbolResolverTest {
     // would be 0, not the 87 dbghelp set.
     fake.initializeFails = true;
     fake.add(EXE, EXE_BASE, 0x5000, Map.of());
-    assertThatThrownBy(() -> provider(ENV).open(new TargetProcess(7408, "demo.exe"), false))
+    assertThatThrownBy(
+            () -> provider(ENV).open(new TargetProcess(7408, "demo.exe"), SymbolOptions.DEFAULTS))
         .hasMessage("dbghelp could not start a symbol session (SymInitializeW error 87).");
     assertThat(fake.lastError.get()).isZero(); // this thread's own last error is untouched
   }
@@ -296,7 +302,7 @@ class DbgHelpSymbolResolverTest {
     assertThat(real.name()).isEqualTo("dbghelp");
     assertThat(real.availability())
         .isEqualTo(Availability.unavailable("dbghelp symbols need 64-bit Windows; this is Linux."));
-    assertThatThrownBy(() -> real.open(new TargetProcess(1, "init"), false))
+    assertThatThrownBy(() -> real.open(new TargetProcess(1, "init"), SymbolOptions.DEFAULTS))
         .isInstanceOfSatisfying(
             LeakDetectorException.class, e -> assertThat(e.kind()).isEqualTo(Kind.UNAVAILABLE));
   }

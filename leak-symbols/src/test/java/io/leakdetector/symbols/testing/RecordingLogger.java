@@ -1,4 +1,4 @@
-package io.leakdetector.symbols.windows;
+package io.leakdetector.symbols.testing;
 
 import java.text.MessageFormat;
 import java.util.List;
@@ -6,12 +6,12 @@ import java.util.ResourceBundle;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /** A {@link System.Logger} that keeps every record as {@code LEVEL message}. */
-final class RecordingLogger implements System.Logger {
-  final List<String> records = new CopyOnWriteArrayList<>();
+public final class RecordingLogger implements System.Logger {
+  public final List<String> records = new CopyOnWriteArrayList<>();
 
   @Override
   public String getName() {
-    return DbgHelpSymbolResolverProvider.LOGGER;
+    return "io.leakdetector.symbols";
   }
 
   @Override
