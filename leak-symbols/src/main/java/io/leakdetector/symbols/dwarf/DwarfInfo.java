@@ -61,7 +61,12 @@ public final class DwarfInfo {
    * unit of the last lookup is always kept).
    */
   public static DwarfInfo open(ElfFile elf, long cacheBytes) {
-    return new DwarfInfo(elf, cacheBytes, System.getLogger(LOGGER));
+    return open(elf, cacheBytes, System.getLogger(LOGGER));
+  }
+
+  /** As {@link #open(ElfFile, long)}, logging to {@code log} (for tests). */
+  static DwarfInfo open(ElfFile elf, long cacheBytes, System.Logger log) {
+    return new DwarfInfo(elf, cacheBytes, log);
   }
 
   /** Whether the file has a {@code .debug_info} section (it may still prove unreadable). */

@@ -156,20 +156,38 @@ final class FunctionTableReader {
     }
   }
 
-  /** The table index of the function open at {@code depth}, adding it (and its callers) if new. */
+  /**
+   * The table index of the function open at {@code depth}, adding it, and the callers it was
+   * inlined into that are not in the table yet, if new. Iterative: corrupt DWARF may nest deeply.
+   */
   private int materialize(int depth) {
-    if (stackIndex[depth] != NONE) {
-      return stackIndex[depth];
-    }
-    int caller = NONE;
-    if (stackInlined[depth]) {
-      for (int up = depth - 1; up >= 0; up--) {
-        if (stackDie[up] != NONE) {
-          caller = materialize(up);
-          break;
-        }
+    // Walk up to the first function already in the table (or one that was not inlined).
+    int top = depth;
+    while (stackIndex[top] == NONE && stackInlined[top]) {
+      int up = top - 1;
+      while (up >= 0 && stackDie[up] == NONE) {
+        up--;
       }
+      if (up < 0) {
+        break;
+      }
+      top = up;
     }
+    // Then add each function from there down to depth, each with its caller's index.
+    int caller = NONE;
+    for (int level = top; level <= depth; level++) {
+      if (stackDie[level] == NONE) {
+        continue;
+      }
+      if (stackIndex[level] == NONE) {
+        add(level, stackInlined[level] ? caller : NONE);
+      }
+      caller = stackIndex[level];
+    }
+    return stackIndex[depth];
+  }
+
+  private void add(int level, int caller) {
     if (count == die.length) {
       int capacity = count * 2;
       die = Arrays.copyOf(die, capacity);
@@ -179,13 +197,12 @@ final class FunctionTableReader {
       callLine = Arrays.copyOf(callLine, capacity);
       entry = Arrays.copyOf(entry, capacity);
     }
-    die[count] = stackDie[depth];
+    die[count] = stackDie[level];
     parent[count] = caller;
-    inlined[count] = stackInlined[depth];
-    callFile[count] = stackCallFile[depth];
-    callLine[count] = stackCallLine[depth];
-    stackIndex[depth] = count;
-    return count++;
+    inlined[count] = stackInlined[level];
+    callFile[count] = stackCallFile[level];
+    callLine[count] = stackCallLine[level];
+    stackIndex[level] = count++;
   }
 
   /**
