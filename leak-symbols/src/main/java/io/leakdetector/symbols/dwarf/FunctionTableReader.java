@@ -126,8 +126,9 @@ final class FunctionTableReader {
           line = (int) Forms.read(in, form, abbreviation.implicitConsts[i], header);
           break;
         default:
-          if (Forms.fixedSize(form, header) >= 0) {
-            in.skip(Forms.fixedSize(form, header));
+          int skip = Forms.fixedSize(form, header);
+          if (skip >= 0) {
+            in.skip(skip);
           } else {
             Forms.read(in, form, 0, header);
           }

@@ -70,7 +70,7 @@ final class UnitTables {
               discriminator,
               caller >= 0));
       if (caller < 0) {
-        return frames;
+        return List.copyOf(frames);
       }
       file = lines.path(functions.callFile(current));
       line = functions.callLine(current);
