@@ -3,6 +3,8 @@ package io.leakdetector.symbols.linux;
 import io.leakdetector.Frame;
 import io.leakdetector.spi.ModuleMapping;
 import io.leakdetector.spi.SymbolResolver;
+import io.leakdetector.symbols.demangle.Demangler;
+import io.leakdetector.symbols.dwarf.SourceFrame;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -36,7 +38,7 @@ public final class ElfSymbolResolver implements SymbolResolver {
   private final DebugFileDownloads downloads;
   private final ModuleMap map = new ModuleMap();
   private final Map<String, List<ModuleFile>> filesByPath = new HashMap<>();
-  private final Map<Long, Frame> cache = new HashMap<>();
+  private final Map<Long, List<Frame>> cache = new HashMap<>();
   private final AtomicBoolean mapChanged = new AtomicBoolean();
   private KernelSymbols kernelSymbols;
   private long lastMapsRead;
@@ -88,23 +90,38 @@ public final class ElfSymbolResolver implements SymbolResolver {
 
   @Override
   public Frame resolve(long address) {
+    List<Frame> frames = resolveWithInlines(address);
+    return frames.get(frames.size() - 1);
+  }
+
+  /**
+   * The frames at a return address: symbol and source line are those of the call instruction
+   * (address − 1), as debuggers show a caller's frame; the offset printed is the address's own.
+   * Inlined functions come first, each with the line where it was inlined into the next.
+   */
+  @Override
+  public List<Frame> resolveWithInlines(long address) {
     if (mapChanged.getAndSet(false)) {
       cache.clear();
     }
-    Frame cached = cache.get(address);
+    List<Frame> cached = cache.get(address);
     if (cached != null) {
       return cached;
     }
-    return address < 0 ? remember(address, kernelFrame(address)) : userFrame(address);
+    return address < 0 ? remember(address, kernelFrame(address)) : userFrames(address);
   }
 
   /** Keeps the frame for later lookups of the address. */
-  private Frame remember(long address, Frame frame) {
+  private List<Frame> remember(long address, Frame frame) {
+    return remember(address, List.of(frame));
+  }
+
+  private List<Frame> remember(long address, List<Frame> frames) {
     if (cache.size() >= MAX_CACHED_FRAMES) {
       cache.clear();
     }
-    cache.put(address, frame);
-    return frame;
+    cache.put(address, frames);
+    return frames;
   }
 
   @Override
@@ -149,6 +166,9 @@ public final class ElfSymbolResolver implements SymbolResolver {
     downloads.close();
     synchronized (this) {
       cache.clear();
+      for (List<ModuleFile> modules : filesByPath.values()) {
+        modules.forEach(m -> m.dwarf().close());
+      }
     }
   }
 
@@ -225,10 +245,10 @@ public final class ElfSymbolResolver implements SymbolResolver {
   // ---------------------------------------------------------------- frames
 
   /**
-   * The frame of a user-space address, remembered unless it was named from a provisional table (a
-   * debug file still on its way may name it better).
+   * The frames of a user-space address, remembered unless named from a provisional table (a debug
+   * file still on its way may name them better).
    */
-  private Frame userFrame(long address) {
+  private List<Frame> userFrames(long address) {
     MappedRange range = map.find(address);
     if (range == null && target.alive() && System.nanoTime() - lastMapsRead > MISS_REFRESH_NANOS) {
       refresh();
@@ -246,24 +266,56 @@ public final class ElfSymbolResolver implements SymbolResolver {
     SymbolTable symbols = module.symbols(target, range.start(), range.end());
     ModuleLayout layout = module.layout();
     OptionalLong vaddr = layout == null ? OptionalLong.empty() : layout.vaddrOf(fileOffset);
-    Frame frame;
     if (vaddr.isEmpty()) {
-      frame = new Frame(address, module.displayName(), null, fileOffset, false);
-    } else {
-      long fileAddress = vaddr.getAsLong();
-      int index = symbols.indexOf(fileAddress);
-      frame =
-          index < 0
-              ? new Frame(
-                  address, module.displayName(), null, fileAddress - layout.imageBase(), false)
-              : new Frame(
-                  address,
-                  module.displayName(),
-                  symbols.name(index),
-                  fileAddress - symbols.start(index),
-                  false);
+      Frame frame = new Frame(address, module.displayName(), null, fileOffset, false);
+      return symbols.isProvisional() ? List.of(frame) : remember(address, frame);
     }
-    return symbols.isProvisional() ? frame : remember(address, frame);
+    long fileAddress = vaddr.getAsLong();
+    // the call instruction, which a return address follows (a call can end its function)
+    long call = fileAddress > layout.imageBase() ? fileAddress - 1 : fileAddress;
+    int index = symbols.indexOf(call);
+    String symbol = index < 0 ? null : symbols.name(index);
+    long offset = index < 0 ? fileAddress - layout.imageBase() : fileAddress - symbols.start(index);
+    ModuleDwarf dwarf = module.dwarf();
+    List<SourceFrame> source =
+        dwarf.get().map(d -> d.lookup(call)).orElse(List.of());
+    List<Frame> frames = new ArrayList<>(Math.max(1, source.size()));
+    String name = module.displayName();
+    for (int k = 0; k + 1 < source.size(); k++) {
+      SourceFrame inlined = source.get(k);
+      frames.add(
+          new Frame(
+              address,
+              name,
+              symbol,
+              offset,
+              false,
+              readable(inlined.rawName()),
+              inlined.file(),
+              inlined.line(),
+              true));
+    }
+    SourceFrame outer = source.isEmpty() ? null : source.get(source.size() - 1);
+    String function =
+        symbol != null ? readable(symbol) : outer == null ? null : readable(outer.rawName());
+    frames.add(
+        new Frame(
+            address,
+            name,
+            symbol,
+            offset,
+            false,
+            function,
+            outer == null ? null : outer.file(),
+            outer == null ? 0 : outer.line(),
+            false));
+    List<Frame> result = List.copyOf(frames);
+    return symbols.isProvisional() || dwarf.provisional() ? result : remember(address, result);
+  }
+
+  /** A name as a reader writes it: demangled, without a symbol version. */
+  private static String readable(String name) {
+    return name == null ? null : Demangler.demangle(name);
   }
 
   private Frame kernelFrame(long address) {

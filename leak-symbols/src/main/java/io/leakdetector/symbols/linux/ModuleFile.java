@@ -40,6 +40,7 @@ final class ModuleFile {
   private ModuleSymbols symbols;
 
   private boolean loaded;
+  private final ModuleDwarf dwarf = new ModuleDwarf(this);
 
   private ModuleFile(
       String path,
@@ -189,6 +190,11 @@ final class ModuleFile {
    */
   synchronized Optional<ElfFile> debugInfoFile() {
     return symbols == null ? Optional.empty() : symbols.debugInfoFile();
+  }
+
+  /** The module's DWARF (lines and inlined functions), opened on first use. */
+  ModuleDwarf dwarf() {
+    return dwarf;
   }
 
   /** Whether the module's debug file is still being fetched (a better DWARF file may come). */
