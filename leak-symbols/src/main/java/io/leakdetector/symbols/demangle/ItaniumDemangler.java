@@ -43,9 +43,20 @@ final class ItaniumDemangler {
           "C++ names stay mangled: __cxa_demangle of "
               + library
               + " could not be loaded ("
-              + e.getMessage()
+              + reason(e)
               + ").");
     }
+  }
+
+  /** The loader's own words (dlerror's line of JNA's several-line message), else the first. */
+  private static String reason(Throwable e) {
+    String message = e.getMessage();
+    if (message == null || message.isBlank()) {
+      return e.getClass().getSimpleName();
+    }
+    String[] lines = message.strip().split("\n");
+    String line = lines.length > 1 && !lines[1].isBlank() ? lines[1] : lines[0];
+    return line.strip().replaceAll("[.:]+$", "");
   }
 
   boolean available() {
