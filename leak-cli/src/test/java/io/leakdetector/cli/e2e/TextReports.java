@@ -39,8 +39,9 @@ final class TextReports {
   /** One stack's block: the original tool's four lines and the frames, innermost first. */
   record Stack(
       long allocCount, long freeCount, long allocSize, long freeSize, List<String> frames) {
+    /** The innermost frame that is a function's own (inlined frames before it skipped). */
     String innermost() {
-      return frames.isEmpty() ? "" : frames.get(0);
+      return frames.stream().filter(f -> !f.contains(" [inlined]")).findFirst().orElse("");
     }
   }
 

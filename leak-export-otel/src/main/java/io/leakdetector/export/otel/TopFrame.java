@@ -20,7 +20,9 @@ import java.util.regex.Pattern;
  * SkipFrames#DEFAULT} ({@code std::allocator<T>::allocate}, …). The function is judged by its
  * demangled name ({@code operator new(unsigned long)}, parameters and all) and by its symbol
  * ({@code _Znwm}; for an inlined frame the symbol of the function it was inlined into, whose code
- * it is). The first frame not skipped is the top frame, named as the text report writes it ({@link
+ * it is). Inlined frames are passed over too: they carry no offset, so stacks of different callers
+ * of one inlined function would share a name; the function they were inlined into names the stack.
+ * The first frame not skipped is the top frame, named as the text report writes it ({@link
  * Frame#text()}: {@code demo!leak_a+0x1A (demo.c:12)}, the function demangled, the source line when
  * known). A stack made only of skipped frames is named by its innermost frame that is neither a
  * kernel frame nor a marker, and a stack without frames by {@value #NO_FRAMES}. Frames in unknown
@@ -107,12 +109,15 @@ public final class TopFrame {
    */
   public static String of(List<Frame> frames) {
     for (Frame frame : frames) {
-      if (!frame.kernel() && frame.stackEnd().isEmpty() && !isAllocator(frame)) {
+      if (!frame.kernel()
+          && !frame.inlined()
+          && frame.stackEnd().isEmpty()
+          && !isAllocator(frame)) {
         return frame.text();
       }
     }
     for (Frame frame : frames) {
-      if (!frame.kernel() && frame.stackEnd().isEmpty()) {
+      if (!frame.kernel() && !frame.inlined() && frame.stackEnd().isEmpty()) {
         return frame.text();
       }
     }

@@ -277,8 +277,7 @@ public final class ElfSymbolResolver implements SymbolResolver {
     String symbol = index < 0 ? null : symbols.name(index);
     long offset = index < 0 ? fileAddress - layout.imageBase() : fileAddress - symbols.start(index);
     ModuleDwarf dwarf = module.dwarf();
-    List<SourceFrame> source =
-        dwarf.get().map(d -> d.lookup(call)).orElse(List.of());
+    List<SourceFrame> source = dwarf.get().map(d -> d.lookup(call)).orElse(List.of());
     List<Frame> frames = new ArrayList<>(Math.max(1, source.size()));
     String name = module.displayName();
     for (int k = 0; k + 1 < source.size(); k++) {
