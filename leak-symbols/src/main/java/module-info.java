@@ -19,6 +19,9 @@ module io.leakdetector.symbols {
       io.leakdetector.uprobes;
   exports io.leakdetector.symbols.linux to
       io.leakdetector.uprobes;
+  // The CFI compiler and the stack unwinder, used by the uprobes source's reader.
+  exports io.leakdetector.symbols.unwind to
+      io.leakdetector.uprobes;
 
   opens io.leakdetector.symbols.windows to
       com.sun.jna;
