@@ -91,7 +91,7 @@ final class CfaProgram {
       sink.row(location, pack());
       return true;
     } catch (MalformedCfiException e) {
-      sink.row(location, CfiRule.of(CfiRule.CFA_UNSUPPORTED, 0, 0, 0, 0, 0));
+      sink.row(location, CfiRule.UNSUPPORTED);
       return false;
     }
   }
@@ -251,10 +251,9 @@ final class CfaProgram {
       throw new MalformedCfiException("restore_state without remember_state");
     }
     rememberedCount--;
-    // The return address's signing state is not part of the remembered rules (AArch64 ABI).
-    long signed = state[RA_SIGNED];
+    // Everything comes back, the return address's signing state too: GCC's aarch64 epilogues
+    // negate it (autiasp) between remember_state and restore_state.
     System.arraycopy(remembered, rememberedCount * SLOTS, state, 0, SLOTS);
-    state[RA_SIGNED] = signed;
   }
 
   /**

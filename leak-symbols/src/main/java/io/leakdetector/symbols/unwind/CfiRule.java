@@ -40,6 +40,9 @@ public final class CfiRule {
   /** No call frame information for the address. */
   public static final long NONE = 0;
 
+  /** Call frame information that could not be read: nothing about the frame is known. */
+  public static final long UNSUPPORTED = 3 | 3 << 3 | 3 << 5;
+
   private static final int SAVED_OFFSET_BITS = 10;
   private static final int SAVED_OFFSET_LIMIT = 1 << (SAVED_OFFSET_BITS - 1);
 

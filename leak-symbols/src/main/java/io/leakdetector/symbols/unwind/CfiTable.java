@@ -110,7 +110,12 @@ public final class CfiTable {
 
   /** Compiles {@code .eh_frame} bytes that lie at {@code address}; for tests of the compiler. */
   static CfiTable ofEhFrame(CfiArchitecture architecture, byte[] data, long address) {
-    FrameSection section = new FrameSection(ByteBuffer.wrap(data), true, PointerBases.at(address));
+    return ofEhFrame(architecture, data, PointerBases.at(address));
+  }
+
+  /** Compiles {@code .eh_frame} bytes with the given pointer bases; for tests of the compiler. */
+  static CfiTable ofEhFrame(CfiArchitecture architecture, byte[] data, PointerBases bases) {
+    FrameSection section = new FrameSection(ByteBuffer.wrap(data), true, bases);
     return compile(architecture, List.of(section), null, ".eh_frame");
   }
 
