@@ -357,6 +357,17 @@ public final class CfiTable {
     return rules[narrowIds != null ? narrowIds[index] : wideIds[index]];
   }
 
+  /** How many addresses have a rule (gaps left out). */
+  public long coveredBytes() {
+    long bytes = 0;
+    for (int i = 0; i + 1 < starts.length; i++) {
+      if (rowRule(i) != CfiRule.NONE) {
+        bytes += starts[i + 1] - starts[i];
+      }
+    }
+    return bytes;
+  }
+
   public Statistics statistics() {
     return statistics;
   }
