@@ -164,13 +164,13 @@ public final class UnwindModules {
     }
     for (Mapping m : overlapping) {
       byStart.remove(m.start);
-      release(m.module);
       if (Long.compareUnsigned(m.start, start) < 0) {
         keep(m, m.start, start);
       }
       if (Long.compareUnsigned(m.end, end) > 0) {
         keep(m, end, m.end);
       }
+      release(m.module); // after the parts kept took their references
     }
     if (!overlapping.isEmpty()) {
       dirty = true;

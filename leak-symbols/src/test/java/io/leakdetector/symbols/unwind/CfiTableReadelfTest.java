@@ -8,6 +8,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.leakdetector.symbols.elf.ElfFile;
 import io.leakdetector.symbols.elf.ElfSection;
 import io.leakdetector.testkit.Prerequisite;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -130,6 +132,29 @@ class CfiTableReadelfTest {
     }
     // the rows readelf shows for the unstripped file, compiled from the stripped file + debug file
     assertMatchesReadelf(binary, stripped, debug);
+  }
+
+  @Test
+  void withoutSectionHeadersEhFrameIsFoundThroughPtGnuEhFrame() throws Exception {
+    Path binary = compile(FIXTURE, dir, "headerless", "-O2", "-fomit-frame-pointer");
+    byte[] bytes = Files.readAllBytes(binary);
+    ByteBuffer header = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+    header.putLong(40, 0); // e_shoff
+    header.putShort(60, (short) 0); // e_shnum
+    header.putShort(62, (short) 0); // e_shstrndx
+    Path headerless = dir.resolve("headerless.nosections");
+    Files.write(headerless, bytes);
+    try (ElfFile original = ElfFile.open(binary);
+        ElfFile stripped = ElfFile.open(headerless)) {
+      assertThat(stripped.sections()).isEmpty();
+      CfiTable expected = CfiTable.build(original);
+      CfiTable actual = CfiTable.build(stripped);
+      assertThat(actual.rowCount()).isEqualTo(expected.rowCount()).isGreaterThan(10);
+      for (int i = 0; i < expected.rowCount(); i++) {
+        assertThat(actual.rowStart(i)).isEqualTo(expected.rowStart(i));
+        assertThat(actual.rowRule(i)).isEqualTo(expected.rowRule(i));
+      }
+    }
   }
 
   private static void assertMatchesReadelf(Path file, Path debug) throws Exception {
