@@ -129,8 +129,8 @@ public final class CfiTable {
    * Compiles sections in priority order: a description of a later section is used only where no
    * earlier section describes any part of its range.
    *
-   * @param code executable ranges {@code [start, end)} pairs (file address space) outside which
-   *     descriptions are dropped, or {@code null} to keep all
+   * @param code executable ranges {@code [start, end)} pairs (file address space): a description
+   *     not wholly inside one is dropped (discarded code, a damaged range); {@code null} keeps all
    */
   static CfiTable compile(
       CfiArchitecture architecture, List<FrameSection> sections, long[] code, String sources) {
@@ -202,7 +202,9 @@ public final class CfiTable {
       return true;
     }
     for (int i = 0; i < code.length; i += 2) {
-      if (Long.compareUnsigned(fde.start() - code[i], code[i + 1] - code[i]) < 0) {
+      long size = code[i + 1] - code[i];
+      if (Long.compareUnsigned(fde.start() - code[i], size) < 0
+          && Long.compareUnsigned(fde.end() - code[i], size) <= 0) {
         return true;
       }
     }

@@ -314,6 +314,10 @@ public final class UnwindModules {
       module.table = loaded.table();
       if (module.table == null) {
         module.problem = "no call frame information";
+      } else if (!module.table.architecture().isX86()) {
+        // the tables hold aarch64 rules, but the unwinder reads x86-64 registers only
+        module.table = null;
+        module.problem = "unwinding is implemented for x86-64 only";
       }
     } catch (IOException | RuntimeException e) {
       module.problem = e.getMessage() == null ? e.toString() : e.getMessage();

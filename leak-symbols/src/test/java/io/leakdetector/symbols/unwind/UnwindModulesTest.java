@@ -140,6 +140,21 @@ class UnwindModulesTest {
   }
 
   @Test
+  void anAarch64TableIsNotReadWithX86Registers() {
+    CfiTableBuilder builder = new CfiTableBuilder(0x3000);
+    builder.begin(0x3000, 0x4000);
+    builder.row(0x3000, RULE);
+    CfiTable arm =
+        builder.finish(CfiArchitecture.AARCH64, new CfiTable.Statistics(1, 0, 0, "test"));
+    UnwindModules modules = modules(Map.of("arm", arm));
+    modules.map(0x10_2000, 0x10_3000, 0x2000, "arm", Path.of("arm"));
+    assertThat(ruleAt(modules, 0x10_2100)).isEqualTo(CfiRule.NONE);
+    assertThat(modules.modules())
+        .extracting(UnwindModules.ModuleState::problem)
+        .containsExactly("unwinding is implemented for x86-64 only");
+  }
+
+  @Test
   void theJvmsOwnLibcIsFoundAtItsRuntimeAddresses() throws Exception {
     List<ProcMapsEntry> maps = ProcMaps.read(ProcessHandle.current().pid());
     UnwindModules modules = new UnwindModules();
