@@ -3,7 +3,8 @@
  *
  * <p>{@code io.leakdetector.symbols.elf} is a pure-Java ELF64 reader (also used by the uprobes
  * source to find the allocator's file offsets); {@code io.leakdetector.symbols.linux} reads {@code
- * /proc/PID/maps} and resolves a Linux process's addresses ({@code elf} resolver).
+ * /proc/PID/maps} and resolves a Linux process's addresses ({@code elf} resolver); {@code
+ * io.leakdetector.symbols.unwind} compiles call frame information and unwinds captured user stacks.
  */
 // "module": the qualified exports name io.leakdetector.uprobes, which is built after this module.
 @SuppressWarnings("module")
@@ -20,6 +21,9 @@ module io.leakdetector.symbols {
   exports io.leakdetector.symbols.elf to
       io.leakdetector.uprobes;
   exports io.leakdetector.symbols.linux to
+      io.leakdetector.uprobes;
+  // The CFI compiler and the stack unwinder, used by the uprobes source's reader.
+  exports io.leakdetector.symbols.unwind to
       io.leakdetector.uprobes;
 
   opens io.leakdetector.symbols.windows to
