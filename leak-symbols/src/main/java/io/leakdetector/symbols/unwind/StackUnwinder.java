@@ -28,11 +28,14 @@ import java.nio.ByteOrder;
  *       executable mapping, {@link StackEnd#DEPTH_LIMIT} when {@code maxFrames} (or a full kernel
  *       callchain) leaves frames out. A return address rule of "undefined" ({@code _start}, a
  *       thread's start) ends the stack without a marker; so does a 0 in the kernel's callchain.
- *   <li>{@link UnwindMode#AUTO}: at the frame whose CFA is bp + 16, whose rbp is still the register
- *       bp and which saved its caller's rbp at CFA − 16 — the frame that owns bp, whose return
- *       address is {@code chain[1]} — and at a frame without call frame information whose rbp is
- *       still bp, the kernel's callchain from {@code chain[1]} takes over (validated as in {@link
- *       UnwindMode#FP}).
+ *   <li>{@link UnwindMode#AUTO}: as {@link UnwindMode#DWARF} while the copy lasts, so that
+ *       frame-pointer-less code anywhere in it (allocation wrappers, operator new, a library
+ *       between two frame-pointer modules) is unwound by its call frame information. Where the copy
+ *       ends, at a frame that keeps a frame pointer F (CFA = F + 16, return address at F + 8), the
+ *       kernel's callchain takes over: F is found among the frame pointers the kernel walked from
+ *       bp (bp, [bp], [[bp]], … as far as the copy holds them), and if it is the j-th, the frame's
+ *       return address is {@code chain[j + 1]} and the chain's rest follows (validated as in {@link
+ *       UnwindMode#FP}). A program built with frame pointers needs only a small copy this way.
  * </ul>
  *
  * <p>One instance per thread; {@link #unwind} allocates nothing (its {@link UnwindModules} may
@@ -187,9 +190,6 @@ public final class StackUnwinder {
       long cfa;
       long ra;
       if (cfaKind == CfiRule.CFA_NONE) {
-        if (hybrid && fpLost == 0 && fp == bp) {
-          return appendChain(1);
-        }
         if (fpLost != 0) {
           return end(fpLost == STACK_COPY_EXHAUSTED ? STACK_COPY_EXHAUSTED : NO_UNWIND_INFO);
         }
@@ -197,11 +197,11 @@ public final class StackUnwinder {
           return end(NO_UNWIND_INFO);
         }
         if (!read(fp + 8)) {
-          return end(STACK_COPY_EXHAUSTED);
+          return copyExhausted(hybrid, bp, fp);
         }
         ra = value;
         if (!read(fp)) {
-          return end(STACK_COPY_EXHAUSTED);
+          return copyExhausted(hybrid, bp, fp);
         }
         if (!modules.isExecutable(ra)) {
           return end(NO_UNWIND_INFO); // rbp was no frame pointer after all
@@ -224,14 +224,6 @@ public final class StackUnwinder {
             return end(UNSUPPORTED_RULE);
           }
         }
-        if (hybrid
-            && fpLost == 0
-            && fp == bp
-            && cfa == bp + 16
-            && CfiRule.fpKind(rule) == CfiRule.REG_AT
-            && CfiRule.fpOffset(rule) == -16) {
-          return appendChain(1);
-        }
         int raKind = CfiRule.raKind(rule);
         if (raKind == CfiRule.REG_UNDEFINED) {
           return count; // the outermost frame
@@ -240,7 +232,8 @@ public final class StackUnwinder {
           return end(UNSUPPORTED_RULE);
         }
         if (!read(cfa + CfiRule.raOffset(rule))) {
-          return end(STACK_COPY_EXHAUSTED);
+          boolean keepsFramePointer = fpLost == 0 && cfa == fp + 16 && CfiRule.raOffset(rule) == -8;
+          return keepsFramePointer ? copyExhausted(hybrid, bp, fp) : end(STACK_COPY_EXHAUSTED);
         }
         ra = value;
         switch (CfiRule.fpKind(rule)) {
@@ -271,6 +264,28 @@ public final class StackUnwinder {
       sp = cfa;
       first = false;
     }
+  }
+
+  /**
+   * The copy ends before the return address of a frame whose frame pointer is {@code framePointer}:
+   * in the hybrid, the kernel's callchain goes on from that frame when the kernel's walk from
+   * {@code bp} passed the same frame pointer (found by the same walk over the copy); otherwise the
+   * stack ends here.
+   */
+  private int copyExhausted(boolean hybrid, long bp, long framePointer) {
+    if (hybrid) {
+      long walked = bp;
+      for (int j = 0; j + 1 < chainLength; j++) {
+        if (walked == framePointer) {
+          return appendChain(j + 1);
+        }
+        if (!read(walked) || Long.compareUnsigned(value, walked) <= 0) {
+          break; // beyond the copy, or no frame pointer chain (the kernel stops there too)
+        }
+        walked = value;
+      }
+    }
+    return end(STACK_COPY_EXHAUSTED);
   }
 
   /** Reads the 8 bytes at {@code address} of the copy into {@link #value}; false outside it. */

@@ -133,6 +133,11 @@ class StackUnwinderTest {
   }
 
   /** _start → main → f → xmalloc; main and f keep frame pointers, xmalloc (a library) does not. */
+  /** A copy that ends just above xmalloc's frame (its return address included). */
+  static int justXmalloc(FakeStack s) {
+    return (int) (s.sp() - s.copyAddress()) + 32;
+  }
+
   static FakeStack withFramePointers(long[] bpOut) {
     FakeStack s = new FakeStack();
     long cfaMain = s.call(RET_IN_START, 48, 0L);
@@ -182,9 +187,10 @@ class StackUnwinderTest {
     assertThat(c.chain()).containsExactly(RET_IN_XMALLOC, RET_IN_MAIN);
     assertThat(unwind(UnwindMode.DWARF, c))
         .containsExactly(RET_IN_XMALLOC, RET_IN_JIT, RET_IN_MAIN, RET_IN_START);
-    // auto hands over to the kernel's chain at the JIT frame, which owns bp; the chain ends
-    // where main, without a frame pointer, left rbp at 0
-    assertThat(unwind(UnwindMode.AUTO, c)).containsExactly(RET_IN_XMALLOC, RET_IN_JIT, RET_IN_MAIN);
+    // auto unwinds what the copy holds as dwarf does; the kernel's chain, which ends where main,
+    // without a frame pointer, left rbp at 0, is not needed
+    assertThat(unwind(UnwindMode.AUTO, c))
+        .containsExactly(RET_IN_XMALLOC, RET_IN_JIT, RET_IN_MAIN, RET_IN_START);
   }
 
   @Test
@@ -272,8 +278,11 @@ class StackUnwinderTest {
     assertThat(unwind(UnwindMode.FP, c.withChain(RET_IN_XMALLOC, RET_IN_MAIN_FP, 0, RET_IN_START)))
         .containsExactly(RET_IN_XMALLOC, RET_IN_MAIN_FP);
     assertThat(unwind(UnwindMode.FP, c.withChain())).containsExactly(RET_IN_XMALLOC);
-    // the kernel's chain spliced by auto is checked the same way
-    assertThat(unwind(UnwindMode.AUTO, c.withChain(RET_IN_XMALLOC, RET_IN_MAIN_FP, UNMAPPED)))
+    // the kernel's chain spliced by auto (where a short copy ends) is checked the same way
+    assertThat(
+            unwind(
+                UnwindMode.AUTO,
+                c.withCopy(justXmalloc(s), s).withChain(RET_IN_XMALLOC, RET_IN_MAIN_FP, UNMAPPED)))
         .containsExactly(RET_IN_XMALLOC, RET_IN_F_FP, RET_IN_MAIN_FP, UNKNOWN_CODE);
   }
 
@@ -302,7 +311,8 @@ class StackUnwinderTest {
     // the kernel keeps 3 entries: the chain is full, so frames may be missing after it
     assertThat(unwind(UnwindMode.FP, c, 64, 3))
         .containsExactly(RET_IN_XMALLOC, RET_IN_MAIN_FP, RET_IN_START, DEPTH_LIMIT);
-    assertThat(unwind(UnwindMode.AUTO, c, 64, 3))
+    Capture shortCopy = c.withCopy(justXmalloc(s), s);
+    assertThat(unwind(UnwindMode.AUTO, shortCopy, 64, 3))
         .containsExactly(RET_IN_XMALLOC, RET_IN_F_FP, RET_IN_MAIN_FP, RET_IN_START, DEPTH_LIMIT);
     assertThat(unwind(UnwindMode.FP, c, 3, 127))
         .containsExactly(RET_IN_XMALLOC, RET_IN_MAIN_FP, RET_IN_START);
