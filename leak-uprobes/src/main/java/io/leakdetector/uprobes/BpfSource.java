@@ -14,7 +14,6 @@ import io.leakdetector.uprobes.event.AllocationPairing;
 import io.leakdetector.uprobes.event.BpfRecordDecoder;
 import io.leakdetector.uprobes.event.EventBatch;
 import io.leakdetector.uprobes.event.RecordDecoder;
-import io.leakdetector.uprobes.event.ReturnStacks;
 import io.leakdetector.uprobes.linux.CpuArch;
 import io.leakdetector.uprobes.linux.LinuxC;
 import io.leakdetector.uprobes.linux.PerfEvents;
@@ -57,6 +56,7 @@ final class BpfSource implements HeapEventSource, RecordDecoder.Sideband {
   private HeapEventSink sink;
   private StreamListener listener;
   private BpfRecordDecoder decoder;
+  private UnwindingStacks unwinding;
   private AllocationPairing pairing;
   private final EventBatch batch = new EventBatch(CHUNK);
   private Thread consumer;
@@ -172,9 +172,13 @@ final class BpfSource implements HeapEventSource, RecordDecoder.Sideband {
     }
     this.sink = eventSink;
     this.listener = streamListener;
+    unwinding = new UnwindingStacks(pid, options.unwind(), options.maxStack());
+    if (launched == null) {
+      unwinding.readMaps();
+    }
     decoder =
         new BpfRecordDecoder(
-            options.maxStack(), options.stackCopy(), options.maxStack(), returnStacks());
+            options.maxStack(), options.stackCopy(), options.maxStack(), unwinding);
     decoder.into(batch);
     pairing =
         new AllocationPairing(
@@ -194,19 +198,6 @@ final class BpfSource implements HeapEventSource, RecordDecoder.Sideband {
     consumer = new Thread(this::run, "leakdetector-uprobes-" + pid);
     consumer.setDaemon(true);
     consumer.start();
-  }
-
-  /** How the reader makes each allocation's stack. */
-  private ReturnStacks returnStacks() {
-    if (System.getenv("LEAKDETECTOR_DEBUG_STACKS") != null) {
-      return (ip, sp, bp, stack, len, at, chain, n, out) -> {
-        System.err.printf(
-            "ip=%x chain0=%x sp=%x bp=%x copied=%d base=%x chain1=%x%n",
-            ip, n > 0 ? chain[0] : 0, sp, bp, len, at, n > 1 ? chain[1] : 0);
-        return ReturnStacks.CALLCHAIN.unwind(ip, sp, bp, stack, len, at, chain, n, out);
-      };
-    }
-    return ReturnStacks.CALLCHAIN;
   }
 
   private void run() {
@@ -256,6 +247,9 @@ final class BpfSource implements HeapEventSource, RecordDecoder.Sideband {
   private void drainAll() {
     long drainStart = System.nanoTime();
     mappingEvents.drain();
+    if (options.unwind() != SourceOptions.Unwind.FP) {
+      unwinding.loadNewTables();
+    }
     int read;
     do {
       read = probes.ring().drain(decoder, CHUNK);
@@ -319,6 +313,7 @@ final class BpfSource implements HeapEventSource, RecordDecoder.Sideband {
       long inode,
       String path) {
     mappings.moduleMapped(start, length, fileOffset, devMajor, devMinor, inode, path);
+    unwinding.mapped(start, start + length, fileOffset, path, inode);
   }
 
   /**
@@ -366,6 +361,7 @@ final class BpfSource implements HeapEventSource, RecordDecoder.Sideband {
       c.put("malformedRecords", d.malformedRecords());
       c.put("stackCopyBytes", d.stackCopyBytes());
       c.put("unwindMicros", d.unwindNanos() / 1000);
+      c.put("cfiTableBytes", unwinding.tableMemoryBytes());
     }
     AllocationPairing a = pairing;
     if (a != null) {

@@ -1,0 +1,124 @@
+package io.leakdetector.uprobes;
+
+import io.leakdetector.symbols.linux.ProcMaps;
+import io.leakdetector.symbols.linux.ProcMapsEntry;
+import io.leakdetector.symbols.unwind.StackUnwinder;
+import io.leakdetector.symbols.unwind.UnwindMode;
+import io.leakdetector.symbols.unwind.UnwindModules;
+import io.leakdetector.uprobes.event.ReturnStacks;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * Makes each allocation's stack with the unwinder: the target's executable mappings (from {@code
+ * /proc/PID/maps} when tracing starts, then from the source's mapping records) with their call
+ * frame information, and one {@link StackUnwinder}. Used by the reader thread only.
+ */
+final class UnwindingStacks implements ReturnStacks {
+  private final int pid;
+  private final UnwindModules modules = new UnwindModules();
+  private final StackUnwinder unwinder;
+  private final boolean sameRoot;
+  private boolean newMappings;
+
+  /**
+   * @param kernelChainDepth the most addresses the kernel's callchain of a record holds
+   */
+  UnwindingStacks(int pid, SourceOptions.Unwind mode, int kernelChainDepth) {
+    this.pid = pid;
+    this.unwinder = new StackUnwinder(modules, unwindMode(mode), kernelChainDepth);
+    this.sameRoot = sameRoot(pid);
+  }
+
+  private static UnwindMode unwindMode(SourceOptions.Unwind mode) {
+    return switch (mode) {
+      case FP -> UnwindMode.FP;
+      case DWARF -> UnwindMode.DWARF;
+      case AUTO -> UnwindMode.AUTO;
+    };
+  }
+
+  /** Takes the executable mappings the process has now and compiles their tables while it lives. */
+  void readMaps() {
+    try {
+      for (ProcMapsEntry e : ProcMaps.read(pid)) {
+        if (e.isExecutable()) {
+          mapped(e.start(), e.end(), e.fileOffset(), e.isFile() ? e.path() : null, e.inode());
+        }
+      }
+      loadNewTables();
+    } catch (IOException e) {
+      // the process is gone: its mapping records, if any, still come
+    }
+  }
+
+  /** An executable mapping the source saw made (a file, or anonymous code when path is null). */
+  void mapped(long start, long end, long fileOffset, String path, long inode) {
+    if (path == null || !path.startsWith("/")) {
+      modules.mapAnonymous(start, end); // JIT code, [vdso]: code without a file to read
+      return;
+    }
+    boolean deleted = path.endsWith(" (deleted)");
+    String clean = deleted ? path.substring(0, path.length() - " (deleted)".length()) : path;
+    modules.map(start, end, fileOffset, clean + "#" + inode, readable(start, end, clean, inode));
+    newMappings = true;
+  }
+
+  /**
+   * Where the mapped file can be read, also after the process's exit: the file at its path when
+   * that is still the mapped file (same inode, seen from our root), else the kernel's link to the
+   * mapping (while the process lives).
+   */
+  private Path readable(long start, long end, String path, long inode) {
+    Path own = sameRoot ? Path.of(path) : Path.of("/proc/" + pid + "/root" + path);
+    try {
+      if (inode > 0 && ((Number) Files.getAttribute(own, "unix:ino")).longValue() == inode) {
+        return own;
+      }
+    } catch (IOException | RuntimeException e) {
+      // gone or unreadable there: the mapping's own link below
+    }
+    return Path.of(
+        "/proc/" + pid + "/map_files/" + Long.toHexString(start) + "-" + Long.toHexString(end));
+  }
+
+  /**
+   * Compiles the tables of mappings made since the last call, while the files can still be read
+   * through the process (it may exit before a record needs them).
+   */
+  void loadNewTables() {
+    if (newMappings) {
+      newMappings = false;
+      modules.loadTables();
+    }
+  }
+
+  /** Memory the call frame information tables take. */
+  long tableMemoryBytes() {
+    return modules.tableMemoryBytes();
+  }
+
+  @Override
+  public int unwind(
+      long ip,
+      long sp,
+      long bp,
+      byte[] stack,
+      int stackLength,
+      long stackAddress,
+      long[] chain,
+      int chainLength,
+      long[] out) {
+    return unwinder.unwind(
+        ip, sp, bp, stack, 0, stackLength, stackAddress, chain, 0, chainLength, out, 0, out.length);
+  }
+
+  private static boolean sameRoot(int pid) {
+    try {
+      return Files.isSameFile(Path.of("/proc/" + pid + "/root"), Path.of("/"));
+    } catch (IOException e) {
+      return true;
+    }
+  }
+}
