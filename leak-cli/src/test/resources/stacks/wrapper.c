@@ -35,9 +35,11 @@ __attribute__((noinline)) void *load_blocks(int i) {
 }
 
 volatile void *sink;
+/* volatile: the loops stay loops (one call site each), not three and five peeled calls */
+volatile int config_entries = 3, blocks = 5;
 
 int main(void) {
-  for (int i = 0; i < 3; i++) sink = parse_config(i);
-  for (int i = 0; i < 5; i++) sink = load_blocks(i);
+  for (int i = 0; i < config_entries; i++) sink = parse_config(i);
+  for (int i = 0; i < blocks; i++) sink = load_blocks(i);
   return 0;
 }

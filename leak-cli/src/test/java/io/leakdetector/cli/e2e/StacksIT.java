@@ -130,8 +130,8 @@ class StacksIT {
             new Leak(with("make_node(int)", fill), 4, 4 * 40),
             new Leak(with("make_array(int)", fill), 4, 4 * 100),
             // the std::string object, then its characters (64 + i of them, and the terminator)
-            new Leak(with("make_name(int)", fill), 4, 4 * 32),
-            new Leak(with("make_name(int)", fill), 4, 65 + 66 + 67 + 68),
+            new Leak(with("make_name[abi:cxx11](int)", fill), 4, 4 * 32),
+            new Leak(with("make_name[abi:cxx11](int)", fill), 4, 65 + 66 + 67 + 68),
             // the std::vector object, then the room reserve() made (16 + i longs)
             new Leak(with("make_list(int)", fill), 4, 4 * 24),
             new Leak(with("make_list(int)", fill), 4, 8 * (16 + 17 + 18 + 19))));
