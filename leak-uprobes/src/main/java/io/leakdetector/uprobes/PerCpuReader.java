@@ -62,11 +62,21 @@ final class PerCpuReader implements Runnable {
     this.launched = launched;
   }
 
-  /** Where each register lies in this architecture's samples. */
+  /** Where each register lies in this architecture's samples, without stack copies. */
   static RecordDecoder.Layout layout(CpuArch arch) {
+    return layout(arch, false);
+  }
+
+  /**
+   * Where each register lies in this architecture's samples.
+   *
+   * @param unwind whether every return sample carries the registers and stack copy an unwinder
+   *     needs (then all are laid out as dump samples)
+   */
+  static RecordDecoder.Layout layout(CpuArch arch, boolean unwind) {
     long entry = arch.entryRegsMask();
     long ret = arch.returnRegsMask();
-    long dump = ret | (1L << arch.stackPointer());
+    long dump = arch.dumpRegsMask(unwind);
     return new RecordDecoder.Layout(
         CpuArch.slotOf(entry, arch.arg0()),
         CpuArch.slotOf(entry, arch.arg1()),
@@ -77,7 +87,9 @@ final class PerCpuReader implements Runnable {
         CpuArch.slotOf(dump, arch.result()),
         arch.result2() >= 0 ? CpuArch.slotOf(dump, arch.result2()) : -1,
         CpuArch.slotOf(dump, arch.stackPointer()),
-        Long.bitCount(dump));
+        Long.bitCount(dump),
+        unwind ? CpuArch.slotOf(dump, arch.instructionPointer()) : -1,
+        unwind ? CpuArch.slotOf(dump, arch.framePointer()) : -1);
   }
 
   /** Asks the loop to end: it applies what the rings hold, then returns. */

@@ -11,6 +11,7 @@ import io.leakdetector.symbols.linux.ProcMapsEntry;
 import io.leakdetector.uprobes.event.AllocationPairing;
 import io.leakdetector.uprobes.event.EventTable;
 import io.leakdetector.uprobes.event.RecordDecoder;
+import io.leakdetector.uprobes.event.ReturnStacks;
 import io.leakdetector.uprobes.event.Warmup;
 import io.leakdetector.uprobes.linux.CpuArch;
 import io.leakdetector.uprobes.linux.LinuxC;
@@ -18,6 +19,7 @@ import io.leakdetector.uprobes.linux.PerfEventAttr;
 import io.leakdetector.uprobes.linux.PerfEvents;
 import io.leakdetector.uprobes.linux.PerfRing;
 import io.leakdetector.uprobes.linux.UprobePmu;
+import io.leakdetector.uprobes.probe.AllocatorFunction;
 import io.leakdetector.uprobes.probe.LibcImage;
 import io.leakdetector.uprobes.probe.LibcLocator;
 import io.leakdetector.uprobes.probe.LibcProbePlanner;
@@ -54,6 +56,7 @@ final class PerThreadSource implements HeapEventSource, RecordDecoder.Sideband {
 
   private final MappingWatch mappings;
   private RecordDecoder decoder;
+  private ReturnStacks returnStacks = ReturnStacks.CALLCHAIN;
   private AllocationPairing pairing;
   private ThreadProbes probes;
   private PerCpuReader reader;
@@ -124,12 +127,18 @@ final class PerThreadSource implements HeapEventSource, RecordDecoder.Sideband {
   }
 
   private void open(List<LibcLocator.Found> launchLibcs) throws LeakDetectorException {
-    // compile the reader's hot code while the kernel registers the probes (see Warmup)
+    attrs.checkSampleSizes();
+    // compile the reader's hot code while the kernel registers the probes (see Warmup); with the
+    // callchain as stacks: the unwinder is not fed made-up registers
     warmup =
         new Thread(
             () -> {
               long begin = System.nanoTime();
-              Warmup.run(PerCpuReader.layout(arch), 100);
+              Warmup.run(
+                  PerCpuReader.layout(arch, attrs.unwinds()),
+                  largestStackDump(),
+                  ReturnStacks.CALLCHAIN,
+                  100);
               warmupMillis = (System.nanoTime() - begin) / 1_000_000;
             },
             "leakdetector-uprobes-warmup");
@@ -222,8 +231,17 @@ final class PerThreadSource implements HeapEventSource, RecordDecoder.Sideband {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    RecordDecoder.Layout layout = PerCpuReader.layout(arch);
-    decoder = new RecordDecoder(pid, table, layout, options.maxStack(), this);
+    RecordDecoder.Layout layout = PerCpuReader.layout(arch, attrs.unwinds());
+    decoder =
+        new RecordDecoder(
+            pid,
+            table,
+            layout,
+            options.maxStack(),
+            largestStackDump(),
+            options.memalignDumpBytes(),
+            returnStacks,
+            this);
     decoder.siteDumpsStack(sites.dumpsStack());
     pairing =
         new AllocationPairing(
@@ -247,6 +265,20 @@ final class PerThreadSource implements HeapEventSource, RecordDecoder.Sideband {
     consumer = new Thread(reader, "leakdetector-uprobes-" + pid);
     consumer.setDaemon(true);
     consumer.start();
+  }
+
+  /** The largest user stack dump a return sample carries. */
+  private int largestStackDump() {
+    return attrs.stackDump(AllocatorFunction.Kind.POSIX_MEMALIGN);
+  }
+
+  /**
+   * Makes each allocation's stack from its return sample's registers, stack copy and callchain
+   * (when {@link SourceOptions#stackCopy()} is above 0), instead of the callchain as it is. Takes
+   * effect at {@link #start}.
+   */
+  synchronized void returnStacks(ReturnStacks stacks) {
+    this.returnStacks = stacks;
   }
 
   @Override
@@ -334,6 +366,8 @@ final class PerThreadSource implements HeapEventSource, RecordDecoder.Sideband {
       c.put("unknownRecords", d.unknownRecords());
       c.put("samplesWithoutRegisters", d.samplesWithoutRegisters());
       c.put("truncatedRecords", d.truncatedRecords());
+      c.put("stackCopyBytes", d.stackCopyBytes());
+      c.put("unwindMicros", d.unwindNanos() / 1000);
     }
     if (p != null) {
       p.putCounters(c);

@@ -1,5 +1,6 @@
 package io.leakdetector.uprobes;
 
+import io.leakdetector.LeakDetectorException;
 import io.leakdetector.uprobes.linux.CpuArch;
 import io.leakdetector.uprobes.linux.PerfAbi;
 import io.leakdetector.uprobes.linux.PerfEventAttr;
@@ -18,7 +19,11 @@ import io.leakdetector.uprobes.probe.AllocatorFunction;
  *       and future thread are reported; it wakes the reader at once (these records are rare);
  *   <li>entry probes: identifier, tid, time and the three argument registers, no callchain;
  *   <li>return probes: identifier, tid, time, the result register(s) and the user callchain
- *       (posix_memalign: also the stack pointer and a small user stack dump).
+ *       (posix_memalign: also the stack pointer and a small user stack dump); with a stack copy for
+ *       the unwinder ({@link SourceOptions#stackCopy()} above 0) every return probe also samples
+ *       the instruction, stack and frame pointers and dumps that many bytes of user stack from the
+ *       stack pointer up, and posix_memalign's one dump of the larger of both sizes serves both
+ *       purposes.
  * </ul>
  *
  * Probe events have no {@code inherit}: the kernel initialises an inherited uprobe PMU event in the
@@ -98,15 +103,89 @@ final class ProbeAttrs {
     long sampleType = baseSampleType() | PerfAbi.SAMPLE_REGS_USER | PerfAbi.SAMPLE_CALLCHAIN;
     long regs = arch.returnRegsMask();
     PerfEventAttr attr = probe(pathAddress, fileOffset, beforeExec).config(pmu.config(true));
-    if (kind == AllocatorFunction.Kind.POSIX_MEMALIGN) {
+    int dump = stackDump(kind);
+    if (dump > 0) {
       sampleType |= PerfAbi.SAMPLE_STACK_USER;
-      regs |= 1L << arch.stackPointer();
-      attr.sampleStackUser(options.memalignDumpBytes());
+      regs = arch.dumpRegsMask(unwinds());
+      attr.sampleStackUser(dump);
     }
     return attr.sampleType(sampleType)
         .sampleRegsUser(regs)
         .sampleMaxStack(options.maxStack())
         .flag(PerfAbi.BIT_EXCLUDE_CALLCHAIN_KERNEL, !includeKernelFrames);
+  }
+
+  /** Whether return samples carry the registers and stack copy an unwinder needs. */
+  boolean unwinds() {
+    return options.stackCopy() > 0;
+  }
+
+  /** Bytes of user stack dumped at the return of a function of this kind; 0 for none. */
+  int stackDump(AllocatorFunction.Kind kind) {
+    int dump = options.stackCopy();
+    if (kind == AllocatorFunction.Kind.POSIX_MEMALIGN) {
+      dump = Math.max(dump, options.memalignDumpBytes());
+    }
+    return dump;
+  }
+
+  /**
+   * The largest return sample without its stack dump: header, identifier, tid, time, callchain
+   * ({@code nr}, at most {@code maxStack} frames plus the kernel and user context markers),
+   * registers (abi word and values) and the dump's two size words.
+   */
+  static int returnSampleOverhead(CpuArch arch, int maxStack, boolean unwind) {
+    int callchain = 8 + 8 * (maxStack + 2);
+    int registers = 8 + 8 * Long.bitCount(arch.dumpRegsMask(unwind));
+    return 8 + 8 + 8 + 8 + callchain + registers + 16;
+  }
+
+  /**
+   * The largest stack copy a return sample can carry with this {@code maxStack}: the kernel keeps a
+   * sample's size in 16 bits ({@code perf_event_header.size}), so the whole sample stays below 64
+   * KiB; a multiple of {@link #STACK_COPY_UNIT} bytes like {@link SourceOptions#stackCopy()}.
+   */
+  static int maxStackCopy(CpuArch arch, int maxStack) {
+    int room = MAX_SAMPLE - returnSampleOverhead(arch, maxStack, true);
+    return room / STACK_COPY_UNIT * STACK_COPY_UNIT;
+  }
+
+  /** The largest sample the kernel writes: its size is a u16. */
+  static final int MAX_SAMPLE = 0xFFFF;
+
+  /** The granularity of {@code uprobes.stack-copy}. */
+  static final int STACK_COPY_UNIT = 512;
+
+  /**
+   * Checks that the stack dumps fit in a perf sample and that one return sample fits in a ring;
+   * either failing is a {@code USAGE} error naming the options to change.
+   */
+  void checkSampleSizes() throws LeakDetectorException {
+    int copy = options.stackCopy();
+    int max = maxStackCopy(arch, options.maxStack());
+    if (copy > max) {
+      throw new LeakDetectorException(
+          LeakDetectorException.Kind.USAGE,
+          "The per-thread design copies at most "
+              + max
+              + " bytes of stack per allocation with uprobes.max-stack="
+              + options.maxStack()
+              + " (a perf sample must stay under 64 KiB), not uprobes.stack-copy="
+              + copy
+              + ".");
+    }
+    int largest =
+        returnSampleOverhead(arch, options.maxStack(), unwinds())
+            + stackDump(AllocatorFunction.Kind.POSIX_MEMALIGN);
+    if (largest > options.ringBytes()) {
+      throw new LeakDetectorException(
+          LeakDetectorException.Kind.USAGE,
+          "A ring of uprobes.ring-kib="
+              + options.ringBytes() / 1024
+              + " cannot hold one allocation sample of up to "
+              + largest
+              + " bytes; give a larger ring or a smaller uprobes.stack-copy.");
+    }
   }
 
   private PerfEventAttr probe(long pathAddress, long fileOffset, boolean beforeExec) {

@@ -172,4 +172,50 @@ class Aarch64DecodeTest {
     assertThat(pairing.posixMemalignInexact()).isEqualTo(1);
     assertThat(pairing.posixMemalignUnresolved()).isZero();
   }
+
+  @Test
+  void withStackCopiesEveryReturnCarriesX0X29SpAndPcAndTheUnwinderGetsThem() {
+    RecordDecoder.Layout unwinding = PerCpuReader.layout(CpuArch.AARCH64, true);
+    // return mask bits 0 (x0), 29 (x29), 31 (sp), 32 (pc): slots 0, 1, 2, 3
+    assertThat(unwinding).isEqualTo(new RecordDecoder.Layout(0, 1, 2, 3, 0, 1, 0, -1, 2, 4, 3, 1));
+    long[] handed = new long[5];
+    byte[][] stackHanded = new byte[1][];
+    RecordDecoder d =
+        new RecordDecoder(
+            PID,
+            table,
+            unwinding,
+            64,
+            4096,
+            1024,
+            (ip, sp, bp, stack, stackLength, stackAddress, chain, chainLength, out) -> {
+              handed[0] = ip;
+              handed[1] = sp;
+              handed[2] = bp;
+              handed[3] = stackAddress;
+              handed[4] = chainLength;
+              stackHanded[0] = java.util.Arrays.copyOf(stack, stackLength);
+              out[0] = ip;
+              out[1] = 0x4000_9999L;
+              return 2;
+            },
+            RecordDecoder.Sideband.NONE);
+    d.siteDumpsStack(new boolean[] {false, false, true, false});
+    d.into(batch);
+    entry(MALLOC, 48, 0, 0);
+    byte[] stack = new byte[32];
+    stack[5] = 42;
+    ByteBuffer b = sample(20 + MALLOC, 8 + 24 + 8 + 16 + 8 + 32 + 8 + stack.length + 8);
+    b.putLong(2).putLong(PerfAbi.CONTEXT_USER).putLong(0x4000_1000L);
+    b.putLong(PerfAbi.REGS_ABI_64).putLong(HEAP).putLong(STACK + 0x40).putLong(STACK);
+    b.putLong(0x4000_1000L); // x0, x29, sp, pc
+    b.putLong(stack.length).put(stack).putLong(stack.length);
+    d.record(b, 0, b.capacity());
+    assertThat(handed).containsExactly(0x4000_1000L, STACK, STACK + 0x40, STACK, 1);
+    assertThat(stackHanded[0]).isEqualTo(stack);
+    pairAll();
+    assertThat(sink.live()).containsOnlyKeys(HEAP);
+    assertThat(sink.stack(sink.live().get(HEAP).stack()))
+        .containsExactly(0x4000_1000L, 0x4000_9999L);
+  }
 }

@@ -13,7 +13,8 @@ public final class EventBatch {
   public static final int ENTRY = 1;
 
   /**
-   * A return probe hit: {@code v0} the result, its callchain in the frame arena; for posix_memalign
+   * A return probe hit: {@code v0} the result, its stack in the frame arena (the callchain, or what
+   * the {@link ReturnStacks} made of the sample's registers and stack copy); for posix_memalign
    * {@code v1} the stack pointer, {@code v2} the length of a stack dump kept at {@code aux} in the
    * dump arena ({@code aux} -1 when none) and {@code v3} the second result register.
    */

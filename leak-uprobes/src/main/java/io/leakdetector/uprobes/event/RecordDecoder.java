@@ -7,9 +7,11 @@ import java.nio.ByteBuffer;
 /**
  * Decodes perf records into an {@link EventBatch}. Probe samples are looked up by their identifier;
  * return samples have their user callchain (context markers stripped) copied into the batch, to be
- * interned when the allocation is reported. Thread creation and module mappings are handed to a
- * {@link Sideband} as soon as they are read, because acting on them cannot wait for the
- * time-ordered pass.
+ * interned when the allocation is reported. When return samples carry the user registers and a copy
+ * of the top of the user stack ({@link Layout#unwinds()}), the decoder hands those with the
+ * callchain to a {@link ReturnStacks}, and the stack it makes is what goes into the batch. Thread
+ * creation and module mappings are handed to a {@link Sideband} as soon as they are read, because
+ * acting on them cannot wait for the time-ordered pass.
  */
 public final class RecordDecoder implements PerfRing.RecordSink {
 
@@ -53,7 +55,16 @@ public final class RecordDecoder implements PerfRing.RecordSink {
         String path);
   }
 
-  /** How samples of each probe site are laid out. */
+  /**
+   * How samples of each probe site are laid out: the slot of each register among those a sample
+   * carries (the kernel writes them in ascending perf register number), and how many there are.
+   * Return samples with a user stack dump ("dump" samples: posix_memalign's, and every return
+   * sample when {@link #unwinds()}) carry the dump registers.
+   *
+   * @param dumpIpSlot the instruction pointer among the dump registers; -1 unless every return
+   *     sample carries the registers and stack copy an unwinder needs
+   * @param dumpBpSlot the frame pointer among the dump registers; -1 likewise
+   */
   public record Layout(
       int entryArg0Slot,
       int entryArg1Slot,
@@ -64,7 +75,42 @@ public final class RecordDecoder implements PerfRing.RecordSink {
       int dumpResultSlot,
       int dumpResult2Slot,
       int dumpSpSlot,
-      int dumpRegCount) {}
+      int dumpRegCount,
+      int dumpIpSlot,
+      int dumpBpSlot) {
+
+    /** A layout whose only dump samples are posix_memalign's (no stack copies for unwinding). */
+    public Layout(
+        int entryArg0Slot,
+        int entryArg1Slot,
+        int entryArg2Slot,
+        int entryRegCount,
+        int returnResultSlot,
+        int returnRegCount,
+        int dumpResultSlot,
+        int dumpResult2Slot,
+        int dumpSpSlot,
+        int dumpRegCount) {
+      this(
+          entryArg0Slot,
+          entryArg1Slot,
+          entryArg2Slot,
+          entryRegCount,
+          returnResultSlot,
+          returnRegCount,
+          dumpResultSlot,
+          dumpResult2Slot,
+          dumpSpSlot,
+          dumpRegCount,
+          -1,
+          -1);
+    }
+
+    /** Whether every return sample carries ip, sp, bp and a user stack dump for the unwinder. */
+    public boolean unwinds() {
+      return dumpIpSlot >= 0;
+    }
+  }
 
   private final int targetPid;
   private final EventTable table;
@@ -72,6 +118,10 @@ public final class RecordDecoder implements PerfRing.RecordSink {
   private final Sideband sideband;
   private boolean[] siteDumpsStack = new boolean[0];
   private final long[] frames;
+  private final long[] unwound;
+  private final byte[] stack;
+  private final int keptDumpBytes;
+  private final ReturnStacks stacks;
   private EventBatch batch;
 
   private long samples;
@@ -79,17 +129,50 @@ public final class RecordDecoder implements PerfRing.RecordSink {
   private long samplesWithoutRegisters;
   private long lostRecords;
   private long truncatedRecords;
+  private long stackCopyBytes;
+  private long unwindNanos;
 
+  /** A decoder of samples without stack copies: return samples keep the kernel's callchain. */
   public RecordDecoder(
       int targetPid, EventTable table, Layout layout, int maxStack, Sideband sideband) {
+    this(
+        targetPid, table, layout, maxStack, 0, Integer.MAX_VALUE, ReturnStacks.CALLCHAIN, sideband);
+  }
+
+  /**
+   * @param maxStack the deepest callchain the return samples carry
+   * @param stackBytes the largest user stack dump a return sample carries: at most this many bytes
+   *     are handed to {@code stacks}
+   * @param keptDumpBytes at most this many bytes of a posix_memalign return's dump are kept in the
+   *     batch, where its result pointer is looked up
+   * @param stacks makes each allocation's stack from its return sample, when {@link
+   *     Layout#unwinds()}
+   */
+  public RecordDecoder(
+      int targetPid,
+      EventTable table,
+      Layout layout,
+      int maxStack,
+      int stackBytes,
+      int keptDumpBytes,
+      ReturnStacks stacks,
+      Sideband sideband) {
     this.targetPid = targetPid;
     this.table = table;
     this.layout = layout;
     this.sideband = sideband;
     this.frames = new long[Math.max(8, maxStack + 8)];
+    this.unwound = new long[frames.length];
+    this.stack = new byte[layout.unwinds() ? stackBytes : 0];
+    this.keptDumpBytes = keptDumpBytes;
+    this.stacks = stacks;
   }
 
-  /** Which probe sites' return samples carry a user stack dump (posix_memalign). */
+  /**
+   * Which probe sites' return samples carry a user stack dump for their own use (posix_memalign's,
+   * where the result pointer is read from); with {@link Layout#unwinds()} every return sample
+   * carries one.
+   */
   public void siteDumpsStack(boolean[] dumps) {
     this.siteDumpsStack = dumps.clone();
   }
@@ -171,33 +254,53 @@ public final class RecordDecoder implements PerfRing.RecordSink {
       return;
     }
     p += 8;
-    boolean dump = site < siteDumpsStack.length && siteDumpsStack[site];
+    boolean keep = site < siteDumpsStack.length && siteDumpsStack[site];
+    boolean dump = keep || layout.unwinds();
     int regCount = dump ? layout.dumpRegCount() : layout.returnRegCount();
     if (p + 8 * regCount > end) {
       truncatedRecords++;
       return;
     }
     int i = batch.add(EventBatch.RETURN, time, tid, site);
-    batch.setFrames(i, frames, length);
     if (!dump) {
+      batch.setFrames(i, frames, length);
       batch.setValues(i, b.getLong(p + 8 * layout.returnResultSlot()), 0, 0);
       return;
     }
     long result = b.getLong(p + 8 * layout.dumpResultSlot());
     long sp = b.getLong(p + 8 * layout.dumpSpSlot());
     long result2 = layout.dumpResult2Slot() >= 0 ? b.getLong(p + 8 * layout.dumpResult2Slot()) : 0;
+    long ip = layout.unwinds() ? b.getLong(p + 8 * layout.dumpIpSlot()) : 0;
+    long bp = layout.unwinds() ? b.getLong(p + 8 * layout.dumpBpSlot()) : 0;
     p += 8 * regCount;
+    // PERF_SAMPLE_STACK_USER: u64 size, size bytes from sp up, u64 dyn_size (bytes really copied)
     long dumpSize = p + 8 <= end ? b.getLong(p) : 0;
     long dynSize = 0;
     int dataAt = p + 8;
     if (dumpSize > 0 && dataAt + dumpSize + 8 <= end) {
-      dynSize = Math.min(b.getLong(dataAt + (int) dumpSize), dumpSize);
+      dynSize = Math.max(0, Math.min(b.getLong(dataAt + (int) dumpSize), dumpSize));
     }
-    batch.setValues(i, result, sp, dynSize);
+    if (layout.unwinds()) {
+      int copied = (int) Math.min(dynSize, stack.length);
+      b.get(dataAt, stack, 0, copied);
+      stackCopyBytes += copied;
+      long begin = System.nanoTime();
+      int count = stacks.unwind(ip, sp, bp, stack, copied, sp, frames, length, unwound);
+      unwindNanos += System.nanoTime() - begin;
+      batch.setFrames(i, unwound, count);
+    } else {
+      batch.setFrames(i, frames, length);
+    }
+    if (!keep) {
+      batch.setValues(i, result, 0, 0);
+      return;
+    }
+    int kept = (int) Math.min(dynSize, keptDumpBytes);
+    batch.setValues(i, result, sp, kept);
     batch.setV3(i, result2);
-    if (dynSize > 0) {
-      int at = batch.reserveDump((int) dynSize);
-      b.get(dataAt, batch.dumps(), at, (int) dynSize);
+    if (kept > 0) {
+      int at = batch.reserveDump(kept);
+      b.get(dataAt, batch.dumps(), at, kept);
       batch.setAux(i, at);
     }
   }
@@ -275,5 +378,15 @@ public final class RecordDecoder implements PerfRing.RecordSink {
 
   public long truncatedRecords() {
     return truncatedRecords;
+  }
+
+  /** Bytes of user stack the return samples carried to the unwinder. */
+  public long stackCopyBytes() {
+    return stackCopyBytes;
+  }
+
+  /** Time spent making stacks from the return samples, in nanoseconds. */
+  public long unwindNanos() {
+    return unwindNanos;
   }
 }

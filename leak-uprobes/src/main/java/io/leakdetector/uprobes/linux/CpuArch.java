@@ -4,7 +4,8 @@ import java.util.Optional;
 
 /**
  * What differs between the CPU architectures this source runs on: system call numbers and the perf
- * register numbers of the argument, result and stack pointer registers ({@code asm/perf_regs.h}).
+ * register numbers of the argument, result, stack pointer, frame pointer and instruction pointer
+ * registers ({@code asm/perf_regs.h}).
  *
  * @param name {@code os.arch} value
  * @param perfEventOpen {@code SYS_perf_event_open}
@@ -16,6 +17,8 @@ import java.util.Optional;
  * @param result register holding a function's result
  * @param result2 second result register (x86-64 {@code %rdx}); -1 when not sampled
  * @param stackPointer stack pointer register
+ * @param framePointer frame pointer register (x86-64 {@code %rbp}, aarch64 {@code x29})
+ * @param instructionPointer instruction pointer (x86-64 {@code %rip}, aarch64 {@code pc})
  * @param placesProbesAfterPrologue whether probe placement past the first instruction is
  *     implemented (x86-64 only)
  */
@@ -30,11 +33,14 @@ public record CpuArch(
     int result,
     int result2,
     int stackPointer,
+    int framePointer,
+    int instructionPointer,
     boolean placesProbesAfterPrologue) {
 
-  public static final CpuArch X86_64 = new CpuArch("amd64", 298, 434, 310, 5, 4, 3, 0, 3, 7, true);
+  public static final CpuArch X86_64 =
+      new CpuArch("amd64", 298, 434, 310, 5, 4, 3, 0, 3, 7, 6, 8, true);
   public static final CpuArch AARCH64 =
-      new CpuArch("aarch64", 241, 434, 270, 0, 1, 2, 0, -1, 31, false);
+      new CpuArch("aarch64", 241, 434, 270, 0, 1, 2, 0, -1, 31, 29, 32, false);
 
   /** The architecture of this JVM, if supported. */
   public static Optional<CpuArch> current() {
@@ -64,6 +70,16 @@ public record CpuArch(
   /** Registers sampled at a return probe: the result (and second result where there is one). */
   public long returnRegsMask() {
     return (1L << result) | (result2 >= 0 ? 1L << result2 : 0);
+  }
+
+  /**
+   * Registers sampled at a return probe whose sample carries a user stack dump: the result
+   * register(s) and the stack pointer (where the dump starts), and with {@code unwind} also the
+   * instruction and frame pointers an unwinder starts from.
+   */
+  public long dumpRegsMask(boolean unwind) {
+    long mask = returnRegsMask() | 1L << stackPointer;
+    return unwind ? mask | 1L << framePointer | 1L << instructionPointer : mask;
   }
 
   /** The position of {@code reg} among the registers a sample with {@code mask} carries. */

@@ -15,6 +15,10 @@ class RecordDecoderTest {
   static final int PID = 4242;
   // x86-64: entry regs DX, SI, DI (ascending perf register numbers); return AX, DX (+ SP)
   static final RecordDecoder.Layout LAYOUT = new RecordDecoder.Layout(2, 1, 0, 3, 0, 2, 0, 1, 2, 3);
+  // with stack copies every return sample carries AX, DX, BP, SP, IP (perf registers 0, 3, 6, 7,
+  // 8): result slot 0, second result 1, frame pointer 2, stack pointer 3, instruction pointer 4
+  static final RecordDecoder.Layout UNWINDING =
+      new RecordDecoder.Layout(2, 1, 0, 3, 0, 2, 0, 1, 3, 5, 4, 2);
 
   EventTable table;
   List<String> sideband;
@@ -123,6 +127,169 @@ class RecordDecoderTest {
     assertThat(batch.v2(0)).isEqualTo(12);
     assertThat(batch.v3(0)).isEqualTo(0x5555);
     assertThat(batch.dumps()[batch.aux(0) + 11]).isEqualTo((byte) 11);
+  }
+
+  /** What the decoder handed to the {@link ReturnStacks}, copied. */
+  record Handed(long ip, long sp, long bp, byte[] stack, long stackAddress, long[] chain) {}
+
+  /** A decoder with stack copies whose unwinder records its input and returns {@code frames}. */
+  RecordDecoder unwinding(int stackBytes, int keptDump, List<Handed> handed, long... frames) {
+    RecordDecoder d =
+        new RecordDecoder(
+            PID,
+            table,
+            UNWINDING,
+            64,
+            stackBytes,
+            keptDump,
+            (ip, sp, bp, stack, stackLength, stackAddress, chain, chainLength, out) -> {
+              handed.add(
+                  new Handed(
+                      ip,
+                      sp,
+                      bp,
+                      java.util.Arrays.copyOf(stack, stackLength),
+                      stackAddress,
+                      java.util.Arrays.copyOf(chain, chainLength)));
+              System.arraycopy(frames, 0, out, 0, frames.length);
+              return frames.length;
+            },
+            RecordDecoder.Sideband.NONE);
+    d.siteDumpsStack(new boolean[] {false, true});
+    d.into(batch);
+    return d;
+  }
+
+  /**
+   * A return sample with stack copy: header, id, pid/tid, time; callchain; regs abi, AX, DX, BP,
+   * SP, IP; {@code PERF_SAMPLE_STACK_USER}: u64 size, the bytes, u64 dyn_size.
+   */
+  static ByteBuffer unwindingReturn(long id, long[] chain, long[] regs, byte[] dump, long dynSize) {
+    ByteBuffer b =
+        record(PerfAbi.RECORD_SAMPLE, 8 + 24 + 8 + 8 * chain.length + 8 + 40 + 8 + dump.length + 8);
+    b.putLong(id).putInt(PID).putInt(PID + 3).putLong(11_000L);
+    b.putLong(chain.length);
+    for (long f : chain) {
+      b.putLong(f);
+    }
+    b.putLong(PerfAbi.REGS_ABI_64);
+    for (long r : regs) {
+      b.putLong(r);
+    }
+    b.putLong(dump.length).put(dump).putLong(dynSize);
+    return b;
+  }
+
+  static byte[] counting(int length) {
+    byte[] bytes = new byte[length];
+    for (int k = 0; k < length; k++) {
+      bytes[k] = (byte) (k * 7 + 1);
+    }
+    return bytes;
+  }
+
+  @Test
+  void returnSampleHandsRegistersStackAndCallchainToTheUnwinderAndKeepsItsStack() {
+    List<Handed> handed = new ArrayList<>();
+    RecordDecoder d = unwinding(4096, 1024, handed, 0x401234, 0x7f0000105678L, 0x401500);
+    byte[] dump = counting(512);
+    ByteBuffer b =
+        unwindingReturn(
+            102,
+            new long[] {PerfAbi.CONTEXT_USER, 0x401234, 0x401500},
+            new long[] {0xAAAA, 0xDDDD, 0x7ffc_0000_1230L, 0x7ffc_0000_1000L, 0x401234},
+            dump,
+            384); // the stack ended 384 bytes above sp
+    d.record(b, 0, b.capacity());
+    assertThat(handed).hasSize(1);
+    Handed h = handed.get(0);
+    assertThat(h.ip()).isEqualTo(0x401234);
+    assertThat(h.sp()).isEqualTo(0x7ffc_0000_1000L);
+    assertThat(h.bp()).isEqualTo(0x7ffc_0000_1230L);
+    assertThat(h.stackAddress()).isEqualTo(h.sp());
+    assertThat(h.stack()).isEqualTo(java.util.Arrays.copyOf(dump, 384));
+    assertThat(h.chain()).containsExactly(0x401234, 0x401500);
+    assertThat(batch.count()).isEqualTo(1);
+    assertThat(batch.type(0)).isEqualTo(EventBatch.RETURN);
+    assertThat(batch.tid(0)).isEqualTo(PID + 3);
+    assertThat(batch.v0(0)).isEqualTo(0xAAAA);
+    assertThat(batch.aux(0)).as("malloc keeps no dump").isEqualTo(-1);
+    assertThat(
+            java.util.Arrays.copyOfRange(
+                batch.frames(), batch.frameAt(0), batch.frameAt(0) + batch.frameCount(0)))
+        .containsExactly(0x401234, 0x7f0000105678L, 0x401500);
+    assertThat(d.stackCopyBytes()).isEqualTo(384);
+  }
+
+  @Test
+  void posixMemalignsOneDumpServesTheUnwinderWholeAndThePairingUpToItsOwnSize() {
+    List<Handed> handed = new ArrayList<>();
+    RecordDecoder d = unwinding(2048, 64, handed, 0x401999);
+    byte[] dump = counting(2048);
+    ByteBuffer b =
+        unwindingReturn(
+            103,
+            new long[] {PerfAbi.CONTEXT_USER, 0x401999},
+            new long[] {0, 0x5555, 0x7ff0_0100L, 0x7ff0_0000L, 0x401999},
+            dump,
+            2048);
+    d.record(b, 0, b.capacity());
+    assertThat(handed).hasSize(1);
+    assertThat(handed.get(0).stack()).isEqualTo(dump);
+    assertThat(batch.v1(0)).isEqualTo(0x7ff0_0000L);
+    assertThat(batch.v2(0)).as("bytes kept for reading *memptr").isEqualTo(64);
+    assertThat(batch.v3(0)).isEqualTo(0x5555);
+    assertThat(java.util.Arrays.copyOfRange(batch.dumps(), batch.aux(0), batch.aux(0) + 64))
+        .isEqualTo(java.util.Arrays.copyOf(dump, 64));
+    assertThat(batch.frames()[batch.frameAt(0)]).isEqualTo(0x401999);
+  }
+
+  @Test
+  void aDumpLargerThanTheDecoderTakesIsHandedOnlyAsFarAsItTakes() {
+    List<Handed> handed = new ArrayList<>();
+    RecordDecoder d = unwinding(256, 64, handed, 1);
+    byte[] dump = counting(512);
+    ByteBuffer b =
+        unwindingReturn(
+            102, new long[] {0x401234}, new long[] {1, 2, 3, 0x7000, 0x401234}, dump, 512);
+    d.record(b, 0, b.capacity());
+    assertThat(handed.get(0).stack()).isEqualTo(java.util.Arrays.copyOf(dump, 256));
+  }
+
+  @Test
+  void aReturnSampleWithoutStackBytesStillReachesTheUnwinder() {
+    List<Handed> handed = new ArrayList<>();
+    RecordDecoder d = unwinding(4096, 1024, handed, 0x401234);
+    // sp pointed at no mapped memory: the kernel copied nothing (dyn_size 0)
+    ByteBuffer empty =
+        unwindingReturn(
+            102, new long[] {0x401234}, new long[] {1, 2, 3, 0x10, 0x401234}, new byte[64], 0);
+    d.record(empty, 0, empty.capacity());
+    // a dump whose size word runs past the record's end is not read
+    ByteBuffer broken =
+        unwindingReturn(
+            102, new long[] {0x401234}, new long[] {1, 2, 3, 0x7000, 0x401234}, new byte[64], 64);
+    broken.putLong(8 + 24 + 8 + 8 + 8 + 40, 1 << 20);
+    d.record(broken, 0, broken.capacity());
+    assertThat(handed).hasSize(2);
+    assertThat(handed.get(0).stack()).isEmpty();
+    assertThat(handed.get(1).stack()).isEmpty();
+    assertThat(batch.count()).isEqualTo(2);
+    assertThat(batch.frameCount(1)).isEqualTo(1);
+  }
+
+  @Test
+  void aReturnSampleCutBeforeItsRegistersIsCountedTruncated() {
+    List<Handed> handed = new ArrayList<>();
+    RecordDecoder d = unwinding(4096, 1024, handed, 0x401234);
+    ByteBuffer b = record(PerfAbi.RECORD_SAMPLE, 8 + 24 + 16 + 8 + 24);
+    b.putLong(102).putInt(PID).putInt(PID).putLong(1L);
+    b.putLong(1).putLong(0x401234);
+    b.putLong(PerfAbi.REGS_ABI_64).putLong(1).putLong(2).putLong(3); // AX, DX, BP: no SP, IP
+    d.record(b, 0, b.capacity());
+    assertThat(handed).isEmpty();
+    assertThat(batch.count()).isZero();
+    assertThat(d.truncatedRecords()).isEqualTo(1);
   }
 
   @Test

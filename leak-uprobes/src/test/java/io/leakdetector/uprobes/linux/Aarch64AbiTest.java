@@ -110,7 +110,8 @@ class Aarch64AbiTest {
   /**
    * The register masks as the headers give them: what the source needs sampled at an entry probe
    * (x0–x2: the first three integer arguments, AAPCS64), at a return probe (x0: the result) and at
-   * posix_memalign's return (the result and sp, for the stack dump).
+   * posix_memalign's return (the result and sp, for the stack dump), and at every return with stack
+   * copies for the unwinder (also the frame pointer x29 and pc).
    */
   private static final String C_PRELUDE =
       """
@@ -127,6 +128,7 @@ class Aarch64AbiTest {
           | (1ULL << PERF_REG_ARM64_X2))
       #define RETURN_MASK (1ULL << PERF_REG_ARM64_X0)
       #define DUMP_MASK (RETURN_MASK | (1ULL << PERF_REG_ARM64_SP))
+      #define UNWIND_MASK (DUMP_MASK | (1ULL << PERF_REG_ARM64_X29) | (1ULL << PERF_REG_ARM64_PC))
       /* the kernel writes the sampled registers in ascending register number */
       #define SLOT(mask, reg) __builtin_popcountll((mask) & ((1ULL << (reg)) - 1))
       """;
@@ -154,9 +156,47 @@ class Aarch64AbiTest {
     checks.add(new Check("CpuArch.AARCH64.arg2()", A.arg2(), "PERF_REG_ARM64_X2"));
     checks.add(new Check("CpuArch.AARCH64.result()", A.result(), "PERF_REG_ARM64_X0"));
     checks.add(new Check("CpuArch.AARCH64.stackPointer()", A.stackPointer(), "PERF_REG_ARM64_SP"));
+    checks.add(new Check("CpuArch.AARCH64.framePointer()", A.framePointer(), "PERF_REG_ARM64_X29"));
+    checks.add(
+        new Check(
+            "CpuArch.AARCH64.instructionPointer()", A.instructionPointer(), "PERF_REG_ARM64_PC"));
     long entry = A.entryRegsMask();
     long ret = A.returnRegsMask();
     long dump = ret | (1L << A.stackPointer());
+    long unwind = A.dumpRegsMask(true);
+    checks.add(
+        new Check("CpuArch.AARCH64.dumpRegsMask(false)", A.dumpRegsMask(false), "DUMP_MASK"));
+    checks.add(new Check("CpuArch.AARCH64.dumpRegsMask(true)", unwind, "UNWIND_MASK"));
+    checks.add(
+        new Check(
+            "return mask with stack copies outside PERF_REG_ARM64_MAX",
+            0,
+            "(0x%sULL & ~((1ULL << PERF_REG_ARM64_MAX) - 1))".formatted(Long.toHexString(unwind))));
+    checks.add(
+        new Check(
+            "registers in a return sample with stack copies",
+            Long.bitCount(unwind),
+            "__builtin_popcountll(UNWIND_MASK)"));
+    checks.add(
+        new Check(
+            "slotOf(unwind mask, result)",
+            CpuArch.slotOf(unwind, A.result()),
+            "SLOT(UNWIND_MASK, PERF_REG_ARM64_X0)"));
+    checks.add(
+        new Check(
+            "slotOf(unwind mask, framePointer)",
+            CpuArch.slotOf(unwind, A.framePointer()),
+            "SLOT(UNWIND_MASK, PERF_REG_ARM64_X29)"));
+    checks.add(
+        new Check(
+            "slotOf(unwind mask, stackPointer)",
+            CpuArch.slotOf(unwind, A.stackPointer()),
+            "SLOT(UNWIND_MASK, PERF_REG_ARM64_SP)"));
+    checks.add(
+        new Check(
+            "slotOf(unwind mask, instructionPointer)",
+            CpuArch.slotOf(unwind, A.instructionPointer()),
+            "SLOT(UNWIND_MASK, PERF_REG_ARM64_PC)"));
     checks.add(new Check("CpuArch.AARCH64.entryRegsMask()", entry, "ENTRY_MASK"));
     checks.add(new Check("CpuArch.AARCH64.returnRegsMask()", ret, "RETURN_MASK"));
     checks.add(

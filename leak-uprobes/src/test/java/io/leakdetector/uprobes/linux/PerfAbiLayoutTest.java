@@ -146,6 +146,25 @@ class PerfAbiLayoutTest {
           printf("x86.result %d\\n", PERF_REG_X86_AX);
           printf("x86.result2 %d\\n", PERF_REG_X86_DX);
           printf("x86.stackPointer %d\\n", PERF_REG_X86_SP);
+          printf("x86.framePointer %d\\n", PERF_REG_X86_BP);
+          printf("x86.instructionPointer %d\\n", PERF_REG_X86_IP);
+          unsigned long long ret = (1ULL << PERF_REG_X86_AX) | (1ULL << PERF_REG_X86_DX);
+          unsigned long long dump = ret | (1ULL << PERF_REG_X86_SP);
+          unsigned long long unwind = dump | (1ULL << PERF_REG_X86_BP) | (1ULL << PERF_REG_X86_IP);
+          printf("x86.returnRegsMask %lld\\n", (long long) ret);
+          printf("x86.dumpRegsMask %lld\\n", (long long) dump);
+          printf("x86.unwindRegsMask %lld\\n", (long long) unwind);
+          /* the kernel rejects a mask with bits at or above PERF_REG_X86_64_MAX (EINVAL) */
+          printf("x86.unwindRegsMaskBeyondMax %lld\\n",
+              (long long) (unwind & ~((1ULL << PERF_REG_X86_64_MAX) - 1)));
+          /* the kernel writes the sampled registers in ascending register number */
+          #define SLOT(mask, reg) __builtin_popcountll((mask) & ((1ULL << (reg)) - 1))
+          printf("x86.unwind.resultSlot %d\\n", SLOT(unwind, PERF_REG_X86_AX));
+          printf("x86.unwind.result2Slot %d\\n", SLOT(unwind, PERF_REG_X86_DX));
+          printf("x86.unwind.bpSlot %d\\n", SLOT(unwind, PERF_REG_X86_BP));
+          printf("x86.unwind.spSlot %d\\n", SLOT(unwind, PERF_REG_X86_SP));
+          printf("x86.unwind.ipSlot %d\\n", SLOT(unwind, PERF_REG_X86_IP));
+          printf("x86.unwind.count %d\\n", __builtin_popcountll(unwind));
           return 0;
         }
         """);
@@ -176,6 +195,19 @@ class PerfAbiLayoutTest {
     values.put("x86.result", (long) x.result());
     values.put("x86.result2", (long) x.result2());
     values.put("x86.stackPointer", (long) x.stackPointer());
+    values.put("x86.framePointer", (long) x.framePointer());
+    values.put("x86.instructionPointer", (long) x.instructionPointer());
+    long unwind = x.dumpRegsMask(true);
+    values.put("x86.returnRegsMask", x.returnRegsMask());
+    values.put("x86.dumpRegsMask", x.dumpRegsMask(false));
+    values.put("x86.unwindRegsMask", unwind);
+    values.put("x86.unwindRegsMaskBeyondMax", 0L);
+    values.put("x86.unwind.resultSlot", (long) CpuArch.slotOf(unwind, x.result()));
+    values.put("x86.unwind.result2Slot", (long) CpuArch.slotOf(unwind, x.result2()));
+    values.put("x86.unwind.bpSlot", (long) CpuArch.slotOf(unwind, x.framePointer()));
+    values.put("x86.unwind.spSlot", (long) CpuArch.slotOf(unwind, x.stackPointer()));
+    values.put("x86.unwind.ipSlot", (long) CpuArch.slotOf(unwind, x.instructionPointer()));
+    values.put("x86.unwind.count", (long) Long.bitCount(unwind));
     return values;
   }
 
