@@ -57,6 +57,7 @@ final class PerThreadSource implements HeapEventSource, RecordDecoder.Sideband {
   private final MappingWatch mappings;
   private RecordDecoder decoder;
   private ReturnStacks returnStacks = ReturnStacks.CALLCHAIN;
+  private UnwindingStacks unwinding;
   private AllocationPairing pairing;
   private ThreadProbes probes;
   private PerCpuReader reader;
@@ -231,6 +232,13 @@ final class PerThreadSource implements HeapEventSource, RecordDecoder.Sideband {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    if (attrs.unwinds() && returnStacks == ReturnStacks.CALLCHAIN) {
+      unwinding = new UnwindingStacks(pid, options.unwind(), options.maxStack());
+      if (launched == null) {
+        unwinding.readMaps();
+      }
+      returnStacks = unwinding;
+    }
     RecordDecoder.Layout layout = PerCpuReader.layout(arch, attrs.unwinds());
     decoder =
         new RecordDecoder(
@@ -298,6 +306,14 @@ final class PerThreadSource implements HeapEventSource, RecordDecoder.Sideband {
       long inode,
       String path) {
     mappings.moduleMapped(start, length, fileOffset, devMajor, devMinor, inode, path);
+    UnwindingStacks stacks = unwinding;
+    if (stacks != null) {
+      // Mapping records come in the same rings as the samples, per CPU: a sample read from one
+      // CPU's ring before the record of a mapping made on another CPU just before it finds no
+      // module there and ends its stack with a marker (the BPF design reads mappings first).
+      stacks.mapped(start, start + length, fileOffset, path, inode);
+      stacks.loadNewTables();
+    }
   }
 
   /**
