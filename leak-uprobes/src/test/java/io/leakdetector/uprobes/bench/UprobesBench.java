@@ -89,7 +89,8 @@ public final class UprobesBench {
         engine.snapshot(new SnapshotQuery(SortOrder.COUNT, 10, 0, 0, System.nanoTime(), false));
     System.out.printf(
         "result cpu_percent=%.1f seconds=%.2f events=%d events_per_s=%.0f lost=%d"
-            + " outstanding=%d attach_ms=%d close_ms=%d design=%s%n",
+            + " outstanding=%d attach_ms=%d close_ms=%d design=%s stack_mib_per_s=%.1f"
+            + " unwind_ns=%.0f%n",
         cpuPercent,
         seconds,
         events(c),
@@ -98,7 +99,9 @@ public final class UprobesBench {
         s.totals().outstandingCount(),
         attachMillis,
         closeMillis,
-        source.design().isEmpty() ? "bpf" : "per-thread");
+        source.design().isEmpty() ? "bpf" : "per-thread",
+        c.getOrDefault("stackCopyBytes", 0L) / seconds / (1 << 20),
+        1000.0 * c.getOrDefault("unwindMicros", 0L) / Math.max(1, events(c)));
   }
 
   /** Probe hits read: ring records (BPF design) or perf samples (per-thread design). */
