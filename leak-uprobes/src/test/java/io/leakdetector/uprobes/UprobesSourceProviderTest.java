@@ -87,7 +87,7 @@ class UprobesSourceProviderTest {
     SourceOptions o =
         SourceOptions.from(new SourceRequest(new TargetSpec.Pid(1), false, Map.of()), 4096);
     assertThat(o.ringBytes()).isEqualTo(16 << 20); // per-thread rings, with the stack copy
-    assertThat(o.bpfRingBytes()).isEqualTo(16 << 20);
+    assertThat(o.bpfRingBytes()).isEqualTo(64 << 20);
     assertThat(o.wakeupPercent()).isEqualTo(25);
     assertThat(o.placeAfterPrologue()).isTrue();
     assertThat(o.unwind()).isEqualTo(SourceOptions.Unwind.AUTO);
@@ -97,5 +97,6 @@ class UprobesSourceProviderTest {
             new SourceRequest(new TargetSpec.Pid(1), false, Map.of("uprobes.unwind", "fp")), 4096);
     assertThat(fp.stackCopy()).isZero();
     assertThat(fp.ringBytes()).isEqualTo(4 << 20);
+    assertThat(fp.bpfRingBytes()).isEqualTo(16 << 20);
   }
 }

@@ -55,8 +55,8 @@ final class StackGroundTruth {
         continue;
       }
       List<JsonNode> group = new ArrayList<>();
-      long address = frame.get("address").asLong();
-      while (k < frames.size() && frames.get(k).get("address").asLong() == address) {
+      long address = address(frame);
+      while (k < frames.size() && address(frames.get(k)) == address) {
         group.add(frames.get(k++));
       }
       JsonNode physical = group.get(group.size() - 1);
@@ -99,6 +99,11 @@ final class StackGroundTruth {
         }
       }
     }
+  }
+
+  /** A frame's address: JSON writes it as a hex string. */
+  private static long address(JsonNode frame) {
+    return Long.parseUnsignedLong(frame.get("address").asText().substring(2), 16);
   }
 
   /** addr2line's lines for one address: innermost inlined function first. */
