@@ -246,13 +246,16 @@ final class BpfSource implements HeapEventSource, RecordDecoder.Sideband {
    */
   private void drainAll() {
     long drainStart = System.nanoTime();
+    // Only the records reserved before the mapping records are read: code that a record's stack
+    // runs through was mapped before the record was written, so its mapping is known by then.
+    long limit = probes.ring().producerPosition();
     mappingEvents.drain();
     if (options.unwind() != SourceOptions.Unwind.FP) {
       unwinding.loadNewTables();
     }
     int read;
     do {
-      read = probes.ring().drain(decoder, CHUNK);
+      read = probes.ring().drain(decoder, CHUNK, limit);
       long lost = probes.lost();
       if (lost != lostSeen) {
         int i = batch.add(EventBatch.LOST, System.nanoTime(), 0, -1);
@@ -362,6 +365,7 @@ final class BpfSource implements HeapEventSource, RecordDecoder.Sideband {
       c.put("stackCopyBytes", d.stackCopyBytes());
       c.put("unwindMicros", d.unwindNanos() / 1000);
       c.put("cfiTableBytes", unwinding.tableMemoryBytes());
+      c.put("mapsReadOnUnknownCode", unwinding.mapsReadOnMiss());
     }
     AllocationPairing a = pairing;
     if (a != null) {

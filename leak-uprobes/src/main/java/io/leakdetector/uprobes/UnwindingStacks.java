@@ -1,5 +1,6 @@
 package io.leakdetector.uprobes;
 
+import io.leakdetector.StackEnd;
 import io.leakdetector.symbols.linux.ProcMaps;
 import io.leakdetector.symbols.linux.ProcMapsEntry;
 import io.leakdetector.symbols.unwind.StackUnwinder;
@@ -21,6 +22,11 @@ final class UnwindingStacks implements ReturnStacks {
   private final StackUnwinder unwinder;
   private final boolean sameRoot;
   private boolean newMappings;
+  private long lastMapsRead = System.nanoTime() - MAPS_INTERVAL;
+  private long mapsReadOnMiss;
+
+  private static final long UNKNOWN_CODE = StackEnd.UNKNOWN_CODE.address();
+  private static final long MAPS_INTERVAL = 10_000_000L;
 
   /**
    * @param kernelChainDepth the most addresses the kernel's callchain of a record holds
@@ -110,8 +116,49 @@ final class UnwindingStacks implements ReturnStacks {
       long[] chain,
       int chainLength,
       long[] out) {
-    return unwinder.unwind(
-        ip, sp, bp, stack, 0, stackLength, stackAddress, chain, 0, chainLength, out, 0, out.length);
+    int n =
+        unwinder.unwind(
+            ip,
+            sp,
+            bp,
+            stack,
+            0,
+            stackLength,
+            stackAddress,
+            chain,
+            0,
+            chainLength,
+            out,
+            0,
+            out.length);
+    if (n > 0 && out[n - 1] == UNKNOWN_CODE && System.nanoTime() - lastMapsRead > MAPS_INTERVAL) {
+      // Code mapped just before this allocation whose mapping record is not read yet (the
+      // records come from other rings): the process's own map says where it lies.
+      lastMapsRead = System.nanoTime();
+      readMaps();
+      mapsReadOnMiss++;
+      n =
+          unwinder.unwind(
+              ip,
+              sp,
+              bp,
+              stack,
+              0,
+              stackLength,
+              stackAddress,
+              chain,
+              0,
+              chainLength,
+              out,
+              0,
+              out.length);
+    }
+    return n;
+  }
+
+  /** How often a return address in unknown code made the reader read the process's map. */
+  long mapsReadOnMiss() {
+    return mapsReadOnMiss;
   }
 
   private static boolean sameRoot(int pid) {

@@ -295,8 +295,9 @@ public final class ElfSymbolResolver implements SymbolResolver {
               true));
     }
     SourceFrame outer = source.isEmpty() ? null : source.get(source.size() - 1);
+    // the name the debugging information gives (as addr2line), else the symbol's
     String function =
-        symbol != null ? readable(symbol) : outer == null ? null : readable(outer.rawName());
+        outer != null && outer.rawName() != null ? readable(outer.rawName()) : readable(symbol);
     frames.add(
         new Frame(
             address,

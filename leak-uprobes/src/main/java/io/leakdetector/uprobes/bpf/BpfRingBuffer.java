@@ -110,7 +110,20 @@ public final class BpfRingBuffer implements AutoCloseable {
    *     whether the drain reached the producer position it saw at its start
    */
   public int drain(RecordSink sink, int maxRecords) {
-    long producerPosition = (long) LONGS.getAcquire(producer, 0);
+    return drain(sink, maxRecords, Long.MAX_VALUE);
+  }
+
+  /** The position after the last record reserved so far. */
+  public long producerPosition() {
+    return (long) LONGS.getAcquire(producer, 0);
+  }
+
+  /**
+   * As {@link #drain(RecordSink, int)}, but only the records reserved before {@code limit} (a
+   * {@link #producerPosition()} read earlier); {@link #caughtUp()} then says whether it got there.
+   */
+  public int drain(RecordSink sink, int maxRecords, long limit) {
+    long producerPosition = Math.min(limit, (long) LONGS.getAcquire(producer, 0));
     long position = consumerPosition;
     boolean complete = true;
     int mask = size - 1;

@@ -103,6 +103,23 @@ class BpfRingBufferTest {
   }
 
   @Test
+  void aDrainUpToAPositionReadEarlierLeavesLaterRecords() {
+    BpfRingBuffer ring = BpfRingBuffer.overBuffers(consumer, producer, SIZE, PAGE);
+    List<Long> times = new ArrayList<>();
+    BpfRingBuffer.RecordSink sink = (b, at, len) -> times.add(b.getLong(at));
+    put(entry(1, 7, 0, 16, 0, 0), false, false);
+    put(entry(2, 7, 0, 16, 0, 0), false, false);
+    long limit = ring.producerPosition();
+    assertThat(limit).isEqualTo(2 * 48L);
+    put(entry(3, 7, 0, 16, 0, 0), false, false); // reserved after the limit was read
+    assertThat(ring.drain(sink, 100, limit)).isEqualTo(2);
+    assertThat(times).containsExactly(1L, 2L);
+    assertThat(ring.caughtUp()).as("every record before the limit").isTrue();
+    assertThat(ring.drain(sink, 100, ring.producerPosition())).isEqualTo(1);
+    assertThat(times).containsExactly(1L, 2L, 3L);
+  }
+
+  @Test
   void aRecordAcrossTheEndIsReadWholeAndTheLimitIsKept() {
     BpfRingBuffer ring = BpfRingBuffer.overBuffers(consumer, producer, SIZE, PAGE);
     List<Long> frames = new ArrayList<>();
