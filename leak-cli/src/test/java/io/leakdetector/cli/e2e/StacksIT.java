@@ -219,6 +219,9 @@ class StacksIT {
             "0",
             "-i",
             "60",
+            // every frame, allocator internals too, so that each address's frames are all there
+            "--skip-frames",
+            "none",
             "--",
             exe.toString())) {
       Tool.Finished run = tool.awaitExit(120);
