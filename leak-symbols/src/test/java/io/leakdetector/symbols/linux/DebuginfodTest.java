@@ -11,6 +11,7 @@ import io.leakdetector.spi.SymbolResolver;
 import io.leakdetector.symbols.elf.ElfFile;
 import io.leakdetector.symbols.testing.DebugFixtures;
 import io.leakdetector.symbols.testing.FixtureProcess;
+import io.leakdetector.symbols.testing.NativeTools;
 import io.leakdetector.symbols.testing.RecordingLogger;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -46,6 +47,7 @@ class DebuginfodTest {
   static Path debug;
   static String buildId;
   static long secondAddress;
+  static String secondLine;
 
   @TempDir Path work;
   Path cache;
@@ -68,6 +70,12 @@ class DebuginfodTest {
             .findFirst()
             .orElseThrow()
             .getKey();
+    // what binutils says of the unstripped file at the same place
+    String[] located =
+        NativeTools.run("addr2line", "-f", "-e", fixture.toString(), "0x" + Long.toHexString(secondAddress))
+            .strip()
+            .split("\n");
+    secondLine = located[1].replaceFirst(" \\(discriminator \\d+\\)$", "");
   }
 
   @BeforeEach
@@ -124,6 +132,9 @@ class DebuginfodTest {
           assertThat(files).containsExactly(cached);
         }
         assertThat(server.requestsFor(buildId)).isEqualTo(1);
+        // Lines too come from the fetched file, as addr2line reads them from the unstripped one.
+        Frame lined = resolver.resolve(a[1] + 1);
+        assertThat(lined.file() + ":" + lined.line()).isEqualTo(secondLine);
         // The fetched file is the one that holds the module's DWARF.
         try (ElfFile dwarf = module(resolver).debugInfoFile().orElseThrow()) {
           assertThat(dwarf.path()).isEqualTo(cached);

@@ -249,8 +249,19 @@ class ElfSymbolResolverTest {
     try (FixtureProcess p = FixtureProcess.start(stripped)) {
       long[] a = p.readAddresses();
       try (SymbolResolver resolver = open(p.pid(), false)) {
-        assertThat(resolver.resolve(a[1] + 1).text().replaceFirst(" \\([^()]*\\)$", ""))
+        Frame named = resolver.resolve(a[1] + 1);
+        assertThat(named.text().replaceFirst(" \\([^()]*\\)$", ""))
             .isEqualTo("stripped_fixture!fixture_second+0x1");
+        // the line from the debug file's DWARF, as addr2line reads it from the unstripped file
+        String nm =
+            run("nm", fixture.toString()).lines()
+                .filter(l -> l.endsWith(" fixture_second"))
+                .findFirst()
+                .orElseThrow()
+                .split(" ")[0];
+        String truth = run("addr2line", "-e", fixture.toString(), "0x" + nm).strip();
+        assertThat(named.file() + ":" + named.line())
+            .isEqualTo(truth.replaceFirst(" \\(discriminator \\d+\\)$", ""));
       }
     }
     // Without the debug file there is nothing to name it by: module and offset only.
