@@ -72,7 +72,8 @@ class DebuginfodTest {
             .getKey();
     // what binutils says of the unstripped file at the same place
     String[] located =
-        NativeTools.run("addr2line", "-f", "-e", fixture.toString(), "0x" + Long.toHexString(secondAddress))
+        NativeTools.run(
+                "addr2line", "-f", "-e", fixture.toString(), "0x" + Long.toHexString(secondAddress))
             .strip()
             .split("\n");
     secondLine = located[1].replaceFirst(" \\(discriminator \\d+\\)$", "");

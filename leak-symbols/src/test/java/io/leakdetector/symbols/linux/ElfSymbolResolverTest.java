@@ -254,7 +254,8 @@ class ElfSymbolResolverTest {
             .isEqualTo("stripped_fixture!fixture_second+0x1");
         // the line from the debug file's DWARF, as addr2line reads it from the unstripped file
         String nm =
-            run("nm", fixture.toString()).lines()
+            run("nm", fixture.toString())
+                .lines()
                 .filter(l -> l.endsWith(" fixture_second"))
                 .findFirst()
                 .orElseThrow()
