@@ -2,6 +2,7 @@ package io.leakdetector.symbols.dwarf;
 
 import static io.leakdetector.symbols.dwarf.DwarfConstants.*;
 
+import io.leakdetector.symbols.elf.SectionCursor;
 import java.nio.ByteBuffer;
 import java.util.HashMap;
 import java.util.Map;
@@ -64,13 +65,13 @@ final class DwarfData {
     String text;
     switch (form) {
       case DW_FORM_STRING:
-        text = DwarfCursor.stringAt(info, value);
+        text = SectionCursor.stringAt(info, value);
         break;
       case DW_FORM_STRP:
-        text = DwarfCursor.stringAt(sections.get(DwarfSections.STR), value);
+        text = SectionCursor.stringAt(sections.get(DwarfSections.STR), value);
         break;
       case DW_FORM_LINE_STRP:
-        text = DwarfCursor.stringAt(sections.get(DwarfSections.LINE_STR), value);
+        text = SectionCursor.stringAt(sections.get(DwarfSections.LINE_STR), value);
         break;
       case DW_FORM_STRX:
       case DW_FORM_STRX1:
@@ -93,7 +94,7 @@ final class DwarfData {
     DwarfCursor offsets =
         new DwarfCursor(sections.get(DwarfSections.STR_OFFSETS), DwarfSections.STR_OFFSETS);
     offsets.seek(unit.strOffsetsBase + index * size);
-    return DwarfCursor.stringAt(sections.get(DwarfSections.STR), offsets.unsigned(size));
+    return SectionCursor.stringAt(sections.get(DwarfSections.STR), offsets.unsigned(size));
   }
 
   /** The address an attribute value of an address form names. */

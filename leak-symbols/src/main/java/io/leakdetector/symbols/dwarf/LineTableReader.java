@@ -2,6 +2,7 @@ package io.leakdetector.symbols.dwarf;
 
 import static io.leakdetector.symbols.dwarf.DwarfConstants.*;
 
+import io.leakdetector.symbols.elf.SectionCursor;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -158,7 +159,7 @@ final class LineTableReader {
         if (contents[i] == DW_LNCT_PATH && Forms.isString(form)) {
           path =
               form == DW_FORM_STRING
-                  ? DwarfCursor.stringAt(section, value)
+                  ? SectionCursor.stringAt(section, value)
                   : data.string(form, value, unit);
         } else if (contents[i] == DW_LNCT_DIRECTORY_INDEX && !Forms.isString(form)) {
           directory = value < 0 || value > Integer.MAX_VALUE ? -1 : (int) value;

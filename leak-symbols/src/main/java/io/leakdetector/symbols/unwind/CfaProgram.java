@@ -97,7 +97,7 @@ final class CfaProgram {
   }
 
   private void execute(CfiCursor in, RowSink rows) {
-    while (in.hasRemaining()) {
+    while (in.hasMore()) {
       int op = in.u8();
       int operand = op & 0x3f;
       switch (op & 0xc0) {
@@ -289,7 +289,7 @@ final class CfaProgram {
           && expression.u8() == 0x33
           && expression.u8() == 0x24
           && expression.u8() == 0x22
-          && !expression.hasRemaining()) {
+          && !expression.hasMore()) {
         state[CFA_HOW] = CFA_PLT;
         state[CFA_OFF] = offset;
         state[PLT_THRESHOLD] = threshold;

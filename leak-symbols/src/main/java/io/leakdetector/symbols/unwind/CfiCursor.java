@@ -1,13 +1,15 @@
 package io.leakdetector.symbols.unwind;
 
+import io.leakdetector.symbols.elf.SectionCursor;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
 /**
  * Reads the little-endian values of a frame section ({@code .eh_frame}, {@code .debug_frame})
- * within a limit. Every read past the limit throws {@link MalformedCfiException}.
+ * within a limit, and its pointers in their {@code DW_EH_PE_*} encodings. Every read past the limit
+ * throws {@link MalformedCfiException}.
  */
-final class CfiCursor {
+final class CfiCursor extends SectionCursor {
   static final int DW_EH_PE_ABSPTR = 0x00;
   static final int DW_EH_PE_ULEB128 = 0x01;
   static final int DW_EH_PE_UDATA2 = 0x02;
@@ -25,105 +27,31 @@ final class CfiCursor {
   static final int DW_EH_PE_INDIRECT = 0x80;
   static final int DW_EH_PE_OMIT = 0xff;
 
-  private final ByteBuffer data;
-  private int position;
-  private int limit;
-
+  /** Reads {@code data} (any byte order) from {@code position} up to {@code limit}. */
   CfiCursor(ByteBuffer data, int position, int limit) {
-    this.data = data.duplicate().order(ByteOrder.LITTLE_ENDIAN);
-    this.position = position;
-    this.limit = limit;
+    this(position, limit, data.duplicate().order(ByteOrder.LITTLE_ENDIAN));
   }
 
-  int position() {
-    return position;
+  private CfiCursor(int position, int limit, ByteBuffer littleEndian) {
+    super(littleEndian, position, limit);
   }
 
-  int limit() {
-    return limit;
+  @Override
+  protected RuntimeException truncated(int offset) {
+    return new MalformedCfiException("truncated at offset " + offset);
   }
 
-  boolean hasRemaining() {
-    return position < limit;
-  }
-
-  void seek(int position) {
-    if (position < 0 || position > limit) {
-      throw new MalformedCfiException("offset " + position + " lies outside its entry");
-    }
-    this.position = position;
+  @Override
+  protected RuntimeException outside(long offset) {
+    return new MalformedCfiException("offset " + offset + " lies outside its entry");
   }
 
   void skip(long count) {
-    if (count < 0 || count > limit - position) {
+    if (count < 0 || count > limit() - position()) {
       throw new MalformedCfiException(
-          "a length of " + count + " at offset " + position + " runs past its entry");
+          "a length of " + count + " at offset " + position() + " runs past its entry");
     }
-    position += (int) count;
-  }
-
-  private void need(int count) {
-    if (count > limit - position) {
-      throw new MalformedCfiException("truncated at offset " + position);
-    }
-  }
-
-  int u8() {
-    need(1);
-    return Byte.toUnsignedInt(data.get(position++));
-  }
-
-  int u16() {
-    need(2);
-    int value = Short.toUnsignedInt(data.getShort(position));
-    position += 2;
-    return value;
-  }
-
-  long u32() {
-    need(4);
-    long value = Integer.toUnsignedLong(data.getInt(position));
-    position += 4;
-    return value;
-  }
-
-  long u64() {
-    need(8);
-    long value = data.getLong(position);
-    position += 8;
-    return value;
-  }
-
-  long uleb() {
-    long result = 0;
-    int shift = 0;
-    while (true) {
-      int b = u8();
-      if (shift < 64) {
-        result |= (long) (b & 0x7f) << shift;
-      }
-      shift += 7;
-      if ((b & 0x80) == 0) {
-        return result;
-      }
-    }
-  }
-
-  long sleb() {
-    long result = 0;
-    int shift = 0;
-    int b;
-    do {
-      b = u8();
-      if (shift < 64) {
-        result |= (long) (b & 0x7f) << shift;
-      }
-      shift += 7;
-    } while ((b & 0x80) != 0);
-    if (shift < 64 && (b & 0x40) != 0) {
-      result |= -1L << shift;
-    }
-    return result;
+    seek(position() + count);
   }
 
   /** A register number or count that must fit an {@code int}. */
@@ -157,7 +85,7 @@ final class CfiCursor {
     if (application == DW_EH_PE_ALIGNED) {
       alignTo8(bases.sectionAddress());
     }
-    long here = bases.sectionAddress() + position;
+    long here = bases.sectionAddress() + position();
     long value =
         switch (encoding & 0x0f) {
           case DW_EH_PE_ABSPTR -> u64();
@@ -214,7 +142,7 @@ final class CfiCursor {
   }
 
   private void alignTo8(long sectionAddress) {
-    int misalignment = (int) ((sectionAddress + position) & 7);
+    int misalignment = (int) ((sectionAddress + position()) & 7);
     if (misalignment != 0) {
       skip(8 - misalignment);
     }
@@ -222,9 +150,9 @@ final class CfiCursor {
 
   /** A cursor over {@code [start, end)} of the same bytes, e.g. a DWARF expression's block. */
   CfiCursor sub(int start, int end) {
-    if (start < 0 || end < start || end > limit) {
+    if (start < 0 || end < start || end > limit()) {
       throw new MalformedCfiException("a block at offset " + start + " runs past its entry");
     }
-    return new CfiCursor(data, start, end);
+    return new CfiCursor(start, end, data());
   }
 }
