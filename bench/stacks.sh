@@ -6,14 +6,18 @@
 # the reader's CPU, lost events, the stack bytes copied per second and the reader's unwinding time
 # per event.
 #
-# Usage: bench/stacks.sh [ROUNDS=3] [SECONDS=3]   Environment: COPIES="1024 16384" (extra auto runs)
+# Usage: bench/stacks.sh [ROUNDS=3] [SECONDS=3]
+# Environment: MODES="fp auto dwarf" (unwind modes at the default copy), COPIES="1024 16384"
+# (extra auto runs with these copies), BUILDS="fp nofp".
 # Needs root, gcc and maven (offline repo). Leaves nothing behind.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 ROUNDS=${1:-3}
 SECS=${2:-3}
-COPIES=${COPIES:-1024 16384}
+COPIES=${COPIES-1024 16384}
+MODES=${MODES:-fp auto dwarf}
+BUILDS=${BUILDS:-fp nofp}
 WORK=$(mktemp -d /tmp/stacks-bench.XXXXXX)
 PIDS=()
 cleanup() {
@@ -58,9 +62,9 @@ run_traced() {  # $1 binary, then source options; prints ops cpu% lost stack_mib
 
 printf '%-6s %-5s %-22s %12s %9s %9s %8s %10s %10s\n' build round mode ops/s slowdown reader% lost stackMiB/s unwind_ns
 declare -A SUM
-for build in fp nofp; do
+for build in $BUILDS; do
   bin="$WORK/churn-$build"
-  modes=("fp" "auto" "dwarf")
+  read -r -a modes <<< "$MODES"
   for c in $COPIES; do modes+=("auto:$c"); done
   for r in $(seq "$ROUNDS"); do
     b1=$(run_untraced "$bin")
@@ -82,9 +86,9 @@ for build in fp nofp; do
   done
 done
 echo
-for build in fp nofp; do
+for build in $BUILDS; do
   line="$build build, mean slowdown:"
-  for m in fp auto dwarf $(for c in $COPIES; do echo "auto:$c"; done); do
+  for m in $MODES $(for c in $COPIES; do echo "auto:$c"; done); do
     line="$line $m $(awk -v s="${SUM[$build,$m]}" 'BEGIN {n = split(s, a, " "); x = 0; for (i = 1; i <= n; i++) x += a[i]; printf "%.1fx", n ? x / n : 0}')"
   done
   echo "$line"

@@ -221,7 +221,7 @@ final class LeakdetectorCommand {
       paramLabel = "BYTES",
       description =
           "Bytes of user stack copied at each allocation for unwinding on Linux (a multiple of"
-              + " 512, e.g. 4k, 16k; default 4k, 0 with --unwind fp).")
+              + " 512, e.g. 4k, 16k; default 2k, 0 with --unwind fp).")
   String stackCopy;
 
   @Option(

@@ -59,7 +59,7 @@ public record SourceOptions(
     AUTO
   }
 
-  public static final int DEFAULT_STACK_COPY = 4096;
+  public static final int DEFAULT_STACK_COPY = 2048;
   public static final int MAX_STACK_COPY = 65536;
 
   /** How the BPF design places its probes. */

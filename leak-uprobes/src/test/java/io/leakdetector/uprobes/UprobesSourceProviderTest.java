@@ -91,7 +91,7 @@ class UprobesSourceProviderTest {
     assertThat(o.wakeupPercent()).isEqualTo(25);
     assertThat(o.placeAfterPrologue()).isTrue();
     assertThat(o.unwind()).isEqualTo(SourceOptions.Unwind.AUTO);
-    assertThat(o.stackCopy()).isEqualTo(4096);
+    assertThat(o.stackCopy()).isEqualTo(2048);
     SourceOptions fp =
         SourceOptions.from(
             new SourceRequest(new TargetSpec.Pid(1), false, Map.of("uprobes.unwind", "fp")), 4096);
