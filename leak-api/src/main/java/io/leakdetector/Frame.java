@@ -72,7 +72,8 @@ public record Frame(
     if (module == null) {
       return "[unknown]!0x" + hex(address);
     }
-    String name = function != null ? function : symbol == null ? "" : symbol;
+    // an inlined frame's symbol is that of the code it lies in, not the inlined function's name
+    String name = function != null ? function : inlined || symbol == null ? "" : symbol;
     StringBuilder text = new StringBuilder(module).append('!').append(name);
     if (inlined) {
       text.append(" [inlined]");

@@ -51,14 +51,31 @@ final class FrameLookup {
     this.failures = failures;
   }
 
-  /** The frames at {@code address} in {@code module}, the function holding the call last. */
+  /**
+   * The frames at {@code address} in {@code module}, the function holding the call last. As on
+   * Linux, an inlined frame's symbol and offset are those of the code it lies in (the function
+   * holding the call); its function, file and line are the inlined function's.
+   */
   List<Frame> at(long address, WindowsModule module) {
     long call = address - 1;
     List<Frame> frames = new ArrayList<>(1);
     if (inlines) {
       addInlined(frames, address, call, module);
     }
-    frames.add(physical(address, call, module));
+    Frame physical = physical(address, call, module);
+    frames.replaceAll(
+        f ->
+            new Frame(
+                f.address(),
+                f.module(),
+                physical.symbol(),
+                physical.offset(),
+                false,
+                f.function(),
+                f.file(),
+                f.line(),
+                true));
+    frames.add(physical);
     return frames;
   }
 
@@ -113,7 +130,6 @@ final class FrameLookup {
   /** The inlined function of {@code inlineContext}, or null when dbghelp knows nothing of it. */
   private Frame inlinedFrame(long address, long call, int inlineContext, WindowsModule module) {
     String name = symbolAt(call, inlineContext, true);
-    long offset = name == null ? 0 : displacement.getValue() + 1;
     line.SizeOfStruct = line.size();
     line.FileName = null;
     line.LineNumber = 0;
@@ -129,7 +145,7 @@ final class FrameLookup {
         address,
         module.fileName(),
         name,
-        offset,
+        0,
         false,
         name,
         hasLine ? Utf16.read(line.FileName) : null,
