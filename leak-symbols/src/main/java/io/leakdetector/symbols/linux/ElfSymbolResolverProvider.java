@@ -7,6 +7,7 @@ import io.leakdetector.spi.Availability;
 import io.leakdetector.spi.SymbolOptions;
 import io.leakdetector.spi.SymbolResolver;
 import io.leakdetector.spi.SymbolResolverProvider;
+import io.leakdetector.symbols.demangle.Demangler;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
@@ -58,7 +59,10 @@ public final class ElfSymbolResolverProvider implements SymbolResolverProvider {
     if (!Files.isDirectory(Path.of("/proc/self"))) {
       return Availability.unavailable("ELF symbols need /proc, which is not mounted here.");
     }
-    return Availability.AVAILABLE;
+    // available either way; --list says what C++ names will look like
+    return Demangler.cppProblem()
+        .map(problem -> new Availability(true, problem))
+        .orElse(Availability.AVAILABLE);
   }
 
   @Override
