@@ -8,6 +8,7 @@ import io.leakdetector.symbols.unwind.UnwindMode;
 import io.leakdetector.symbols.unwind.UnwindModules;
 import io.leakdetector.uprobes.event.ReturnStacks;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -110,7 +111,8 @@ final class UnwindingStacks implements ReturnStacks {
       long ip,
       long sp,
       long bp,
-      byte[] stack,
+      ByteBuffer stack,
+      int stackOffset,
       int stackLength,
       long stackAddress,
       long[] chain,
@@ -122,7 +124,7 @@ final class UnwindingStacks implements ReturnStacks {
             sp,
             bp,
             stack,
-            0,
+            stackOffset,
             stackLength,
             stackAddress,
             chain,
@@ -143,7 +145,7 @@ final class UnwindingStacks implements ReturnStacks {
               sp,
               bp,
               stack,
-              0,
+              stackOffset,
               stackLength,
               stackAddress,
               chain,

@@ -188,13 +188,23 @@ class Aarch64DecodeTest {
             64,
             4096,
             1024,
-            (ip, sp, bp, stack, stackLength, stackAddress, chain, chainLength, out) -> {
+            (ip,
+                sp,
+                bp,
+                stack,
+                stackOffset,
+                stackLength,
+                stackAddress,
+                chain,
+                chainLength,
+                out) -> {
               handed[0] = ip;
               handed[1] = sp;
               handed[2] = bp;
               handed[3] = stackAddress;
               handed[4] = chainLength;
-              stackHanded[0] = java.util.Arrays.copyOf(stack, stackLength);
+              stackHanded[0] = new byte[stackLength];
+              stack.get(stackOffset, stackHanded[0]);
               out[0] = ip;
               out[1] = 0x4000_9999L;
               return 2;

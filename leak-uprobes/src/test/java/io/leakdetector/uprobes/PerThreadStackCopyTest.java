@@ -100,17 +100,13 @@ class PerThreadStackCopyTest {
     int stackCopy = copy > 0 ? copy : ProbeAttrs.maxStackCopy(arch, maxStack);
     List<Handed> handed = Collections.synchronizedList(new ArrayList<>());
     ReturnStacks recorder =
-        (ip, sp, bp, stack, stackLength, stackAddress, chain, chainLength, out) -> {
+        (ip, sp, bp, stack, stackOffset, stackLength, stackAddress, chain, chainLength, out) -> {
+          byte[] bytes = new byte[stackLength];
+          stack.get(stackOffset, bytes);
           handed.add(
-              new Handed(
-                  ip,
-                  sp,
-                  bp,
-                  Arrays.copyOf(stack, stackLength),
-                  stackAddress,
-                  Arrays.copyOf(chain, chainLength)));
+              new Handed(ip, sp, bp, bytes, stackAddress, Arrays.copyOf(chain, chainLength)));
           return ReturnStacks.CALLCHAIN.unwind(
-              ip, sp, bp, stack, stackLength, stackAddress, chain, chainLength, out);
+              ip, sp, bp, stack, stackOffset, stackLength, stackAddress, chain, chainLength, out);
         };
     Map<String, String> options =
         Map.of(

@@ -16,7 +16,7 @@ import java.nio.ByteBuffer;
 public final class BpfRecordDecoder implements BpfRingBuffer.RecordSink {
   private final long[] chain;
   private final long[] frames;
-  private final byte[] stack;
+  private final int stackCopy;
   private final int maxStack;
   private final ReturnStacks stacks;
   private EventBatch batch;
@@ -35,7 +35,7 @@ public final class BpfRecordDecoder implements BpfRingBuffer.RecordSink {
     this.maxStack = maxStack;
     this.chain = new long[maxStack];
     this.frames = new long[maxFrames];
-    this.stack = new byte[stackCopy];
+    this.stackCopy = stackCopy;
     this.stacks = stacks;
   }
 
@@ -114,13 +114,21 @@ public final class BpfRecordDecoder implements BpfRingBuffer.RecordSink {
     copied =
         Math.max(
             0,
-            Math.min(
-                copied, Math.min(stack.length, offset + length - regs - ProbeRecord.STACK_COPY)));
-    b.get(regs + ProbeRecord.STACK_COPY, stack, 0, copied);
+            Math.min(copied, Math.min(stackCopy, offset + length - regs - ProbeRecord.STACK_COPY)));
     stackCopyBytes += copied;
     long begin = System.nanoTime();
     int count =
-        stacks.unwind(ip, sp, bp, stack, copied, sp & -ProbeRecord.STACK_CHUNK, chain, n, frames);
+        stacks.unwind(
+            ip,
+            sp,
+            bp,
+            b,
+            regs + ProbeRecord.STACK_COPY,
+            copied,
+            sp & -ProbeRecord.STACK_CHUNK,
+            chain,
+            n,
+            frames);
     unwindNanos += System.nanoTime() - begin;
     batch.setFrames(i, frames, count);
   }

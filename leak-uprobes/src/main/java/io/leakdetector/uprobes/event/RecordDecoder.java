@@ -119,7 +119,7 @@ public final class RecordDecoder implements PerfRing.RecordSink {
   private boolean[] siteDumpsStack = new boolean[0];
   private final long[] frames;
   private final long[] unwound;
-  private final byte[] stack;
+  private final int stackBytes;
   private final int keptDumpBytes;
   private final ReturnStacks stacks;
   private EventBatch batch;
@@ -163,7 +163,7 @@ public final class RecordDecoder implements PerfRing.RecordSink {
     this.sideband = sideband;
     this.frames = new long[Math.max(8, maxStack + 8)];
     this.unwound = new long[frames.length];
-    this.stack = new byte[layout.unwinds() ? stackBytes : 0];
+    this.stackBytes = layout.unwinds() ? stackBytes : 0;
     this.keptDumpBytes = keptDumpBytes;
     this.stacks = stacks;
   }
@@ -281,11 +281,10 @@ public final class RecordDecoder implements PerfRing.RecordSink {
       dynSize = Math.max(0, Math.min(b.getLong(dataAt + (int) dumpSize), dumpSize));
     }
     if (layout.unwinds()) {
-      int copied = (int) Math.min(dynSize, stack.length);
-      b.get(dataAt, stack, 0, copied);
+      int copied = (int) Math.min(dynSize, stackBytes);
       stackCopyBytes += copied;
       long begin = System.nanoTime();
-      int count = stacks.unwind(ip, sp, bp, stack, copied, sp, frames, length, unwound);
+      int count = stacks.unwind(ip, sp, bp, b, dataAt, copied, sp, frames, length, unwound);
       unwindNanos += System.nanoTime() - begin;
       batch.setFrames(i, unwound, count);
     } else {

@@ -1,5 +1,7 @@
 package io.leakdetector.uprobes.event;
 
+import java.nio.ByteBuffer;
+
 /**
  * Turns what a return record captured into the allocation's stack: the user registers at the
  * return, a copy of the top of the user stack, and the kernel's frame-pointer callchain.
@@ -11,7 +13,8 @@ public interface ReturnStacks {
    * Writes the stack, innermost first ({@code out[0]} the return address in the allocation's
    * caller), and returns how many frames it wrote (at most {@code out.length}).
    *
-   * @param stack the copy of the user stack: {@code stackLength} bytes that lay at {@code
+   * @param stack holds the copy of the user stack from {@code stackOffset} (the record itself, in
+   *     its ring: read what is needed, copy nothing): {@code stackLength} bytes that lay at {@code
    *     stackAddress}
    * @param chain the kernel's callchain, {@code chainLength} addresses
    */
@@ -19,7 +22,8 @@ public interface ReturnStacks {
       long ip,
       long sp,
       long bp,
-      byte[] stack,
+      ByteBuffer stack,
+      int stackOffset,
       int stackLength,
       long stackAddress,
       long[] chain,
@@ -28,7 +32,7 @@ public interface ReturnStacks {
 
   /** The kernel's frame-pointer callchain as it is. */
   ReturnStacks CALLCHAIN =
-      (ip, sp, bp, stack, stackLength, stackAddress, chain, chainLength, out) -> {
+      (ip, sp, bp, stack, stackOffset, stackLength, stackAddress, chain, chainLength, out) -> {
         int n = Math.min(chainLength, out.length);
         System.arraycopy(chain, 0, out, 0, n);
         return n;

@@ -142,15 +142,21 @@ class RecordDecoderTest {
             64,
             stackBytes,
             keptDump,
-            (ip, sp, bp, stack, stackLength, stackAddress, chain, chainLength, out) -> {
+            (ip,
+                sp,
+                bp,
+                stack,
+                stackOffset,
+                stackLength,
+                stackAddress,
+                chain,
+                chainLength,
+                out) -> {
+              byte[] copy = new byte[stackLength];
+              stack.get(stackOffset, copy);
               handed.add(
                   new Handed(
-                      ip,
-                      sp,
-                      bp,
-                      java.util.Arrays.copyOf(stack, stackLength),
-                      stackAddress,
-                      java.util.Arrays.copyOf(chain, chainLength)));
+                      ip, sp, bp, copy, stackAddress, java.util.Arrays.copyOf(chain, chainLength)));
               System.arraycopy(frames, 0, out, 0, frames.length);
               return frames.length;
             },
