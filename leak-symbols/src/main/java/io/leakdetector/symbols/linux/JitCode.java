@@ -83,6 +83,11 @@ final class JitCode {
     if (alive && now - aliveCheckedAt > ALIVE_CHECK_NANOS) {
       aliveCheckedAt = now;
       alive = target.alive();
+      if (!alive) {
+        // a runtime may write its map as it exits (-XX:+DumpPerfMapAtExit): read it once more
+        file.expectChange();
+        return true;
+      }
     }
     return alive;
   }

@@ -18,20 +18,33 @@ final class PerfMapFile {
 
   private final TargetState target;
   private final Path path;
+  private final Path afterExit;
   private volatile PerfMap map = PerfMap.empty();
   private long size = -1;
   private long modified;
   private long lastCheck;
   private boolean checkNow = true;
 
-  PerfMapFile(TargetState target, Path path) {
+  /**
+   * @param afterExit where the file is read after the target exited ({@code /proc/PID/root} is gone
+   *     then), or {@code null}
+   */
+  PerfMapFile(TargetState target, Path path, Path afterExit) {
     this.target = target;
     this.path = path;
+    this.afterExit = afterExit;
   }
 
+  /**
+   * The target's map file. After its exit it is still read from our {@code /tmp} when the target
+   * shares our root and pid namespace (a JVM run with {@code -XX:+DumpPerfMapAtExit} writes it
+   * then).
+   */
   static PerfMapFile of(TargetState target) {
     long nsPid = ProcStatus.namespacePid(target.pid());
-    return new PerfMapFile(target, target.throughRoot("/tmp/perf-" + nsPid + ".map"));
+    String name = "/tmp/perf-" + nsPid + ".map";
+    Path afterExit = target.sharesOurRoot() && nsPid == target.pid() ? Path.of(name) : null;
+    return new PerfMapFile(target, target.throughRoot(name), afterExit);
   }
 
   Path path() {
@@ -60,17 +73,18 @@ final class PerfMapFile {
     }
     checkNow = false;
     lastCheck = now;
-    if (!target.alive()) {
+    Path file = target.alive() ? path : afterExit;
+    if (file == null) {
       return false;
     }
     try {
-      BasicFileAttributes attributes = Files.readAttributes(path, BasicFileAttributes.class);
+      BasicFileAttributes attributes = Files.readAttributes(file, BasicFileAttributes.class);
       long newSize = attributes.size();
       long newModified = attributes.lastModifiedTime().toMillis();
       if (newSize == size && newModified == modified) {
         return false;
       }
-      PerfMap read = PerfMap.read(path);
+      PerfMap read = PerfMap.read(file);
       size = newSize;
       modified = newModified;
       map = read;

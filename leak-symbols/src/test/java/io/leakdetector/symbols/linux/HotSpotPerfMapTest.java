@@ -32,7 +32,8 @@ class HotSpotPerfMapTest {
         public static void main(String[] args) throws Exception {
           long s = 0;
           System.out.println("started");
-          while (true) {
+          long end = args.length > 0 ? System.nanoTime() + Long.parseLong(args[0]) * 1_000_000 : 0;
+          while (end == 0 || System.nanoTime() < end) {
             for (int i = 0; i < 200_000; i++) s += spin(i);
             if (s == 42) System.out.println(s);
             Thread.sleep(5);
@@ -73,10 +74,15 @@ class HotSpotPerfMapTest {
 
   /** A fixture JVM that has printed "started" (after any lines its options print before). */
   Jvm startJvm(String... options) throws Exception {
+    return startJvm(List.of(options), List.of());
+  }
+
+  Jvm startJvm(List<String> options, List<String> args) throws Exception {
     List<String> command = new ArrayList<>();
     command.add(javaHome.resolve("bin/java").toString());
-    command.addAll(List.of(options));
+    command.addAll(options);
     command.addAll(List.of("-Xmx64m", "-cp", dir.toString(), "PerfMapFixture"));
+    command.addAll(args);
     Process p =
         new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
     started.add(p);
@@ -186,6 +192,37 @@ class HotSpotPerfMapTest {
       assertThat(frame.module()).isEqualTo("[jit]");
       assertThat(frame.function()).isEqualTo("PerfMapFixture.spin");
       assertThat(frame.offset()).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void aMapWrittenAtExitNamesFramesAfterTheExit() throws Exception {
+    String before = System.getProperty(JitCode.REQUEST_PROPERTY);
+    System.setProperty(JitCode.REQUEST_PROPERTY, "false");
+    Jvm jvm;
+    ElfSymbolResolver resolver;
+    try {
+      jvm =
+          startJvm(
+              List.of("-XX:+UnlockDiagnosticVMOptions", "-XX:+DumpPerfMapAtExit"), List.of("1500"));
+      resolver = ElfSymbolResolver.open(jvm.pid(), false);
+    } finally {
+      if (before == null) {
+        System.clearProperty(JitCode.REQUEST_PROPERTY);
+      } else {
+        System.setProperty(JitCode.REQUEST_PROPERTY, before);
+      }
+    }
+    try (resolver) {
+      assertThat(jvm.process().waitFor(30, TimeUnit.SECONDS)).as("the fixture exits").isTrue();
+      Path map = Path.of("/tmp/perf-" + jvm.pid() + ".map");
+      String[] line = lineNaming(map);
+      assertThat(line).as("%s in %s", METHOD, map).isNotNull();
+      long inside = hex(line[0]) + 2;
+      Frame frame = resolver.resolve(inside);
+      assertThat(frame.module()).isEqualTo("[jit]");
+      assertThat(frame.function()).isEqualTo("PerfMapFixture.spin");
+      assertThat(frame.offset()).isEqualTo(2);
     }
   }
 
