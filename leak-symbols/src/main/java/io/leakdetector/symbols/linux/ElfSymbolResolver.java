@@ -40,8 +40,11 @@ public final class ElfSymbolResolver implements SymbolResolver {
   private final Map<String, List<ModuleFile>> filesByPath = new HashMap<>();
   private final Map<Long, List<Frame>> cache = new HashMap<>();
   private final AtomicBoolean mapChanged = new AtomicBoolean();
+  private final JitCode jit;
   private KernelSymbols kernelSymbols;
   private long lastMapsRead;
+  private volatile boolean mapsLibjvm;
+  private int jitGeneration;
 
   private ElfSymbolResolver(
       TargetState target,
@@ -52,6 +55,7 @@ public final class ElfSymbolResolver implements SymbolResolver {
     this.includeKernelFrames = includeKernelFrames;
     this.kallsyms = kallsyms;
     this.downloads = downloads;
+    this.jit = JitCode.of(target);
   }
 
   /**
@@ -130,7 +134,7 @@ public final class ElfSymbolResolver implements SymbolResolver {
     if (path == null || mapping.end() == mapping.start()) {
       return;
     }
-    if (!path.startsWith("/") && !isSpecial(path)) {
+    if ((!path.startsWith("/") && !isSpecial(path)) || path.equals("//anon")) {
       // Anonymous memory over an old module: that module is gone from these addresses.
       map.clear(mapping.start(), mapping.end());
       mapChanged.set(true);
@@ -211,6 +215,9 @@ public final class ElfSymbolResolver implements SymbolResolver {
 
   private void addRange(
       long start, long end, long fileOffset, String path, long inode, boolean deleted) {
+    if (path.endsWith("/libjvm.so")) {
+      mapsLibjvm = true;
+    }
     if (isSpecial(path)) {
       map.add(new MappedRange(start, end, fileOffset, null, path));
     } else {
@@ -255,7 +262,7 @@ public final class ElfSymbolResolver implements SymbolResolver {
       range = map.find(address);
     }
     if (range == null) {
-      return remember(address, Frame.unknown(address, false));
+      return codeOutsideFiles(address, Frame.unknown(address, false));
     }
     if (range.module() == null) {
       return remember(
@@ -268,6 +275,10 @@ public final class ElfSymbolResolver implements SymbolResolver {
     OptionalLong vaddr = layout == null ? OptionalLong.empty() : layout.vaddrOf(fileOffset);
     if (vaddr.isEmpty()) {
       Frame frame = new Frame(address, module.displayName(), null, fileOffset, false);
+      if (layout == null) {
+        // not an ELF file: code a JIT placed there (a memfd, "//anon") may be in its perf map
+        return codeOutsideFiles(address, frame);
+      }
       return symbols.isProvisional() ? List.of(frame) : remember(address, frame);
     }
     long fileAddress = vaddr.getAsLong();
@@ -311,6 +322,22 @@ public final class ElfSymbolResolver implements SymbolResolver {
             false));
     List<Frame> result = List.copyOf(frames);
     return symbols.isProvisional() || dwarf.provisional() ? result : remember(address, result);
+  }
+
+  /**
+   * The frame of code in no ELF file (a JIT's code cache) from the perf map; else {@code
+   * otherwise}, kept only once the target has exited (until then a perf map may still name it).
+   */
+  private List<Frame> codeOutsideFiles(long address, Frame otherwise) {
+    Frame named = jit.frame(address, mapsLibjvm);
+    if (jit.generation() != jitGeneration) {
+      jitGeneration = jit.generation();
+      cache.clear();
+    }
+    if (named != null) {
+      return remember(address, named);
+    }
+    return jit.mayLearnMore() ? List.of(otherwise) : remember(address, otherwise);
   }
 
   /** A name as a reader writes it: demangled, without a symbol version. */
