@@ -66,6 +66,9 @@ final class BpfSource implements HeapEventSource, RecordDecoder.Sideband {
   private final EventBatch batch = new EventBatch(CHUNK);
   private Thread consumer;
   private volatile boolean stopRequested;
+
+  /** Set when the reader outlived its join at close: it returns after the chunk at hand. */
+  private volatile boolean abandoned;
   private volatile boolean started;
   private volatile boolean closed;
   private volatile boolean targetExited;
@@ -287,7 +290,7 @@ final class BpfSource implements HeapEventSource, RecordDecoder.Sideband {
         lostSeen = lost;
       }
       apply();
-    } while (read == CHUNK);
+    } while (read == CHUNK && !abandoned);
     drains++;
     if (probes.ring().caughtUp()) {
       processedUpTo = drainStart;
@@ -446,8 +449,14 @@ final class BpfSource implements HeapEventSource, RecordDecoder.Sideband {
       closed = true;
     }
     stop();
+    if (consumer != null && consumer.isAlive()) {
+      // far behind a ring that fills as fast as it drains: what it has not read is dropped, and
+      // the ring is unmapped only once the reader no longer touches it
+      abandoned = true;
+      Closer.join(consumer);
+    }
     long begin = System.nanoTime();
-    if (probes != null) {
+    if (probes != null && !(consumer != null && consumer.isAlive())) {
       probes.close();
     }
     if (mappingEvents != null) {
