@@ -69,6 +69,7 @@ final class BpfSource implements HeapEventSource, RecordDecoder.Sideband {
 
   /** Set when the reader outlived its join at close: it returns after the chunk at hand. */
   private volatile boolean abandoned;
+
   private volatile boolean started;
   private volatile boolean closed;
   private volatile boolean targetExited;

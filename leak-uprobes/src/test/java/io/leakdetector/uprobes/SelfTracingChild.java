@@ -52,15 +52,21 @@ public final class SelfTracingChild {
       }
       leakDeflaters(n);
       endDeflaters(n);
-      // the report after the next one began (and caught up) after the last allocation above
+      // A report's catch-up waits a bounded time: the count is read once the report after the
+      // next one (whose catch-up began after the last allocation above) and its successor agree,
+      // so a reader running behind on a loaded machine is waited for.
       reports.clear();
       take(reports);
       LeakSnapshot snapshot = take(reports);
-      long outstanding = 0;
-      for (StackReport stack : snapshot.stacks()) {
-        if (stack.frames().stream().anyMatch(SelfTracingChild::isDeflateInit)) {
-          outstanding += stack.outstandingCount();
+      long outstanding = deflateInitOutstanding(snapshot);
+      for (int i = 0; i < 100; i++) {
+        LeakSnapshot next = take(reports);
+        long now = deflateInitOutstanding(next);
+        snapshot = next;
+        if (now == outstanding) {
+          break;
         }
+        outstanding = now;
       }
       System.out.println("deflateInit2 outstanding " + outstanding);
       System.out.println("exporter kept " + keptByTheExporter.size());
@@ -68,6 +74,16 @@ public final class SelfTracingChild {
       System.out.println("lostRecords " + snapshot.sourceCounters().get("lostRecords"));
       System.out.println("leaked " + leaked.size());
     }
+  }
+
+  private static long deflateInitOutstanding(LeakSnapshot snapshot) {
+    long outstanding = 0;
+    for (StackReport stack : snapshot.stacks()) {
+      if (stack.frames().stream().anyMatch(SelfTracingChild::isDeflateInit)) {
+        outstanding += stack.outstandingCount();
+      }
+    }
+    return outstanding;
   }
 
   private static boolean isDeflateInit(Frame frame) {
