@@ -55,6 +55,11 @@ public final class LeakDetector {
     return config.pid();
   }
 
+  /** Whether the session traces the JVM it runs in ({@link Builder#self()}). */
+  public boolean self() {
+    return config.self();
+  }
+
   /** The executable name to look for, or {@code null}. */
   public String processName() {
     return config.processName();
@@ -131,6 +136,7 @@ public final class LeakDetector {
   /** Builds a {@link LeakDetector}. Every setter checks its value at once. */
   public static final class Builder {
     private long pid;
+    private boolean self;
     private String processName;
     private List<String> command = List.of();
     private Duration interval = Duration.ZERO;
@@ -156,6 +162,21 @@ public final class LeakDetector {
         throw new IllegalArgumentException("pid must be positive: " + pid);
       }
       this.pid = pid;
+      this.self = false;
+      return this;
+    }
+
+    /**
+     * Traces the JVM this library runs in (Linux, BPF design; attached while it runs, never
+     * stopped). The session's own threads are excluded: the source's reader, the session's
+     * reporting thread, and the exporters it runs, so their allocations are dropped (and counted as
+     * {@code excludedEvents}) and there is no feedback loop. The JVM's own threads (GC, compiler)
+     * and the threads of third-party libraries an exporter uses (e.g. the OpenTelemetry SDK's) are
+     * traced like any other.
+     */
+    public Builder self() {
+      this.pid = ProcessHandle.current().pid();
+      this.self = true;
       return this;
     }
 
@@ -315,7 +336,7 @@ public final class LeakDetector {
       int targets = (pid > 0 ? 1 : 0) + (processName != null ? 1 : 0) + (command.isEmpty() ? 0 : 1);
       if (targets != 1) {
         throw new IllegalArgumentException(
-            "give exactly one of a pid, a process name and a command to launch");
+            "give exactly one of a pid (or self), a process name and a command to launch");
       }
       if (minSize > maxSize) {
         throw new IllegalArgumentException(
@@ -339,7 +360,8 @@ public final class LeakDetector {
               sourceName,
               sourceOptions,
               exporters,
-              skipFrames));
+              skipFrames,
+              self));
     }
   }
 }

@@ -44,6 +44,16 @@ public interface HeapEventSource extends AutoCloseable {
    */
   default void catchUp() {}
 
+  /**
+   * Drops the heap events of the calling thread from now on, when the source traces the process it
+   * runs in ({@link TargetSpec.Self}), so that the detector's own allocations neither show in its
+   * reports nor cost tracing (they are only counted). The session calls it first thing on every
+   * thread it starts for itself (its reporting thread, which also runs the exporters); a source
+   * calls it on its own threads. Safe to call from any thread at any time after the source is open;
+   * by default, and for other targets, it does nothing.
+   */
+  default void excludeCurrentThread() {}
+
   /** Counters of the source's own (decode failures, unpaired stacks, …), by name. */
   default Map<String, Long> counters() {
     return Map.of();

@@ -85,6 +85,11 @@ public final class EtwHeapEventSourceProvider implements HeapEventSourceProvider
     WindowsApi windows = api();
     BufferSettings buffers = BufferSettings.from(request);
     launchMode(request); // a bad option is a usage error before anything is opened
+    if (request.target() instanceof TargetSpec.Self) {
+      throw new LeakDetectorException(
+          LeakDetectorException.Kind.USAGE,
+          "The etw source cannot trace the process it runs in; self-tracing needs Linux.");
+    }
     if (request.target() instanceof TargetSpec.Pid pid) {
       TargetProcess target = findTarget(windows, pid.pid());
       HANDLE process = openProcess(windows, target.pid());

@@ -23,17 +23,21 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The kernel objects of the BPF design: the ring buffer, the globals ({@code armed}, {@code lost})
- * and the posix_memalign map, and per probe site one uprobe PMU event for the whole process ({@code
- * pid} = target, {@code cpu} = -1) with its program attached. The kernel's uprobe filter compares
- * address spaces, and the program runs before perf's per-task delivery, so it runs for every thread
- * of the target, also those created later, from their first instruction; the events themselves stay
- * disabled and never write a perf sample (the programs return 0). Nothing here depends on the
- * number of threads or CPUs.
+ * The kernel objects of the BPF design: the ring buffer, the globals ({@code armed}, {@code lost},
+ * {@code excluded}), the posix_memalign map and, when the source traces its own process, the map of
+ * the threads whose events are dropped, and per probe site one uprobe PMU event for the whole
+ * process ({@code pid} = target, {@code cpu} = -1) with its program attached. The kernel's uprobe
+ * filter compares address spaces, and the program runs before perf's per-task delivery, so it runs
+ * for every thread of the target, also those created later, from their first instruction; the
+ * events themselves stay disabled and never write a perf sample (the programs return 0). Nothing
+ * here depends on the number of threads or CPUs.
  */
 final class BpfProbes implements AutoCloseable {
   private static final int PAGE_SIZE = LinuxC.getpagesize();
   private static final int VERIFIER_LOG_BYTES = 1 << 20;
+
+  /** The detector's own threads are a handful; the map's size only bounds a misuse. */
+  private static final int MAX_EXCLUDED_THREADS = 1024;
 
   private final Bpf bpf;
   private final PerfEvents perf;
@@ -42,6 +46,7 @@ final class BpfProbes implements AutoCloseable {
   private final int ringFd;
   private final int globalsFd;
   private final int memptrsFd;
+  private final int excludedFd;
   private final BpfRingBuffer ring;
   private final Pointer globals;
   private final List<Integer> eventFds = new ArrayList<>();
@@ -55,10 +60,12 @@ final class BpfProbes implements AutoCloseable {
   /**
    * Creates the maps and maps the ring.
    *
+   * @param excludeThreads whether the programs drop the events of the threads given to {@link
+   *     #exclude} (when the target is this process)
    * @throws LastErrorException when the kernel refuses (EPERM: no CAP_BPF; EINVAL: no ring buffer
    *     maps before Linux 5.8)
    */
-  BpfProbes(CpuArch arch, UprobePmu pmu, SourceOptions options) {
+  BpfProbes(CpuArch arch, UprobePmu pmu, SourceOptions options, boolean excludeThreads) {
     BpfArch bpfArch = BpfArch.of(arch);
     this.bpf = new Bpf(bpfArch);
     this.perf = new PerfEvents(arch);
@@ -66,6 +73,7 @@ final class BpfProbes implements AutoCloseable {
     int ring = -1;
     int globalsMap = -1;
     int memptrs = -1;
+    int excluded = ProbePrograms.NO_EXCLUDED_THREADS;
     BpfRingBuffer mapped = null;
     Pointer globalsPage = null;
     try {
@@ -74,6 +82,9 @@ final class BpfProbes implements AutoCloseable {
           bpf.createMap(
               Bpf.MAP_TYPE_ARRAY, 4, ProbePrograms.GLOBALS_SIZE, 1, Bpf.F_MMAPABLE, "leak_globals");
       memptrs = bpf.createMap(Bpf.MAP_TYPE_HASH, 8, 8, 4096, 0, "leak_memptr");
+      if (excludeThreads) {
+        excluded = bpf.createMap(Bpf.MAP_TYPE_HASH, 4, 1, MAX_EXCLUDED_THREADS, 0, "leak_excluded");
+      }
       mapped = BpfRingBuffer.map(ring, options.bpfRingBytes(), PAGE_SIZE);
       globalsPage =
           LinuxC.mmap(
@@ -87,7 +98,7 @@ final class BpfProbes implements AutoCloseable {
       if (mapped != null) {
         mapped.close();
       }
-      for (int fd : new int[] {ring, globalsMap, memptrs}) {
+      for (int fd : new int[] {ring, globalsMap, memptrs, excluded}) {
         closeQuietly(fd);
       }
       throw e;
@@ -95,12 +106,13 @@ final class BpfProbes implements AutoCloseable {
     this.ringFd = ring;
     this.globalsFd = globalsMap;
     this.memptrsFd = memptrs;
+    this.excludedFd = excluded;
     this.ring = mapped;
     this.globals = globalsPage;
     this.programs =
         new ProbePrograms(
             bpfArch,
-            new ProbePrograms.Maps(ring, globalsMap, memptrs),
+            new ProbePrograms.Maps(ring, globalsMap, memptrs, excluded),
             options.maxStack(),
             options.stackCopy(),
             options.bpfRingBytes() / 100 * options.wakeupPercent());
@@ -324,6 +336,24 @@ final class BpfProbes implements AutoCloseable {
     return globals.getInt(ProbePrograms.GLOBAL_ARMED) != 0;
   }
 
+  /**
+   * Drops the events of thread {@code tid} from now on (only when made with {@code
+   * excludeThreads}).
+   *
+   * @throws LastErrorException when the kernel refuses (E2BIG: the map is full)
+   */
+  void exclude(int tid) {
+    if (excludedFd == ProbePrograms.NO_EXCLUDED_THREADS) {
+      throw new IllegalStateException("these probes exclude no threads");
+    }
+    bpf.updateElement(excludedFd, tid, new byte[] {1});
+  }
+
+  /** Events of excluded threads the programs dropped. */
+  long excluded() {
+    return globals.getLong(ProbePrograms.GLOBAL_EXCLUDED);
+  }
+
   /** Records the programs could not reserve because the ring was full. */
   long lost() {
     return globals.getLong(ProbePrograms.GLOBAL_LOST);
@@ -393,6 +423,7 @@ final class BpfProbes implements AutoCloseable {
     closeQuietly(ringFd);
     closeQuietly(globalsFd);
     closeQuietly(memptrsFd);
+    closeQuietly(excludedFd);
   }
 
   static void closeQuietly(int fd) {

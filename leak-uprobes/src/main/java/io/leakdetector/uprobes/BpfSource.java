@@ -35,6 +35,10 @@ import java.util.concurrent.locks.LockSupport;
  * whichever threads and CPUs they ran on. Threads need no attaching, so every thread is traced from
  * its first instruction and neither the cost per hit nor attach and detach depend on how many
  * threads or CPUs there are. New executable mappings come from {@link MappingEvents}.
+ *
+ * <p>It may trace the process it runs in ({@link #attachSelf}): the programs then drop the events
+ * of the threads registered with {@link #excludeCurrentThread()} (its own reader thread is, from
+ * its first instruction) and count them as {@code excludedEvents}.
  */
 final class BpfSource implements HeapEventSource, RecordDecoder.Sideband {
   /** Records decoded and applied at a time (the sink's lock is taken once per chunk). */
@@ -45,6 +49,7 @@ final class BpfSource implements HeapEventSource, RecordDecoder.Sideband {
   private final TargetProcess target;
   private final int pid;
   private final Process launched;
+  private final boolean self;
   private final PerfEvents perf;
   private final SiteTable sites = new SiteTable();
   private final LibcProbePlanner planner;
@@ -61,6 +66,10 @@ final class BpfSource implements HeapEventSource, RecordDecoder.Sideband {
   private final EventBatch batch = new EventBatch(CHUNK);
   private Thread consumer;
   private volatile boolean stopRequested;
+
+  /** Set when the reader outlived its join at close: it returns after the chunk at hand. */
+  private volatile boolean abandoned;
+
   private volatile boolean started;
   private volatile boolean closed;
   private volatile boolean targetExited;
@@ -71,8 +80,10 @@ final class BpfSource implements HeapEventSource, RecordDecoder.Sideband {
   private volatile long closeMillis;
   private volatile boolean execProbed;
 
-  private BpfSource(CpuArch arch, SourceOptions options, TargetProcess target, Process launched) {
+  private BpfSource(
+      CpuArch arch, SourceOptions options, TargetProcess target, Process launched, boolean self) {
     this.arch = arch;
+    this.self = self;
     this.options = options;
     this.target = target;
     this.pid = (int) target.pid();
@@ -87,7 +98,23 @@ final class BpfSource implements HeapEventSource, RecordDecoder.Sideband {
   static BpfSource attach(CpuArch arch, UprobePmu pmu, SourceOptions options, long pid)
       throws LeakDetectorException {
     TargetAttach.checkPid(pid);
-    BpfSource source = new BpfSource(arch, options, new TargetProcess(pid, ProcFs.comm(pid)), null);
+    return attach(arch, pmu, options, pid, false);
+  }
+
+  /**
+   * Attaches to the process this source runs in, which is never stopped: as {@link #attach}, with
+   * the detector's own threads excluded.
+   */
+  static BpfSource attachSelf(CpuArch arch, UprobePmu pmu, SourceOptions options)
+      throws LeakDetectorException {
+    return attach(arch, pmu, options, ProcessHandle.current().pid(), true);
+  }
+
+  private static BpfSource attach(
+      CpuArch arch, UprobePmu pmu, SourceOptions options, long pid, boolean self)
+      throws LeakDetectorException {
+    BpfSource source =
+        new BpfSource(arch, options, new TargetProcess(pid, ProcFs.comm(pid)), null, self);
     try {
       source.open(pmu, null, null);
       return source;
@@ -104,7 +131,7 @@ final class BpfSource implements HeapEventSource, RecordDecoder.Sideband {
   static BpfSource launched(CpuArch arch, UprobePmu pmu, SourceOptions options, Launcher.Held held)
       throws LeakDetectorException {
     TargetProcess target = new TargetProcess(held.process().pid(), held.name());
-    BpfSource source = new BpfSource(arch, options, target, held.process());
+    BpfSource source = new BpfSource(arch, options, target, held.process(), false);
     try {
       source.open(pmu, held.libcs(), held.loader());
       return source;
@@ -121,7 +148,7 @@ final class BpfSource implements HeapEventSource, RecordDecoder.Sideband {
     List<LibcLocator.Found> libcs = launchLibcs != null ? launchLibcs : TargetAttach.findLibcs(pid);
     TargetAttach.planAll(planner, libcs, sites, pid);
     try {
-      probes = new BpfProbes(arch, pmu, options);
+      probes = new BpfProbes(arch, pmu, options, self);
     } catch (LastErrorException e) {
       throw BpfErrors.maps(e, options);
     }
@@ -201,6 +228,7 @@ final class BpfSource implements HeapEventSource, RecordDecoder.Sideband {
   }
 
   private void run() {
+    excludeCurrentThread();
     int[] mappingFds = mappingEvents.fds();
     int n = 2 + mappingFds.length;
     try (Memory pollfds = new Memory(8L * n)) {
@@ -263,7 +291,7 @@ final class BpfSource implements HeapEventSource, RecordDecoder.Sideband {
         lostSeen = lost;
       }
       apply();
-    } while (read == CHUNK);
+    } while (read == CHUNK && !abandoned);
     drains++;
     if (probes.ring().caughtUp()) {
       processedUpTo = drainStart;
@@ -299,6 +327,21 @@ final class BpfSource implements HeapEventSource, RecordDecoder.Sideband {
       return LinuxC.strerror(le.getErrorCode());
     }
     return e.getMessage();
+  }
+
+  /**
+   * When this source traces its own process, drops the calling thread's events from now on (the
+   * thread's id goes into the programs' excluded-threads map); else does nothing. A thread id the
+   * kernel reuses after the thread ended stays excluded, so only threads that live as long as the
+   * session should be registered.
+   */
+  @Override
+  public void excludeCurrentThread() {
+    BpfProbes p = probes;
+    if (!self || p == null || closed) {
+      return;
+    }
+    p.exclude((int) LinuxC.syscall(arch.gettid(), 0, 0, 0, 0, 0, 0));
   }
 
   @Override
@@ -349,6 +392,9 @@ final class BpfSource implements HeapEventSource, RecordDecoder.Sideband {
         "perfEvents",
         p == null ? 0L : p.events() + (mappingEvents == null ? 0 : mappingEvents.events()));
     c.put("lostRecords", p == null ? 0L : p.lost());
+    if (self) {
+      c.put("excludedEvents", p == null ? 0L : p.excluded());
+    }
     c.put("lostMappingRecords", mappingEvents == null ? 0L : mappingEvents.lost());
     c.put("libcsProbedLate", mappings.libcsProbedLate);
     c.put("lateProbeFailures", mappings.lateProbeFailures);
@@ -404,8 +450,14 @@ final class BpfSource implements HeapEventSource, RecordDecoder.Sideband {
       closed = true;
     }
     stop();
+    if (consumer != null && consumer.isAlive()) {
+      // far behind a ring that fills as fast as it drains: what it has not read is dropped, and
+      // the ring is unmapped only once the reader no longer touches it
+      abandoned = true;
+      Closer.join(consumer);
+    }
     long begin = System.nanoTime();
-    if (probes != null) {
+    if (probes != null && !(consumer != null && consumer.isAlive())) {
       probes.close();
     }
     if (mappingEvents != null) {

@@ -227,6 +227,16 @@ public final class UprobesSourceProvider implements HeapEventSourceProvider {
           case AUTO -> availability.reason().startsWith("BPF design");
         };
     TargetSpec target = request.target();
+    if (target instanceof TargetSpec.Self) {
+      if (!useBpf) {
+        throw new LeakDetectorException(
+            Kind.UNAVAILABLE,
+            "Tracing this process itself needs the BPF design, which is not used here: "
+                + availability.reason()
+                + ".");
+      }
+      return BpfSource.attachSelf(arch, pmu, options);
+    }
     if (target instanceof TargetSpec.Pid p) {
       return useBpf
           ? BpfSource.attach(arch, pmu, options, p.pid())

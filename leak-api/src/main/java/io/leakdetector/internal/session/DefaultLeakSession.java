@@ -75,7 +75,13 @@ public final class DefaultLeakSession implements LeakSession {
     this.reporter =
         Executors.newSingleThreadScheduledExecutor(
             r -> {
-              Thread t = new Thread(r, "leakdetector-report");
+              // excluded before it runs anything: its snapshots, symbols and exporters allocate
+              Runnable excluded =
+                  () -> {
+                    source.excludeCurrentThread();
+                    r.run();
+                  };
+              Thread t = new Thread(excluded, "leakdetector-report");
               t.setDaemon(true);
               return t;
             });

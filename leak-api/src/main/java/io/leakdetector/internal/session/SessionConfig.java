@@ -32,6 +32,7 @@ import java.util.regex.Pattern;
  * @param skipFrames frames these match are dropped from the top of every stack, and stacks left
  *     with the same frames are reported as one (see {@link io.leakdetector.SkipFrames}); empty for
  *     none
+ * @param self whether the target is the process the session runs in ({@code pid} is then its own)
  */
 public record SessionConfig(
     long pid,
@@ -50,7 +51,48 @@ public record SessionConfig(
     String sourceName,
     Map<String, String> sourceOptions,
     List<SnapshotExporter> exporters,
-    List<Pattern> skipFrames) {
+    List<Pattern> skipFrames,
+    boolean self) {
+
+  /** A session whose target is another process. */
+  public SessionConfig(
+      long pid,
+      String processName,
+      List<String> command,
+      Duration interval,
+      int reportCount,
+      int topN,
+      long minOutstanding,
+      SortOrder sortOrder,
+      long minSize,
+      long maxSize,
+      Duration olderThan,
+      boolean includeKernelFrames,
+      boolean debuginfod,
+      String sourceName,
+      Map<String, String> sourceOptions,
+      List<SnapshotExporter> exporters,
+      List<Pattern> skipFrames) {
+    this(
+        pid,
+        processName,
+        command,
+        interval,
+        reportCount,
+        topN,
+        minOutstanding,
+        sortOrder,
+        minSize,
+        maxSize,
+        olderThan,
+        includeKernelFrames,
+        debuginfod,
+        sourceName,
+        sourceOptions,
+        exporters,
+        skipFrames,
+        false);
+  }
 
   public SessionConfig {
     command = List.copyOf(command);

@@ -14,6 +14,9 @@ final class SessionTarget {
     if (!config.command().isEmpty()) {
       return new TargetSpec.Launch(config.command());
     }
+    if (config.self()) {
+      return new TargetSpec.Self();
+    }
     if (config.processName() != null) {
       return new TargetSpec.Pid(TargetProcesses.findOne(provider, config.processName()).pid());
     }

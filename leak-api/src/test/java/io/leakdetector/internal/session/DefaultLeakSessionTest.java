@@ -15,6 +15,7 @@ import io.leakdetector.spi.Availability;
 import io.leakdetector.spi.SymbolOptions;
 import io.leakdetector.spi.SymbolResolver;
 import io.leakdetector.spi.SymbolResolverProvider;
+import io.leakdetector.spi.TargetSpec;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -54,12 +55,51 @@ class DefaultLeakSessionTest {
         d.sourceName(),
         d.sourceOptions(),
         d.exporters(),
-        d.skipFrames());
+        d.skipFrames(),
+        d.self());
   }
 
   private static ScriptedSource threeStacks() {
     return new ScriptedSource(
         new TargetProcess(SELF, "leaky"), (sink, listener) -> ScriptedSource.threeStacks(sink));
+  }
+
+  @Test
+  void selfTracesThisProcessAndExcludesTheReportingThreadBeforeItExports() throws Exception {
+    ScriptedSource source = threeStacks();
+    List<String> exportedOn = new CopyOnWriteArrayList<>();
+    List<Integer> excludedBeforeExport = new CopyOnWriteArrayList<>();
+    DefaultLeakSession session =
+        open(
+            LeakDetector.builder()
+                .self()
+                .interval(Duration.ofMillis(30))
+                .reportCount(2)
+                .exporter(
+                    snapshot -> {
+                      exportedOn.add(Thread.currentThread().getName());
+                      excludedBeforeExport.add(source.excludedThreads.size());
+                    }),
+            source);
+    session.start();
+    assertThat(session.awaitTermination(Duration.ofSeconds(10))).isTrue();
+
+    assertThat(source.requested).isEqualTo(new TargetSpec.Self(SELF));
+    assertThat(exportedOn).containsExactly("leakdetector-report", "leakdetector-report");
+    assertThat(source.excludedThreads).containsExactly("leakdetector-report");
+    assertThat(excludedBeforeExport).containsOnly(1);
+  }
+
+  @Test
+  void selfIsThisProcessAndAPidReplacesIt() {
+    LeakDetector self = LeakDetector.builder().self().build();
+    assertThat(self.self()).isTrue();
+    assertThat(self.pid()).isEqualTo(SELF);
+    LeakDetector other = LeakDetector.builder().self().pid(1).build();
+    assertThat(other.self()).isFalse();
+    assertThat(other.pid()).isEqualTo(1);
+    assertThatThrownBy(() -> LeakDetector.builder().self().processName("x").build())
+        .isInstanceOf(IllegalArgumentException.class);
   }
 
   @Test

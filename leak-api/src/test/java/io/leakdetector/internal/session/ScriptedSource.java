@@ -38,6 +38,13 @@ final class ScriptedSource implements HeapEventSource {
   final AtomicInteger catchUps = new AtomicInteger();
   final CountDownLatch fed = new CountDownLatch(1);
   volatile HeapEventSink sink;
+
+  /** The names of the threads that asked for {@link #excludeCurrentThread()}, in order. */
+  final List<String> excludedThreads = new CopyOnWriteArrayList<>();
+
+  /** What the session asked the provider to trace. */
+  volatile TargetSpec requested;
+
   private Thread thread;
 
   /** {@code script} feeds the sink and may end the stream through the listener. */
@@ -68,6 +75,11 @@ final class ScriptedSource implements HeapEventSource {
   @Override
   public void catchUp() {
     catchUps.incrementAndGet();
+  }
+
+  @Override
+  public void excludeCurrentThread() {
+    excludedThreads.add(Thread.currentThread().getName());
   }
 
   @Override
@@ -124,6 +136,7 @@ final class ScriptedSource implements HeapEventSource {
         Availability.AVAILABLE,
         processes,
         request -> {
+          source.requested = request.target();
           if (request.target() instanceof TargetSpec.Pid pid && pid.pid() != source.target.pid()) {
             throw new LeakDetectorException(LeakDetectorException.Kind.NO_SUCH_PROCESS, "gone");
           }

@@ -19,13 +19,23 @@ import static io.leakdetector.uprobes.bpf.BpfAssembler.R9;
  * {@code lost} counter instead. The reader is woken only when the ring holds more than the wake-up
  * threshold; otherwise it drains on its own timer.
  *
+ * <p>When the source traces the JVM it runs in ({@link Maps#excludedThreads()} given), every
+ * program, right after the armed check, looks the current thread up in the excluded-threads hash
+ * (tid to u8) and, for the detector's own threads, adds one to the globals' {@code excluded}
+ * counter and returns: the detector's allocations never reach the ring, so there is no feedback
+ * loop. Without that map the programs are as before.
+ *
  * <p>Globals (one array value, mapped by the reader): {@code u32 armed} at 0, {@code u64 lost} at
- * 8.
+ * 8, {@code u64 excluded} at 16.
  */
 public final class ProbePrograms {
-  public static final int GLOBALS_SIZE = 16;
+  public static final int GLOBALS_SIZE = 24;
   public static final int GLOBAL_ARMED = 0;
   public static final int GLOBAL_LOST = 8;
+  public static final int GLOBAL_EXCLUDED = 16;
+
+  /** No excluded-threads map: nobody's events are dropped. */
+  public static final int NO_EXCLUDED_THREADS = -1;
 
   // helper function ids (linux/bpf.h, enum bpf_func_id)
   static final int MAP_LOOKUP_ELEM = 1;
@@ -58,8 +68,15 @@ public final class ProbePrograms {
    * @param globals the one-value array of {@code armed} and {@code lost}
    * @param memptrs a hash from thread (pid_tgid) to posix_memalign's {@code memptr}, from its entry
    *     to its return
+   * @param excludedThreads a hash from thread id (u32) to u8 of the threads whose events are
+   *     dropped (the detector's own, when it traces itself), or {@link #NO_EXCLUDED_THREADS}
    */
-  public record Maps(int ring, int globals, int memptrs) {}
+  public record Maps(int ring, int globals, int memptrs, int excludedThreads) {
+    /** The maps of a target other than this process: no thread is excluded. */
+    public Maps(int ring, int globals, int memptrs) {
+      this(ring, globals, memptrs, NO_EXCLUDED_THREADS);
+    }
+  }
 
   private final BpfArch arch;
   private final Maps maps;
@@ -182,6 +199,15 @@ public final class ProbePrograms {
     a.loadMapValue(R1, maps.globals(), GLOBAL_ARMED);
     a.loadW(R0, R1, 0);
     a.jeqImm(R0, 0, "out");
+    if (maps.excludedThreads() != NO_EXCLUDED_THREADS) {
+      a.call(GET_CURRENT_PID_TGID).storeW(R10, -4, R0);
+      a.loadMap(R1, maps.excludedThreads()).movReg(R2, R10).addImm(R2, -4).call(MAP_LOOKUP_ELEM);
+      a.jeqImm(R0, 0, "traced");
+      a.loadMapValue(R1, maps.globals(), GLOBAL_EXCLUDED);
+      a.movImm(R2, 1).atomicAddDw(R1, 0, R2);
+      a.ja("out");
+      a.label("traced");
+    }
     a.loadMap(R1, maps.ring()).movImm(R2, recordSize).movImm(R3, 0).call(RINGBUF_RESERVE);
     a.jeqImm(R0, 0, "full");
     a.movReg(R7, R0);

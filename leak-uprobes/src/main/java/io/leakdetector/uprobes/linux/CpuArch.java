@@ -52,6 +52,11 @@ public record CpuArch(
     };
   }
 
+  /** {@code SYS_gettid} (glibc's own {@code gettid()} is only in 2.30 and later). */
+  public long gettid() {
+    return name.equals("aarch64") ? 178 : 186;
+  }
+
   /**
    * The instruction the kernel writes at a uprobe ({@code UPROBE_SWBP_INSN}), as bytes in memory:
    * {@code int3} on x86-64, {@code brk #5} on aarch64.

@@ -133,9 +133,16 @@ class BpfAssemblerTest {
 
   @Test
   void everyProbeProgramMatchesGnuAs() throws IOException {
+    // the second set: self-tracing, with the excluded-threads map (fd 14)
+    for (ProbePrograms.Maps maps :
+        List.of(new ProbePrograms.Maps(11, 12, 13), new ProbePrograms.Maps(11, 12, 13, 14))) {
+      everyProbeProgramMatchesGnuAs(maps);
+    }
+  }
+
+  private void everyProbeProgramMatchesGnuAs(ProbePrograms.Maps maps) throws IOException {
     for (BpfArch arch : new BpfArch[] {BpfArch.X86_64, BpfArch.AARCH64}) {
-      ProbePrograms p =
-          new ProbePrograms(arch, new ProbePrograms.Maps(11, 12, 13), 64, 1024, 1 << 22);
+      ProbePrograms p = new ProbePrograms(arch, maps, 64, 1024, 1 << 22);
       Map<String, BpfAssembler> programs = new LinkedHashMap<>();
       programs.put("entry", p.entry(3));
       programs.put("ret", p.ret(4));
@@ -152,7 +159,7 @@ class BpfAssemblerTest {
         byte[] ours = e.getValue().assemble();
         byte[] gnu = gnuAssemble(e.getKey(), e.getValue().text());
         assertThat(hex(withoutPseudoSources(ours)))
-            .as(e.getKey() + " on " + arch)
+            .as(e.getKey() + " on " + arch + " with " + maps)
             .isEqualTo(hex(gnu));
       }
     }
@@ -180,6 +187,29 @@ class BpfAssemblerTest {
     assertThat(hex(p.memalignReturn(6).assemble()))
         .contains("18 11 00 00 0d 00 00 00 00 00 00 00 00 00 00 00");
     assertThat(ret).doesNotContain("18 11 00 00 0d 00 00 00");
+  }
+
+  @Test
+  void onlySelfTracingProgramsLookTheThreadUpAndCountItsDroppedEvents() {
+    ProbePrograms plain =
+        new ProbePrograms(BpfArch.X86_64, new ProbePrograms.Maps(11, 12, 13), 64, 0, 1 << 22);
+    ProbePrograms self =
+        new ProbePrograms(BpfArch.X86_64, new ProbePrograms.Maps(11, 12, 13, 14), 64, 0, 1 << 22);
+    // the excluded-threads map (fd 14), looked up with the tid stored at r10 - 4
+    String lookup =
+        "63 0a fc ff 00 00 00 00 18 11 00 00 0e 00 00 00 00 00 00 00 00 00 00 00"
+            + " bf a2 00 00 00 00 00 00 07 02 00 00 fc ff ff ff 85 00 00 00 01 00 00 00";
+    // the excluded counter: globals offset 16
+    String excluded = "18 21 00 00 0c 00 00 00 00 00 00 00 10 00 00 00";
+    for (BpfAssembler program : List.of(self.entry(1), self.ret(2), self.memalignReturn(3))) {
+      assertThat(hex(program.assemble())).contains(lookup).contains(excluded);
+    }
+    for (BpfAssembler program : List.of(plain.entry(1), plain.ret(2), plain.memalignReturn(3))) {
+      assertThat(hex(program.assemble()))
+          .doesNotContain(excluded)
+          .doesNotContain("18 11 00 00 0e 00 00 00");
+    }
+    assertThat(ProbePrograms.GLOBAL_EXCLUDED + 8).isLessThanOrEqualTo(ProbePrograms.GLOBALS_SIZE);
   }
 
   @Test

@@ -30,13 +30,17 @@ class BpfVerifierTest {
     int globals =
         bpf.createMap(Bpf.MAP_TYPE_ARRAY, 4, ProbePrograms.GLOBALS_SIZE, 1, Bpf.F_MMAPABLE, "t_g");
     int memptrs = bpf.createMap(Bpf.MAP_TYPE_HASH, 8, 8, 64, 0, "t_memptr");
+    int excluded = bpf.createMap(Bpf.MAP_TYPE_HASH, 4, 1, 64, 0, "t_excluded");
     try {
-      int[][] shapes = {{1, 0}, {64, 4096}, {127, 65536}};
+      // the last shape self-tracing: with the excluded-threads map
+      int[][] shapes = {{1, 0, 0}, {64, 4096, 0}, {127, 65536, 0}, {64, 2048, 1}};
       for (int[] shape : shapes) {
         ProbePrograms p =
             new ProbePrograms(
                 BpfArch.X86_64,
-                new ProbePrograms.Maps(ring, globals, memptrs),
+                shape[2] == 0
+                    ? new ProbePrograms.Maps(ring, globals, memptrs)
+                    : new ProbePrograms.Maps(ring, globals, memptrs, excluded),
                 shape[0],
                 shape[1],
                 1 << 14);
@@ -63,6 +67,7 @@ class BpfVerifierTest {
       LinuxC.close(ring);
       LinuxC.close(globals);
       LinuxC.close(memptrs);
+      LinuxC.close(excluded);
     }
   }
 
