@@ -168,6 +168,7 @@ public final class ElfSymbolResolver implements SymbolResolver {
   @Override
   public void close() {
     downloads.close();
+    jit.close();
     synchronized (this) {
       cache.clear();
       for (List<ModuleFile> modules : filesByPath.values()) {

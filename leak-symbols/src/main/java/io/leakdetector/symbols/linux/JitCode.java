@@ -31,6 +31,7 @@ final class JitCode {
   private boolean requested;
   private volatile boolean requestFailed;
   private volatile boolean requestRunning;
+  private volatile boolean writtenForUs;
 
   JitCode(TargetState target, PerfMapFile file, boolean requestsAllowed) {
     this.target = target;
@@ -127,8 +128,10 @@ final class JitCode {
         new Thread(
             () -> {
               try {
+                boolean existed = java.nio.file.Files.exists(file.path());
                 HotSpotAttach.Result result = HotSpotAttach.requestPerfMap(target.pid());
                 if (result.succeeded()) {
+                  writtenForUs |= !existed;
                   LOG.log(
                       Level.DEBUG, "JVM {0}: perf map written to {1}", target.pid(), file.path());
                 } else {
@@ -143,5 +146,15 @@ final class JitCode {
             "leakdetector-perfmap");
     thread.setDaemon(true);
     thread.start();
+  }
+
+  /**
+   * Deletes the perf map when the JVM wrote it only because this resolver asked (nothing is left
+   * behind in the target's /tmp); a map that was there before is the user's and stays.
+   */
+  void close() {
+    if (writtenForUs) {
+      file.delete();
+    }
   }
 }

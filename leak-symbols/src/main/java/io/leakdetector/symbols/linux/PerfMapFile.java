@@ -51,6 +51,22 @@ final class PerfMapFile {
     return path;
   }
 
+  /**
+   * Deletes the map file (one the JVM wrote at our request): through the target's root while it
+   * lives, else from our own {@code /tmp} when it shared our namespaces.
+   */
+  void delete() {
+    for (Path file : new Path[] {path, afterExit}) {
+      try {
+        if (file != null && java.nio.file.Files.deleteIfExists(file)) {
+          return;
+        }
+      } catch (java.io.IOException e) {
+        // the target's /tmp is gone with it, or not ours to change
+      }
+    }
+  }
+
   /** The map read last. */
   PerfMap current() {
     return map;
