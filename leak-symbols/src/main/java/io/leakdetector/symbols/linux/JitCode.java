@@ -32,6 +32,7 @@ final class JitCode {
   private volatile boolean requestFailed;
   private volatile boolean requestRunning;
   private volatile boolean writtenForUs;
+  private volatile Thread request;
 
   JitCode(TargetState target, PerfMapFile file, boolean requestsAllowed) {
     this.target = target;
@@ -145,6 +146,7 @@ final class JitCode {
             },
             "leakdetector-perfmap");
     thread.setDaemon(true);
+    request = thread;
     thread.start();
   }
 
@@ -153,8 +155,19 @@ final class JitCode {
    * behind in the target's /tmp); a map that was there before is the user's and stays.
    */
   void close() {
+    Thread running = request;
+    if (running != null) {
+      try {
+        running.join(REQUEST_WAIT_MILLIS); // a map written after close would stay behind
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
     if (writtenForUs) {
       file.delete();
     }
   }
+
+  /** How long {@link #close} waits for a request still running (HotSpot answers in well under). */
+  private static final long REQUEST_WAIT_MILLIS = 12_000;
 }
