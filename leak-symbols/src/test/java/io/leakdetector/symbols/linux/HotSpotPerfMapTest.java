@@ -3,6 +3,7 @@ package io.leakdetector.symbols.linux;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.leakdetector.Frame;
+import io.leakdetector.testkit.Commands;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
@@ -14,12 +15,15 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A real JVM (this test's own {@code java}) running a method hot enough to be compiled: asked for
  * its perf map through the attach socket, and its compiled code named from it.
  */
+// A JVM that never says what the test waits for must fail the test, not hang the build.
+@Timeout(value = 180, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class HotSpotPerfMapTest {
   static final String FIXTURE =
       """
@@ -89,10 +93,11 @@ class HotSpotPerfMapTest {
     BufferedReader out =
         new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
     String line = out.readLine();
-    while (line != null && !line.equals("started")) {
+    // contains: a line of the JVM's own output (diagnostic options) may run into ours
+    while (line != null && !line.contains("started")) {
       line = out.readLine();
     }
-    assertThat(line).isEqualTo("started");
+    assertThat(line).contains("started");
     return new Jvm(p, out);
   }
 
@@ -153,14 +158,16 @@ class HotSpotPerfMapTest {
 
   @Test
   void resolverAsksTheJvmForItsMapWhenItMeetsUnnamedCode() throws Exception {
-    Jvm jvm = startJvm("-XX:+PrintCompilation");
-    // PrintCompilation's lines: wait until spin is compiled
-    BufferedReader out = jvm.out();
-    String l = out.readLine();
-    while (l != null && !l.contains("PerfMapFixture::spin")) {
-      l = out.readLine();
+    Jvm jvm = startJvm();
+    // wait until spin is compiled: the JVM's code list (jcmd; it writes no perf map)
+    String jcmd = javaHome.resolve("bin/jcmd").toString();
+    long compiledBy = System.nanoTime() + 60_000_000_000L;
+    String codeList = "";
+    while (!codeList.contains("PerfMapFixture.spin") && System.nanoTime() < compiledBy) {
+      Thread.sleep(200);
+      codeList = Commands.run(List.of(jcmd, Long.toString(jvm.pid()), "Compiler.codelist"));
     }
-    assertThat(l).as("PrintCompilation's line of spin").isNotNull();
+    assertThat(codeList).as("the JVM's compiled methods").contains("PerfMapFixture.spin");
     assertThat(jvm.process().isAlive()).isTrue();
     Path map = Path.of("/tmp/perf-" + jvm.pid() + ".map");
     assertThat(map).doesNotExist();
