@@ -7,6 +7,7 @@ import io.leakdetector.symbols.unwind.StackUnwinder;
 import io.leakdetector.symbols.unwind.UnwindMode;
 import io.leakdetector.symbols.unwind.UnwindModules;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
@@ -53,6 +54,7 @@ public class UnwindBenchmark {
   public UnwindMode mode;
 
   List<Capture> captures;
+  List<ByteBuffer> stacks; // each capture's stack, wrapped once (the reader reads its ring's)
   StackUnwinder unwinder;
   long[] out = new long[128];
   int next;
@@ -68,9 +70,10 @@ public class UnwindBenchmark {
       UnwindModules modules = run.modules();
       modules.loadTables();
       captures = run.captures();
+      stacks = captures.stream().map(c -> ByteBuffer.wrap(c.stack())).toList();
       unwinder = new StackUnwinder(modules, mode, 127);
-      for (Capture c : captures) {
-        int n = unwind(c);
+      for (int k = 0; k < captures.size(); k++) {
+        int n = unwind(k);
         System.out.printf(
             "%n%s %s: %d frames, %s%n",
             stack,
@@ -85,12 +88,13 @@ public class UnwindBenchmark {
     }
   }
 
-  int unwind(Capture c) {
+  int unwind(int k) {
+    Capture c = captures.get(k);
     return unwinder.unwind(
         c.ip(),
         c.sp(),
         c.bp(),
-        c.stack(),
+        stacks.get(k),
         0,
         c.stack().length,
         c.stackAddress(),
@@ -104,8 +108,8 @@ public class UnwindBenchmark {
 
   @Benchmark
   public int unwindOne() {
-    Capture c = captures.get(next);
+    int k = next;
     next = next + 1 == captures.size() ? 0 : next + 1;
-    return unwind(c);
+    return unwind(k);
   }
 }

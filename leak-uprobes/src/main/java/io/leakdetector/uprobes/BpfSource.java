@@ -199,10 +199,7 @@ final class BpfSource implements HeapEventSource, RecordDecoder.Sideband {
     }
     this.sink = eventSink;
     this.listener = streamListener;
-    unwinding = new UnwindingStacks(pid, options.unwind(), options.maxStack());
-    if (launched == null) {
-      unwinding.readMaps();
-    }
+    unwinding = UnwindingStacks.starting(pid, options, launched != null);
     decoder =
         new BpfRecordDecoder(
             options.maxStack(), options.stackCopy(), options.maxStack(), unwinding);

@@ -233,10 +233,7 @@ final class PerThreadSource implements HeapEventSource, RecordDecoder.Sideband {
       Thread.currentThread().interrupt();
     }
     if (attrs.unwinds() && returnStacks == ReturnStacks.CALLCHAIN) {
-      unwinding = new UnwindingStacks(pid, options.unwind(), options.maxStack());
-      if (launched == null) {
-        unwinding.readMaps();
-      }
+      unwinding = UnwindingStacks.starting(pid, options, launched != null);
       returnStacks = unwinding;
     }
     RecordDecoder.Layout layout = PerCpuReader.layout(arch, attrs.unwinds());

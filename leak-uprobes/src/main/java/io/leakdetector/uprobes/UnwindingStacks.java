@@ -38,6 +38,18 @@ final class UnwindingStacks implements ReturnStacks {
     this.sameRoot = sameRoot(pid);
   }
 
+  /**
+   * The stacks of a source's target as tracing starts: a running process's mappings are read now; a
+   * launched command's come as mapping records, from its exec on.
+   */
+  static UnwindingStacks starting(int pid, SourceOptions options, boolean launched) {
+    UnwindingStacks stacks = new UnwindingStacks(pid, options.unwind(), options.maxStack());
+    if (!launched) {
+      stacks.readMaps();
+    }
+    return stacks;
+  }
+
   private static UnwindMode unwindMode(SourceOptions.Unwind mode) {
     return switch (mode) {
       case FP -> UnwindMode.FP;

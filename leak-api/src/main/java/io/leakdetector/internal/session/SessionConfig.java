@@ -54,46 +54,6 @@ public record SessionConfig(
     List<Pattern> skipFrames,
     boolean self) {
 
-  /** A session whose target is another process. */
-  public SessionConfig(
-      long pid,
-      String processName,
-      List<String> command,
-      Duration interval,
-      int reportCount,
-      int topN,
-      long minOutstanding,
-      SortOrder sortOrder,
-      long minSize,
-      long maxSize,
-      Duration olderThan,
-      boolean includeKernelFrames,
-      boolean debuginfod,
-      String sourceName,
-      Map<String, String> sourceOptions,
-      List<SnapshotExporter> exporters,
-      List<Pattern> skipFrames) {
-    this(
-        pid,
-        processName,
-        command,
-        interval,
-        reportCount,
-        topN,
-        minOutstanding,
-        sortOrder,
-        minSize,
-        maxSize,
-        olderThan,
-        includeKernelFrames,
-        debuginfod,
-        sourceName,
-        sourceOptions,
-        exporters,
-        skipFrames,
-        false);
-  }
-
   public SessionConfig {
     command = List.copyOf(command);
     sourceOptions = Map.copyOf(sourceOptions);

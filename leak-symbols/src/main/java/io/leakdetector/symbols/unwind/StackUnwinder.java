@@ -44,8 +44,6 @@ import java.nio.ByteOrder;
  */
 public final class StackUnwinder {
   private static final VarHandle LONGS =
-      MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
-  private static final VarHandle BUFFER_LONGS =
       MethodHandles.byteBufferViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
   private static final long NO_UNWIND_INFO = StackEnd.NO_UNWIND_INFO.address();
@@ -60,8 +58,7 @@ public final class StackUnwinder {
   private final int kernelChainDepth;
 
   // The stack being unwound (fields so that nothing is allocated per call).
-  private byte[] stack;
-  private ByteBuffer stackBuffer;
+  private ByteBuffer stack;
   private int stackOffset;
   private int stackLength;
   private long stackAddress;
@@ -100,6 +97,8 @@ public final class StackUnwinder {
    * @param sp the caller's stack pointer just after the return
    * @param bp the register rbp
    * @param stack holds the copy of the stack at {@code [stackOffset, stackOffset + stackLength)}
+   *     (little-endian; read where it lies, e.g. a record in a ring buffer: only the words the
+   *     unwinding needs are read, nothing is copied)
    * @param stackAddress the address of the copy's first byte (at or below sp)
    * @param chain holds the kernel's frame-pointer callchain at {@code [chainOffset, chainOffset +
    *     chainLength)}: {@code chain[0]} is ip, {@code chain[1]} the return address at {@code bp +
@@ -108,44 +107,6 @@ public final class StackUnwinder {
    * @param maxFrames the most frames written, markers included (at least 2)
    * @return the number of frames written; the first is ip (or a marker when ip lies in no
    *     executable mapping)
-   */
-  public int unwind(
-      long ip,
-      long sp,
-      long bp,
-      byte[] stack,
-      int stackOffset,
-      int stackLength,
-      long stackAddress,
-      long[] chain,
-      int chainOffset,
-      int chainLength,
-      long[] out,
-      int outOffset,
-      int maxFrames) {
-    if (stackOffset < 0 || stackLength < 0 || stackOffset + stackLength > stack.length) {
-      throw new IllegalArgumentException("the stack copy lies outside its array");
-    }
-    this.stack = stack;
-    return run(
-        ip,
-        sp,
-        bp,
-        stackOffset,
-        stackLength,
-        stackAddress,
-        chain,
-        chainOffset,
-        chainLength,
-        out,
-        outOffset,
-        maxFrames);
-  }
-
-  /**
-   * As {@link #unwind(long, long, long, byte[], int, int, long, long[], int, int, long[], int,
-   * int)}, reading the copy where it lies (a ring buffer's record): only the words the unwinding
-   * needs are read, nothing is copied.
    */
   public int unwind(
       long ip,
@@ -161,59 +122,30 @@ public final class StackUnwinder {
       long[] out,
       int outOffset,
       int maxFrames) {
+    if (maxFrames < 2 || outOffset < 0 || outOffset + maxFrames > out.length) {
+      throw new IllegalArgumentException("maxFrames must be at least 2 and fit out");
+    }
     if (stackOffset < 0 || stackLength < 0 || stackOffset + stackLength > stack.limit()) {
       throw new IllegalArgumentException("the stack copy lies outside its buffer");
     }
-    this.stackBuffer = stack;
-    return run(
-        ip,
-        sp,
-        bp,
-        stackOffset,
-        stackLength,
-        stackAddress,
-        chain,
-        chainOffset,
-        chainLength,
-        out,
-        outOffset,
-        maxFrames);
-  }
-
-  private int run(
-      long ip,
-      long sp,
-      long bp,
-      int stackOffset,
-      int stackLength,
-      long stackAddress,
-      long[] chain,
-      int chainOffset,
-      int chainLength,
-      long[] out,
-      int outOffset,
-      int maxFrames) {
+    if (chainOffset < 0 || chainLength < 0 || chainOffset + chainLength > chain.length) {
+      throw new IllegalArgumentException("the callchain lies outside its array");
+    }
+    this.stack = stack;
+    this.stackOffset = stackOffset;
+    this.stackLength = stackLength;
+    this.stackAddress = stackAddress;
+    this.chain = chain;
+    this.chainOffset = chainOffset;
+    this.chainLength = chainLength;
+    this.out = out;
+    this.outOffset = outOffset;
+    this.maxFrames = maxFrames;
+    this.count = 0;
     try {
-      if (maxFrames < 2 || outOffset < 0 || outOffset + maxFrames > out.length) {
-        throw new IllegalArgumentException("maxFrames must be at least 2 and fit out");
-      }
-      if (chainOffset < 0 || chainLength < 0 || chainOffset + chainLength > chain.length) {
-        throw new IllegalArgumentException("the callchain lies outside its array");
-      }
-      this.stackOffset = stackOffset;
-      this.stackLength = stackLength;
-      this.stackAddress = stackAddress;
-      this.chain = chain;
-      this.chainOffset = chainOffset;
-      this.chainLength = chainLength;
-      this.out = out;
-      this.outOffset = outOffset;
-      this.maxFrames = maxFrames;
-      this.count = 0;
       return mode == UnwindMode.FP ? framePointers(ip) : fromStack(ip, sp, bp);
     } finally {
       this.stack = null;
-      this.stackBuffer = null;
       this.chain = null;
       this.out = null;
     }
@@ -365,10 +297,7 @@ public final class StackUnwinder {
     if (stackLength < 8 || Long.compareUnsigned(offset, stackLength - 8) > 0) {
       return false;
     }
-    value =
-        stackBuffer != null
-            ? (long) BUFFER_LONGS.get(stackBuffer, stackOffset + (int) offset)
-            : (long) LONGS.get(stack, stackOffset + (int) offset);
+    value = (long) LONGS.get(stack, stackOffset + (int) offset);
     return true;
   }
 

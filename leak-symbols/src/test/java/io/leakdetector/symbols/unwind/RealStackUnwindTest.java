@@ -9,6 +9,7 @@ import io.leakdetector.symbols.linux.ProcMapsEntry;
 import io.leakdetector.symbols.testing.StackCaptures;
 import io.leakdetector.symbols.testing.StackCaptures.Capture;
 import io.leakdetector.symbols.testing.StackCaptures.Run;
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.stream.LongStream;
@@ -34,7 +35,7 @@ class RealStackUnwindTest {
             c.ip(),
             c.sp(),
             c.bp(),
-            c.stack(),
+            ByteBuffer.wrap(c.stack()),
             0,
             Math.min(copyLength, c.stack().length),
             c.stackAddress(),

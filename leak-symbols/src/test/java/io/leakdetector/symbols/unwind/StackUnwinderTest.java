@@ -20,6 +20,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.leakdetector.StackEnd;
+import java.nio.ByteBuffer;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 
@@ -81,7 +82,7 @@ class StackUnwinderTest {
             c.ip(),
             c.sp(),
             c.bp(),
-            stack,
+            ByteBuffer.wrap(stack),
             3,
             c.copy().length,
             c.copyAddress(),
@@ -338,7 +339,7 @@ class StackUnwinderTest {
   @Test
   void argumentsOutsideTheirArraysAreRefused() {
     StackUnwinder unwinder = new StackUnwinder(modules, UnwindMode.AUTO, 127);
-    byte[] stack = new byte[16];
+    ByteBuffer stack = ByteBuffer.wrap(new byte[16]);
     long[] chain = new long[4];
     long[] out = new long[8];
     assertThatThrownBy(() -> unwinder.unwind(1, 2, 3, stack, 0, 16, 0, chain, 0, 4, out, 0, 1))
@@ -357,7 +358,7 @@ class StackUnwinderTest {
     Capture c = Capture.of(s, RET_IN_XMALLOC, 0xdead_beefL);
     StackUnwinder unwinder = new StackUnwinder(modules, UnwindMode.DWARF, 127);
     long[] out = new long[64];
-    byte[] copy = c.copy();
+    ByteBuffer copy = ByteBuffer.wrap(c.copy());
     long[] chain = c.chain();
     Runnable once =
         () ->
@@ -367,7 +368,7 @@ class StackUnwinderTest {
                 c.bp(),
                 copy,
                 0,
-                copy.length,
+                copy.limit(),
                 c.copyAddress(),
                 chain,
                 0,
