@@ -2,6 +2,7 @@ package io.leakdetector;
 
 import java.util.Locale;
 import java.util.Optional;
+import java.util.regex.Pattern;
 
 /**
  * One resolved frame of a call stack. An address whose code was inlined into its caller resolves to
@@ -33,6 +34,17 @@ public record Frame(
     int line,
     boolean inlined) {
 
+  /** The module of code a runtime compiled at run time and named in its perf map (JIT code). */
+  public static final String JIT_MODULE = "[jit]";
+
+  /** The module of a JVM frame run by HotSpot's bytecode interpreter, named by its method. */
+  public static final String INTERPRETED_MODULE = "[interpreted]";
+
+  private static final Pattern JAVA_METHOD =
+      // hidden classes and lambdas: Leaky$$Lambda$14/0x0000000800c01234.run
+      Pattern.compile(
+          "[\\p{L}\\p{N}_$/]+(\\.[\\p{L}\\p{N}_$/]+)*\\.(<init>|<clinit>|[\\p{L}\\p{N}_$]+)");
+
   /** A frame without source information; its function is its symbol. */
   public Frame(long address, String module, String symbol, long offset, boolean kernel) {
     this(address, module, symbol, offset, kernel, symbol, null, 0, false);
@@ -51,6 +63,17 @@ public record Frame(
   /** Why the stack ends here, when this frame is such a marker. */
   public Optional<StackEnd> stackEnd() {
     return module == null && symbol == null ? StackEnd.of(address) : Optional.empty();
+  }
+
+  /**
+   * Whether this frame is a Java method's: run by the interpreter, or compiled code whose perf map
+   * name is a qualified method name ({@code java.util.zip.Deflater.init}; the JVM's stubs, such as
+   * {@code Interpreter} or {@code StubRoutines (1)}, are not).
+   */
+  public boolean javaMethod() {
+    return (INTERPRETED_MODULE.equals(module) || JIT_MODULE.equals(module))
+        && function != null
+        && JAVA_METHOD.matcher(function).matches();
   }
 
   /** This frame with source information added. */

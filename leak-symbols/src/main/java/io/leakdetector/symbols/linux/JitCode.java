@@ -12,7 +12,7 @@ import java.lang.System.Logger.Level;
  */
 final class JitCode {
   /** The module name of frames named from a perf map. */
-  static final String MODULE = "[jit]";
+  static final String MODULE = Frame.JIT_MODULE;
 
   static final String REQUEST_PROPERTY = "leakdetector.perfmap.request";
   static final long REQUEST_INTERVAL_NANOS = 30_000_000_000L;
