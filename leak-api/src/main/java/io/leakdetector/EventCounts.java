@@ -17,6 +17,9 @@ import java.util.Map;
  * @param sourceCauses the source's own counters that say events may be missing (threads traced
  *     late, probes that could not be placed, lost buffers), by name; only non-zero ones, in the
  *     source's order
+ * @param filteredAllocations allocations made by threads the session's thread filter leaves out
+ *     (see {@link LeakDetector.Builder#threads}): not counted in the totals nor in any stack; they
+ *     do not make the counts inexact
  */
 public record EventCounts(
     long lostEvents,
@@ -24,7 +27,8 @@ public record EventCounts(
     long unmatchedFrees,
     long impliedFrees,
     long droppedAllocations,
-    Map<String, Long> sourceCauses) {
+    Map<String, Long> sourceCauses,
+    long filteredAllocations) {
 
   public static final EventCounts NONE = new EventCounts(0, 0, 0, 0, 0);
 
@@ -32,7 +36,25 @@ public record EventCounts(
     sourceCauses = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(sourceCauses));
   }
 
-  /** Counts without causes of the source's own. */
+  /** Counts without a thread filter. */
+  public EventCounts(
+      long lostEvents,
+      long lostEventsInInterval,
+      long unmatchedFrees,
+      long impliedFrees,
+      long droppedAllocations,
+      Map<String, Long> sourceCauses) {
+    this(
+        lostEvents,
+        lostEventsInInterval,
+        unmatchedFrees,
+        impliedFrees,
+        droppedAllocations,
+        sourceCauses,
+        0);
+  }
+
+  /** Counts without causes of the source's own and without a thread filter. */
   public EventCounts(
       long lostEvents,
       long lostEventsInInterval,
@@ -45,7 +67,8 @@ public record EventCounts(
         unmatchedFrees,
         impliedFrees,
         droppedAllocations,
-        Map.of());
+        Map.of(),
+        0);
   }
 
   /**
@@ -72,6 +95,12 @@ public record EventCounts(
       }
     }
     return new EventCounts(
-        lostEvents, lostEventsInInterval, unmatchedFrees, impliedFrees, droppedAllocations, found);
+        lostEvents,
+        lostEventsInInterval,
+        unmatchedFrees,
+        impliedFrees,
+        droppedAllocations,
+        found,
+        filteredAllocations);
   }
 }

@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
@@ -133,6 +134,16 @@ public final class LeakDetector {
     return config.skipFrames();
   }
 
+  /** Whether stacks are split by the allocating thread's name ({@link Builder#byThread}). */
+  public boolean byThread() {
+    return config.byThread();
+  }
+
+  /** The thread name filter ({@link Builder#threads}), or empty. */
+  public Optional<Pattern> threads() {
+    return Optional.ofNullable(config.threads());
+  }
+
   /** Builds a {@link LeakDetector}. Every setter checks its value at once. */
   public static final class Builder {
     private long pid;
@@ -153,6 +164,8 @@ public final class LeakDetector {
     private final Map<String, String> sourceOptions = new LinkedHashMap<>();
     private final List<SnapshotExporter> exporters = new ArrayList<>();
     private final List<Pattern> skipFrames = new ArrayList<>(SkipFrames.DEFAULT);
+    private boolean byThread;
+    private Pattern threads;
 
     private Builder() {}
 
@@ -329,6 +342,33 @@ public final class LeakDetector {
     }
 
     /**
+     * Splits stacks by the name of the thread that allocated: equal frames allocated by threads of
+     * two names are two stacks, each reported with its {@link StackReport#threadName()}. Threads of
+     * one name (a pool's workers named alike) share their stacks. A free is matched by address
+     * whichever thread frees. The name is what the operating system knows the thread by (on Linux
+     * its {@code comm}, 15 characters at most, as {@code pthread_setname_np} and the JVM set it,
+     * e.g. {@code "C2 CompilerThre"}, {@code "GC Thread#0"}); a thread that ended before its name
+     * was read is {@value StackReport#EXITED_THREAD}. Sources that do not know the allocating
+     * thread (ETW so far) report stacks without a name. Default false.
+     */
+    public Builder byThread(boolean split) {
+      this.byThread = split;
+      return this;
+    }
+
+    /**
+     * Counts only the allocations of threads whose name {@code pattern} finds ({@link
+     * java.util.regex.Matcher#find()}: anchor it with {@code ^…$} for whole names); implies {@link
+     * #byThread}. The allocations of other threads are still tracked, so that a block they allocate
+     * and a counted thread frees is freed, but left out of the totals and the stacks, and counted
+     * as {@link EventCounts#filteredAllocations()}. Null for no filter (the default).
+     */
+    public Builder threads(Pattern pattern) {
+      this.threads = pattern;
+      return this;
+    }
+
+    /**
      * @throws IllegalArgumentException unless exactly one of pid, process name and command is set,
      *     or when the minimum size exceeds the maximum
      */
@@ -361,7 +401,9 @@ public final class LeakDetector {
               sourceOptions,
               exporters,
               skipFrames,
-              self));
+              self,
+              byThread,
+              threads));
     }
   }
 }

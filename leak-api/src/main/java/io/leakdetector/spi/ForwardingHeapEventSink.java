@@ -33,6 +33,21 @@ public abstract class ForwardingHeapEventSink implements HeapEventSink {
   }
 
   @Override
+  public boolean splitsByThread() {
+    return delegate.splitsByThread();
+  }
+
+  @Override
+  public int internThreadName(String name) {
+    return delegate.internThreadName(name);
+  }
+
+  @Override
+  public int internStack(long[] frames, int offset, int length, int threadNameId) {
+    return delegate.internStack(frames, offset, length, threadNameId);
+  }
+
+  @Override
   public void onAlloc(long timeNanos, long heap, long address, long size, int stackId) {
     delegate.onAlloc(timeNanos, heap, address, size, stackId);
   }

@@ -28,6 +28,33 @@ public interface HeapEventSink {
    */
   int internStack(long[] frames, int offset, int length);
 
+  /**
+   * Whether this sink tells stacks apart by the name of the thread that allocated. Only then does a
+   * source that knows the allocating thread look up thread names, intern them with {@link
+   * #internThreadName} and pass the id to {@link #internStack(long[], int, int, int)}.
+   */
+  default boolean splitsByThread() {
+    return false;
+  }
+
+  /**
+   * Interns the name of an allocating thread and returns its id (0 when this sink does not split
+   * stacks by thread). A source calls it once per thread it sees (again when the name may have
+   * changed), not per event.
+   */
+  default int internThreadName(String name) {
+    return 0;
+  }
+
+  /**
+   * Interns a call stack made by a thread whose name has id {@code threadNameId} (from {@link
+   * #internThreadName}). Equal frames with different thread names get different ids when the sink
+   * splits stacks by thread. Frees and reallocs are still matched by address only.
+   */
+  default int internStack(long[] frames, int offset, int length, int threadNameId) {
+    return internStack(frames, offset, length);
+  }
+
   /** A block of {@code size} bytes was allocated at {@code address} on stack {@code stackId}. */
   void onAlloc(long timeNanos, long heap, long address, long size, int stackId);
 

@@ -27,6 +27,11 @@ import java.util.concurrent.locks.ReentrantLock;
  *   <li>A heap destroy frees every block of that heap.
  *   <li>Blocks outside the configured size range are tracked, so that their frees match, but are
  *       not counted anywhere.
+ *   <li>With stacks split by thread, a stack is its frames and the allocating thread's name. The
+ *       allocations of a thread the filter leaves out go to one frameless stack per such name,
+ *       tracked so that their frees match (a free is matched by address, whatever thread frees),
+ *       and are left out of the totals and the reported stacks; their number is reported as
+ *       filtered.
  *   <li>When memory runs short (an array cannot grow) the allocation is not recorded and counts as
  *       dropped; a stack that cannot be interned gets id -1, and an allocation on stack -1 counts
  *       as dropped too.
@@ -54,6 +59,8 @@ public final class HeapEngine implements HeapEventSink {
   private final ReentrantLock lock = new ReentrantLock(true);
   private final ReentrantLock snapshotLock = new ReentrantLock();
   private final StackTable stacks = new StackTable();
+  private final boolean byThread;
+  private final ThreadNameTable threadNames;
   private final StackCounters counters = new StackCounters();
   private final AllocationTable blocks;
   private final HeapIndex heaps = new HeapIndex();
@@ -74,32 +81,65 @@ public final class HeapEngine implements HeapEventSink {
   HeapEngine(EngineConfig config, int initialBlockCapacity, int maxBlockCapacity) {
     this.minSize = config.minSize();
     this.maxSize = config.maxSize();
+    this.byThread = config.byThread();
+    this.threadNames = new ThreadNameTable(config.threads());
     this.origin = System.nanoTime();
     this.blocks = new AllocationTable(initialBlockCapacity, maxBlockCapacity);
   }
 
   @Override
   public int internStack(long[] frames, int offset, int length) {
-    int found = stacks.find(frames, offset, length);
-    if (found >= 0) {
-      return found;
+    return internStack(frames, offset, length, 0);
+  }
+
+  @Override
+  public boolean splitsByThread() {
+    return byThread;
+  }
+
+  @Override
+  public int internThreadName(String name) {
+    if (!byThread) {
+      return 0;
     }
     if (batchDepth > 0) {
-      return addStack(found, frames, offset, length);
+      return threadNames.intern(name);
     }
     lock.lock();
     try {
-      return addStack(found, frames, offset, length);
+      return threadNames.intern(name);
     } finally {
       lock.unlock();
     }
   }
 
-  private int addStack(int notFound, long[] frames, int offset, int length) {
+  @Override
+  public int internStack(long[] frames, int offset, int length, int threadNameId) {
+    if (!byThread) {
+      threadNameId = 0;
+    } else if (threadNames.excluded(threadNameId)) {
+      length = 0;
+    }
+    int found = stacks.find(frames, offset, length, threadNameId);
+    if (found >= 0) {
+      return found;
+    }
+    if (batchDepth > 0) {
+      return addStack(found, frames, offset, length, threadNameId);
+    }
+    lock.lock();
+    try {
+      return addStack(found, frames, offset, length, threadNameId);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private int addStack(int notFound, long[] frames, int offset, int length, int threadNameId) {
     if (!counters.ensure(stacks.count() + 1)) {
       return -1;
     }
-    return stacks.add(notFound, frames, offset, length);
+    return stacks.add(notFound, frames, offset, length, threadNameId);
   }
 
   @Override
@@ -325,7 +365,13 @@ public final class HeapEngine implements HeapEventSink {
         }
         captured =
             new Snapshotter.Captured(
-                stacks.view(), withAge, lost.get(), unmatched, implied, dropped);
+                stacks.view(),
+                threadNames.view(),
+                withAge,
+                lost.get(),
+                unmatched,
+                implied,
+                dropped);
       } finally {
         lastSnapshotLockNanos = System.nanoTime() - lockedAt;
         lock.unlock();

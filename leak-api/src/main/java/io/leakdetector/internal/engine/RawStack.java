@@ -1,6 +1,9 @@
 package io.leakdetector.internal.engine;
 
-/** One stack's counters in an {@link EngineSnapshot}, with its unresolved frames. */
+/**
+ * One stack's counters in an {@link EngineSnapshot}, with its unresolved frames and the name of the
+ * thread that allocated on it (null when stacks are not split by thread).
+ */
 public record RawStack(
     int id,
     long allocCount,
@@ -11,4 +14,5 @@ public record RawStack(
     long outstandingBytes,
     long growthCount,
     long growthBytes,
-    long[] frames) {}
+    long[] frames,
+    String threadName) {}

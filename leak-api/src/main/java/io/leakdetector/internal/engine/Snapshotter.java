@@ -54,6 +54,7 @@ final class Snapshotter {
   /** What the engine captured under its lock besides the per-stack counters. */
   record Captured(
       StackTable.View stacks,
+      ThreadNameTable.View threadNames,
       boolean withAge,
       long lost,
       long unmatched,
@@ -80,8 +81,17 @@ final class Snapshotter {
     long totalCount = 0;
     long totalBytes = 0;
     int withOutstanding = 0;
+    long filtered = 0;
+    StackTable.View view = captured.stacks();
+    ThreadNameTable.View names = captured.threadNames();
     for (int id = 0; id < n; id++) {
       int i = StackCounters.STRIDE * id;
+      if (names.excluded(view.thread(id))) {
+        filtered += counters[i + StackCounters.ALLOC_COUNT];
+        outstandingCount[id] = 0;
+        outstandingBytes[id] = 0;
+        continue;
+      }
       long ac = counters[i + StackCounters.ALLOC_COUNT];
       long fc = counters[i + StackCounters.FREE_COUNT];
       long ab = counters[i + StackCounters.ALLOC_BYTES];
@@ -113,7 +123,7 @@ final class Snapshotter {
     top.reset(limit, sortKey);
     long minOutstanding = query.minOutstanding();
     for (int id = 0; id < n; id++) {
-      if (outstandingCount[id] >= minOutstanding) {
+      if (outstandingCount[id] >= minOutstanding && !names.excluded(view.thread(id))) {
         top.offer(id);
       }
     }
@@ -132,12 +142,19 @@ final class Snapshotter {
               outstandingBytes[id],
               outstandingCount[id] - baselineCount[id],
               outstandingBytes[id] - baselineBytes[id],
-              captured.stacks().frames(id)));
+              view.frames(id),
+              names.name(view.thread(id))));
     }
     long lost = captured.lost();
     EventCounts counts =
         new EventCounts(
-            lost, lost - lostMark, captured.unmatched(), captured.implied(), captured.dropped());
+            lost,
+            lost - lostMark,
+            captured.unmatched(),
+            captured.implied(),
+            captured.dropped(),
+            java.util.Map.of(),
+            filtered);
     if (query.periodic()) {
       System.arraycopy(outstandingCount, 0, baselineCount, 0, n);
       System.arraycopy(outstandingBytes, 0, baselineBytes, 0, n);

@@ -3,7 +3,9 @@ package io.leakdetector.internal.engine;
 import java.util.Arrays;
 
 /**
- * Interns call stacks to dense {@code int} ids (0, 1, 2, … in order of first appearance).
+ * Interns call stacks to dense {@code int} ids (0, 1, 2, … in order of first appearance). A stack
+ * is its frames and the id of the allocating thread's name ({@link ThreadNameTable}; 0 when stacks
+ * are not split by thread): equal frames of two thread names are two stacks.
  *
  * <p>All frames live in one flat {@code long[]} arena, stack {@code id} at {@code [starts[id],
  * starts[id + 1])}. An open-addressing hash (power-of-two slots holding {@code id + 1}, load at
@@ -18,13 +20,18 @@ import java.util.Arrays;
  */
 final class StackTable {
   /** The stacks known at one moment, readable from another thread once published. */
-  record View(long[] arena, int[] starts, int count) {
+  record View(long[] arena, int[] starts, int[] threads, int count) {
     long[] frames(int id) {
       return Arrays.copyOfRange(arena, starts[id], starts[id + 1]);
+    }
+
+    int thread(int id) {
+      return threads[id];
     }
   }
 
   private static final long MULTIPLIER = 0x9E3779B97F4A7C15L;
+  private static final long THREAD_KEY = 0xD6E8FEB86659FD93L;
 
   /** A random odd multiplier per frame position (positions past the table reuse it). */
   private static final long[] POSITION_KEYS = new long[256];
@@ -45,6 +52,7 @@ final class StackTable {
   private long[] arena;
   private int arenaUsed;
   private int[] starts;
+  private int[] threads;
   private int count;
   private long[] slots;
   private int lastHash;
@@ -52,6 +60,7 @@ final class StackTable {
   StackTable() {
     arena = new long[1024];
     starts = new int[65];
+    threads = new int[64];
     slots = new long[128];
   }
 
@@ -62,12 +71,17 @@ final class StackTable {
 
   /** The present state, for a reader on another thread. */
   View view() {
-    return new View(arena, starts, count);
+    return new View(arena, starts, threads, count);
   }
 
   /** How many frames stack {@code id} has. */
   int length(int id) {
     return starts[id + 1] - starts[id];
+  }
+
+  /** The thread name id stack {@code id} was interned with. */
+  int thread(int id) {
+    return threads[id];
   }
 
   /** A copy of stack {@code id}'s frames. */
@@ -76,11 +90,15 @@ final class StackTable {
   }
 
   static int hash(long[] frames, int offset, int length) {
+    return hash(frames, offset, length, 0);
+  }
+
+  static int hash(long[] frames, int offset, int length, int thread) {
     // A sum of products with a different odd key per position: the multiplies are independent
     // of each other, so a deep stack hashes at about one frame per cycle, and stacks that differ
     // in one frame always differ in the sum.
     long[] keys = POSITION_KEYS;
-    long h = length * MULTIPLIER;
+    long h = length * MULTIPLIER + thread * THREAD_KEY;
     for (int i = 0; i < length; i++) {
       h += frames[offset + i] * keys[i & 255];
     }
@@ -95,7 +113,12 @@ final class StackTable {
    * @return its id, or {@code -1 - slot} of the empty slot where {@link #add} puts it
    */
   int find(long[] frames, int offset, int length) {
-    int h = hash(frames, offset, length);
+    return find(frames, offset, length, 0);
+  }
+
+  /** Finds the stack of these frames and thread name id; as {@link #find(long[], int, int)}. */
+  int find(long[] frames, int offset, int length, int thread) {
+    int h = hash(frames, offset, length, thread);
     lastHash = h;
     long[] s = slots;
     int mask = s.length - 1;
@@ -109,6 +132,7 @@ final class StackTable {
         int id = (int) entry - 1;
         int start = starts[id];
         if (starts[id + 1] - start == length
+            && threads[id] == thread
             && Arrays.equals(arena, start, start + length, frames, offset, offset + length)) {
           return id;
         }
@@ -124,6 +148,11 @@ final class StackTable {
    * @return the new id, or -1 when memory ran short
    */
   int add(int notFound, long[] frames, int offset, int length) {
+    return add(notFound, frames, offset, length, 0);
+  }
+
+  /** Adds the stack of these frames and thread name id that the latest {@link #find} missed. */
+  int add(int notFound, long[] frames, int offset, int length, int thread) {
     int slot = -1 - notFound;
     int h = lastHash;
     try {
@@ -140,6 +169,9 @@ final class StackTable {
         }
         starts = Arrays.copyOf(starts, count * 2 + 1);
       }
+      if (count == threads.length) {
+        threads = Arrays.copyOf(threads, count * 2);
+      }
       if (2 * (count + 1) > slots.length) {
         if (slots.length >= 1 << 30) {
           return -1;
@@ -154,6 +186,7 @@ final class StackTable {
     System.arraycopy(frames, offset, arena, arenaUsed, length);
     arenaUsed += length;
     starts[id + 1] = arenaUsed;
+    threads[id] = thread;
     slots[slot] = slotEntry(h, id);
     count = id + 1;
     return id;
@@ -189,6 +222,6 @@ final class StackTable {
 
   /** Bytes of Java heap the table's arrays take (headers not counted). */
   long retainedBytes() {
-    return 8L * (arena.length + slots.length) + 4L * starts.length;
+    return 8L * (arena.length + slots.length) + 4L * (starts.length + threads.length);
   }
 }

@@ -117,7 +117,10 @@ public final class DefaultLeakSession implements LeakSession {
       source.close();
       throw e;
     }
-    HeapEngine engine = new HeapEngine(new EngineConfig(config.minSize(), config.maxSize()));
+    HeapEngine engine =
+        new HeapEngine(
+            new EngineConfig(
+                config.minSize(), config.maxSize(), config.byThread(), config.threads()));
     return new DefaultLeakSession(config, source, provider.name(), resolver, engine);
   }
 

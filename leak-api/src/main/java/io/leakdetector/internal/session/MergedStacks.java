@@ -11,8 +11,9 @@ import java.util.Map;
 
 /**
  * The reported stacks when frames are skipped: the engine's candidates with their top frames
- * dropped, those left with the same frames summed into one report (counters added up, the smallest
- * id of them kept), then filtered, sorted and cut to top N again.
+ * dropped, those left with the same frames (and, when stacks are split by thread, of the same
+ * thread name) summed into one report (counters added up, the smallest id of them kept), then
+ * filtered, sorted and cut to top N again.
  *
  * <p>The engine picks its top stacks before any frame is named, so a merged stack could rank higher
  * than each of its parts. Therefore the engine is asked for more candidates than the report shows
@@ -53,11 +54,15 @@ final class MergedStacks {
       SortOrder sort,
       long minOutstanding,
       int topN) {
-    Map<TopFrameSkipper.StackKey, Group> groups = new LinkedHashMap<>();
+    Map<GroupKey, Group> groups = new LinkedHashMap<>();
     SnapshotFrames frames = skipper.frames();
     for (RawStack stack : candidates) {
       TopFrameSkipper.Trim trim = skipper.trim(stack.frames());
-      groups.computeIfAbsent(trim.key(frames), k -> new Group(trim)).add(stack);
+      groups
+          .computeIfAbsent(
+              new GroupKey(trim.key(frames), stack.threadName()),
+              k -> new Group(trim, stack.threadName()))
+          .add(stack);
     }
     List<Group> chosen = new ArrayList<>(groups.size());
     for (Group group : groups.values()) {
@@ -77,9 +82,12 @@ final class MergedStacks {
     return reports;
   }
 
+  private record GroupKey(TopFrameSkipper.StackKey frames, String threadName) {}
+
   /** The sums of the stacks that show the same frames. */
   private static final class Group {
     private final TopFrameSkipper.Trim trim;
+    private final String threadName;
     private int id = Integer.MAX_VALUE;
     private long allocCount;
     private long freeCount;
@@ -90,8 +98,9 @@ final class MergedStacks {
     private long growthCount;
     private long growthBytes;
 
-    Group(TopFrameSkipper.Trim trim) {
+    Group(TopFrameSkipper.Trim trim, String threadName) {
       this.trim = trim;
+      this.threadName = threadName;
     }
 
     void add(RawStack stack) {
@@ -126,7 +135,8 @@ final class MergedStacks {
           outstandingBytes,
           growthCount,
           growthBytes,
-          skipper.shown(trim));
+          skipper.shown(trim),
+          threadName);
     }
   }
 }

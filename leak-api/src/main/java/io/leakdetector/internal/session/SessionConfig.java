@@ -33,6 +33,8 @@ import java.util.regex.Pattern;
  *     with the same frames are reported as one (see {@link io.leakdetector.SkipFrames}); empty for
  *     none
  * @param self whether the target is the process the session runs in ({@code pid} is then its own)
+ * @param byThread whether stacks are split by the allocating thread's name
+ * @param threads only allocations of threads whose name this finds are counted; null for all
  */
 public record SessionConfig(
     long pid,
@@ -52,13 +54,16 @@ public record SessionConfig(
     Map<String, String> sourceOptions,
     List<SnapshotExporter> exporters,
     List<Pattern> skipFrames,
-    boolean self) {
+    boolean self,
+    boolean byThread,
+    Pattern threads) {
 
   public SessionConfig {
     command = List.copyOf(command);
     sourceOptions = Map.copyOf(sourceOptions);
     exporters = List.copyOf(exporters);
     skipFrames = List.copyOf(skipFrames);
+    byThread = byThread || threads != null;
   }
 
   /** What the symbol resolver is opened with. */

@@ -104,6 +104,7 @@ final class SnapshotAssembler {
         stack.outstandingBytes(),
         stack.growthCount(),
         stack.growthBytes(),
-        frames);
+        frames,
+        stack.threadName());
   }
 }

@@ -56,7 +56,9 @@ class DefaultLeakSessionTest {
         d.sourceOptions(),
         d.exporters(),
         d.skipFrames(),
-        d.self());
+        d.self(),
+        d.byThread(),
+        d.threads().orElse(null));
   }
 
   private static ScriptedSource threeStacks() {
