@@ -165,6 +165,30 @@ public final class Snapshots {
         .build();
   }
 
+  /**
+   * Stacks split by thread, with a thread filter that left 5 allocations out: the frames of {@link
+   * #SECOND} made by {@code worker-a}, and one stack of a thread whose name holds a space and a
+   * {@code ;}.
+   */
+  public static LeakSnapshot byThread() {
+    return builder()
+        .sequence(2)
+        .totals(new HeapTotals(20, 4, 4296, 1024, 16, 3272, 2))
+        .counts(new EventCounts(0, 0, 0, 0, 0, Map.of(), 5))
+        .stacks(
+            stack(3)
+                .counts(12, 4, 4096, 1024)
+                .frames(SECOND.frames().toArray(Frame[]::new))
+                .thread("worker-a")
+                .build(),
+            stack(4)
+                .counts(8, 0, 200, 0)
+                .frames(new Frame(0x401300L, "demo", "leak_c", 0x8, false))
+                .thread("GC Thread;#0")
+                .build())
+        .build();
+  }
+
   /** Events lost and allocations dropped. */
   public static LeakSnapshot inexact() {
     return builder()
@@ -285,6 +309,7 @@ public final class Snapshots {
     private Long growthCount;
     private Long growthBytes;
     private List<Frame> frames = List.of();
+    private String threadName;
 
     private StackBuilder(int id) {
       this.id = id;
@@ -311,6 +336,12 @@ public final class Snapshots {
       return this;
     }
 
+    /** The name of the thread that allocated, as a session split by thread reports it. */
+    public StackBuilder thread(String name) {
+      this.threadName = name;
+      return this;
+    }
+
     public StackReport build() {
       long outstandingCount = allocCount - freeCount;
       long outstandingBytes = allocBytes - freeBytes;
@@ -324,7 +355,8 @@ public final class Snapshots {
           outstandingBytes,
           growthCount == null ? outstandingCount : growthCount,
           growthBytes == null ? outstandingBytes : growthBytes,
-          frames);
+          frames,
+          threadName);
     }
   }
 }

@@ -27,6 +27,8 @@ import java.util.regex.Pattern;
  * @param kernel whether kernel frames are kept
  * @param skipFrames the patterns of the frames dropped from the top of stacks, the default set
  *     included unless {@code --skip-frames none}; empty for none
+ * @param byThread whether stacks are split by the allocating thread's name
+ * @param threads only allocations of threads whose name this finds are counted; null for all
  * @param debuginfod whether missing debug files may be fetched from debuginfod servers
  * @param source the source by name, or {@code null} for the first available
  * @param sourceOptions settings for the source
@@ -50,6 +52,8 @@ record CliOptions(
     Duration olderThan,
     boolean kernel,
     List<Pattern> skipFrames,
+    boolean byThread,
+    Pattern threads,
     boolean debuginfod,
     String source,
     Map<String, String> sourceOptions,

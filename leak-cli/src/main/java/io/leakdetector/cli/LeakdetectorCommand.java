@@ -237,6 +237,25 @@ final class LeakdetectorCommand {
   List<String> skipFrames = new ArrayList<>();
 
   @Option(
+      names = "--by-thread",
+      scope = ScopeType.INHERIT,
+      description =
+          "Split stacks by the name of the thread that allocated (Linux: the thread's comm, as"
+              + " pthread_setname_np and the JVM set it, 15 characters at most): reports show it"
+              + " per stack.")
+  boolean byThread;
+
+  @Option(
+      names = "--threads",
+      paramLabel = "REGEX",
+      scope = ScopeType.INHERIT,
+      description =
+          "Count only the allocations of threads whose name REGEX finds (a Java regular"
+              + " expression, e.g. 'worker' or '^GC Thread'); the others' are counted as"
+              + " filtered. Implies --by-thread.")
+  String threads;
+
+  @Option(
       names = "--debuginfod",
       paramLabel = "on|off",
       scope = ScopeType.INHERIT,

@@ -129,6 +129,8 @@ final class OptionsParser {
         olderThan,
         raw.kernel,
         skipFrames(raw.skipFrames),
+        raw.byThread || raw.threads != null,
+        threads(raw.threads),
         onOff("--debuginfod", raw.debuginfod, true),
         source == null ? null : source.trim(),
         sourceOptions(raw),
@@ -313,6 +315,31 @@ final class OptionsParser {
     return options;
   }
 
+  /** The pattern of {@code --threads}, or null when not given. */
+  private static Pattern threads(String value) throws LeakDetectorException {
+    if (value == null) {
+      return null;
+    }
+    if (value.isEmpty()) {
+      throw usage("--threads needs a regular expression that thread names are matched against.");
+    }
+    return regex("--threads", value);
+  }
+
+  private static Pattern regex(String option, String value) throws LeakDetectorException {
+    try {
+      return Pattern.compile(value);
+    } catch (PatternSyntaxException e) {
+      throw usage(
+          option
+              + " needs a Java regular expression, not '"
+              + value
+              + "': "
+              + e.getDescription().toLowerCase(Locale.ROOT)
+              + ".");
+    }
+  }
+
   /**
    * The default set of {@link SkipFrames} and the patterns given, or the patterns given alone when
    * one of the values is {@value #NO_DEFAULT_SKIP_FRAMES}.
@@ -328,16 +355,7 @@ final class OptionsParser {
       if (value.isEmpty()) {
         throw usage("--skip-frames needs a regular expression, or none.");
       }
-      try {
-        given.add(Pattern.compile(value));
-      } catch (PatternSyntaxException e) {
-        throw usage(
-            "--skip-frames needs a Java regular expression, not '"
-                + value
-                + "': "
-                + e.getDescription().toLowerCase(Locale.ROOT)
-                + ".");
-      }
+      given.add(regex("--skip-frames", value));
     }
     List<Pattern> patterns = new ArrayList<>(withDefault ? SkipFrames.DEFAULT : List.of());
     patterns.addAll(given);

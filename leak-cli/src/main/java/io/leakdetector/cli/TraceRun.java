@@ -109,6 +109,8 @@ final class TraceRun {
         .olderThan(options.olderThan())
         .includeKernelFrames(options.kernel())
         .skipFrames(options.skipFrames())
+        .byThread(options.byThread())
+        .threads(options.threads())
         .debuginfod(options.debuginfod());
     if (options.source() != null) {
       builder.source(options.source());

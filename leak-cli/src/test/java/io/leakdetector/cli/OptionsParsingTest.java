@@ -253,6 +253,30 @@ class OptionsParsingTest {
   }
 
   @Test
+  void byThreadAndTheThreadFilterReachTheDetector() throws Exception {
+    CliOptions plain = parse("-p", "1");
+    assertThat(plain.byThread()).isFalse();
+    assertThat(plain.threads()).isNull();
+    LeakDetector unsplit = TraceRun.build(LeakDetector.builder().pid(1), plain, List.of());
+    assertThat(unsplit.byThread()).isFalse();
+    assertThat(unsplit.threads()).isEmpty();
+
+    assertThat(parse("-p", "1", "--by-thread").byThread()).isTrue();
+    CliOptions filtered = parse("-p", "1", "--threads", "^GC Thread");
+    assertThat(filtered.byThread()).as("implied by --threads").isTrue();
+    LeakDetector detector = TraceRun.build(LeakDetector.builder().pid(1), filtered, List.of());
+    assertThat(detector.byThread()).isTrue();
+    assertThat(detector.threads()).get().extracting(p -> p.pattern()).isEqualTo("^GC Thread");
+  }
+
+  @Test
+  void anEmptyThreadFilterIsOneSentence() {
+    assertThatThrownBy(() -> parse("-p", "1", "--threads", ""))
+        .isInstanceOf(LeakDetectorException.class)
+        .hasMessage("--threads needs a regular expression that thread names are matched against.");
+  }
+
+  @Test
   void theDetectorGetsTheSkipFrames() throws Exception {
     CliOptions o = parse("-p", "1", "--skip-frames", "none", "--skip-frames", "xmalloc");
     LeakDetector detector = TraceRun.build(LeakDetector.builder().pid(1), o, List.of());
@@ -362,6 +386,7 @@ class OptionsParsingTest {
             + " dangling meta character '*'.",
         "-p 1 --skip-frames a[b|--skip-frames needs a Java regular expression, not 'a[b': unclosed"
             + " character class.",
+        "-p 1 --threads (GC|--threads needs a Java regular expression, not '(GC': unclosed group.",
       })
   void badValuesAreOneSentence(String args, String sentence) {
     assertThatThrownBy(() -> parse(args.split(" ")))

@@ -14,6 +14,7 @@ import io.leakdetector.uprobes.event.AllocationPairing;
 import io.leakdetector.uprobes.event.BpfRecordDecoder;
 import io.leakdetector.uprobes.event.EventBatch;
 import io.leakdetector.uprobes.event.RecordDecoder;
+import io.leakdetector.uprobes.event.ThreadNames;
 import io.leakdetector.uprobes.linux.CpuArch;
 import io.leakdetector.uprobes.linux.LinuxC;
 import io.leakdetector.uprobes.linux.PerfEvents;
@@ -208,6 +209,9 @@ final class BpfSource implements HeapEventSource, RecordDecoder.Sideband {
         new AllocationPairing(
             eventSink, (address, fallback) -> perf.readLong(pid, address, fallback), tid -> {});
     pairing.siteKinds(sites.kinds());
+    if (eventSink.splitsByThread()) {
+      pairing.nameThreads(new ThreadNames(eventSink, tid -> ProcFs.threadComm(pid, tid)));
+    }
     mappings.start(streamListener, this::probeLateLibc);
     started = true;
     if (launched == null) {

@@ -12,6 +12,7 @@ import io.leakdetector.uprobes.event.AllocationPairing;
 import io.leakdetector.uprobes.event.EventTable;
 import io.leakdetector.uprobes.event.RecordDecoder;
 import io.leakdetector.uprobes.event.ReturnStacks;
+import io.leakdetector.uprobes.event.ThreadNames;
 import io.leakdetector.uprobes.event.Warmup;
 import io.leakdetector.uprobes.linux.CpuArch;
 import io.leakdetector.uprobes.linux.LinuxC;
@@ -254,6 +255,9 @@ final class PerThreadSource implements HeapEventSource, RecordDecoder.Sideband {
             (address, fallback) -> perf.readLong(pid, address, fallback),
             probes::threadExited);
     pairing.siteKinds(sites.kinds());
+    if (eventSink.splitsByThread()) {
+      pairing.nameThreads(new ThreadNames(eventSink, tid -> ProcFs.threadComm(pid, tid)));
+    }
     reader =
         new PerCpuReader(
             rings, ringFds, pidfd, options, decoder, pairing, eventSink, streamListener, launched);

@@ -51,6 +51,19 @@ final class ProcFs {
     }
   }
 
+  /**
+   * The name ({@code comm}) of thread {@code tid} of {@code pid}, or null when it has exited. A
+   * name may hold spaces ({@code "GC Thread#0"}); only the line end is taken off.
+   */
+  static String threadComm(long pid, int tid) {
+    try {
+      String comm = Files.readString(Path.of("/proc/" + pid + "/task/" + tid + "/comm"));
+      return comm.endsWith("\n") ? comm.substring(0, comm.length() - 1) : comm;
+    } catch (IOException e) {
+      return null;
+    }
+  }
+
   /** The file name of the executable of {@code pid}, or "" when unreadable. */
   static String exeName(long pid) {
     try {

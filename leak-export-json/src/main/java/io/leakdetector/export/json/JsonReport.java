@@ -38,7 +38,7 @@ import java.util.TreeMap;
  *  "totals":{"allocCount":30,"freeCount":0,"allocBytes":5040,"freeBytes":0,
  *            "outstandingCount":30,"outstandingBytes":5040,"stacks":1},
  *  "lostEvents":0,"lostEventsInInterval":0,"unmatchedFrees":0,"impliedFrees":0,
- *  "droppedAllocations":0,"sourceCounters":{},
+ *  "droppedAllocations":0,"inexactCauses":{},"sourceCounters":{},
  *  "stacks":[{"id":7,"allocCount":30,"freeCount":0,"allocBytes":5040,"freeBytes":0,
  *             "outstandingCount":30,"outstandingBytes":5040,"growthCount":30,"growthBytes":5040,
  *             "frames":[{"address":"0x7ffe1234000c","module":"ntdll.dll","symbol":"NtTraceEvent",
@@ -46,6 +46,10 @@ import java.util.TreeMap;
  *                        "function":"NtTraceEvent","file":null,"line":null,"inlined":false,
  *                        "stackEnd":null}]}]}
  * }</pre>
+ *
+ * <p>When the session splits stacks by thread each stack has {@code "threadName"} after {@code
+ * "growthBytes"}; when a thread filter left allocations out, {@code "filteredAllocations"} follows
+ * {@code "droppedAllocations"}. Neither is written otherwise.
  */
 public final class JsonReport {
 
@@ -109,6 +113,9 @@ public final class JsonReport {
     json.writeNumberField("unmatchedFrees", counts.unmatchedFrees());
     json.writeNumberField("impliedFrees", counts.impliedFrees());
     json.writeNumberField("droppedAllocations", counts.droppedAllocations());
+    if (counts.filteredAllocations() > 0) {
+      json.writeNumberField("filteredAllocations", counts.filteredAllocations());
+    }
     json.writeObjectFieldStart("inexactCauses");
     for (Map.Entry<String, Long> cause : counts.sourceCauses().entrySet()) {
       json.writeNumberField(cause.getKey(), cause.getValue());
@@ -164,6 +171,9 @@ public final class JsonReport {
     json.writeNumberField("outstandingBytes", stack.outstandingBytes());
     json.writeNumberField("growthCount", stack.growthCount());
     json.writeNumberField("growthBytes", stack.growthBytes());
+    if (stack.threadName() != null) {
+      json.writeStringField("threadName", stack.threadName());
+    }
     json.writeArrayFieldStart("frames");
     for (Frame frame : stack.frames()) {
       writeFrame(json, frame);

@@ -29,11 +29,17 @@ class JsonMatchesTextTest {
               + " lost events: (\\d+) \\((\\d+) this interval\\); unmatched frees: (\\d+)"
               + "(?:; \\w+ [^;]* fallback)?"
               + "(; inexact: (\\d+) events lost, (\\d+) allocations dropped(?:, [^;]+)?)?"
+              + "(?:; filtered: (\\d+) allocations of other threads)?"
               + "(; final report(: (.*))?)?");
 
   /** What the text report shows of one stack. */
   private record TextStack(
-      long allocCount, long freeCount, long allocBytes, long freeBytes, List<String> frames) {}
+      String thread,
+      long allocCount,
+      long freeCount,
+      long allocBytes,
+      long freeBytes,
+      List<String> frames) {}
 
   @Test
   void fixedSnapshotsAgree() throws Exception {
@@ -78,8 +84,10 @@ class JsonMatchesTextTest {
       assertThat(Long.parseLong(totals.group(9)))
           .isEqualTo(json.get("droppedAllocations").longValue());
     }
-    assertThat(totals.group(10) != null).isEqualTo(json.get("final").booleanValue());
-    String endReason = totals.group(12) == null ? "" : totals.group(12);
+    assertThat(totals.group(10) == null ? 0 : Long.parseLong(totals.group(10)))
+        .isEqualTo(json.path("filteredAllocations").longValue());
+    assertThat(totals.group(11) != null).isEqualTo(json.get("final").booleanValue());
+    String endReason = totals.group(13) == null ? "" : totals.group(13);
     assertThat(endReason).isEqualTo(json.get("endReason").textValue());
 
     List<TextStack> textStacks = parseStacks(lines);
@@ -88,6 +96,8 @@ class JsonMatchesTextTest {
     for (int i = 0; i < textStacks.size(); i++) {
       TextStack textStack = textStacks.get(i);
       JsonNode jsonStack = jsonStacks.get(i);
+      assertThat(textStack.thread())
+          .isEqualTo(jsonStack.has("threadName") ? jsonStack.get("threadName").textValue() : null);
       assertThat(textStack.allocCount()).isEqualTo(jsonStack.get("allocCount").longValue());
       assertThat(textStack.freeCount()).isEqualTo(jsonStack.get("freeCount").longValue());
       assertThat(textStack.allocBytes()).isEqualTo(jsonStack.get("allocBytes").longValue());
@@ -127,6 +137,7 @@ class JsonMatchesTextTest {
     List<TextStack> stacks = new ArrayList<>();
     int i = 0;
     while (i < lines.size()) {
+      String thread = lines.get(i).startsWith("Thread: ") ? lines.get(i++).substring(8) : null;
       long allocCount = value(lines.get(i++), "AllocateCount: ");
       long freeCount = value(lines.get(i++), "FreeCount: ");
       long allocBytes = value(lines.get(i++), "AllocateSize: ");
@@ -136,7 +147,7 @@ class JsonMatchesTextTest {
         frames.add(lines.get(i++));
       }
       i++;
-      stacks.add(new TextStack(allocCount, freeCount, allocBytes, freeBytes, frames));
+      stacks.add(new TextStack(thread, allocCount, freeCount, allocBytes, freeBytes, frames));
     }
     return stacks;
   }

@@ -145,6 +145,23 @@ class JsonReportTest {
   }
 
   @Test
+  void stacksSplitByThreadCarryTheThreadNameAndTheFilteredCount() throws Exception {
+    String document = JsonReport.format(Snapshots.byThread());
+    JsonNode json = MAPPER.readTree(document);
+    assertThat(json.get("filteredAllocations").longValue()).isEqualTo(5);
+    assertThat(json.get("exact").booleanValue()).isTrue();
+    assertThat(json.get("stacks").get(0).get("threadName").textValue()).isEqualTo("worker-a");
+    assertThat(json.get("stacks").get(1).get("threadName").textValue()).isEqualTo("GC Thread;#0");
+    assertThat(document)
+        .contains(
+            "\"droppedAllocations\":0,\"filteredAllocations\":5,\"inexactCauses\":{}",
+            "\"growthBytes\":3072,\"threadName\":\"worker-a\",\"frames\":[");
+    JsonNode unsplit = MAPPER.readTree(JsonReport.format(JsonSnapshots.known()));
+    assertThat(unsplit.has("filteredAllocations")).isFalse();
+    assertThat(unsplit.get("stacks").get(0).has("threadName")).isFalse();
+  }
+
+  @Test
   void finalSnapshotCarriesItsEndReason() throws Exception {
     JsonNode json = MAPPER.readTree(JsonReport.format(JsonSnapshots.last("target exited")));
     assertThat(json.get("final").booleanValue()).isTrue();

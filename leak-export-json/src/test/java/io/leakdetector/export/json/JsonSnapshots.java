@@ -75,7 +75,8 @@ final class JsonSnapshots {
         missedEvents(),
         last("target exited"),
         last(""),
-        Snapshots.withSourceLines());
+        Snapshots.withSourceLines(),
+        Snapshots.byThread());
   }
 
   /**

@@ -54,6 +54,12 @@ class SchemaValidationTest {
   }
 
   @Test
+  void threadNamesMustBeTextAndTheFilteredCountPositive() throws Exception {
+    assertRejected(json -> stack(json).put("threadName", 3), "threadName");
+    assertRejected(json -> json.put("filteredAllocations", 0), "filteredAllocations");
+  }
+
+  @Test
   void wrongTypesAndValuesAreRejected() throws Exception {
     assertRejected(json -> json.put("pid", "4242"), "pid");
     assertRejected(json -> json.put("time", "18:26:32"), "time");

@@ -70,4 +70,10 @@ public final class LeakMetrics {
    */
   public static final AttributeKey<String> STACK_TOP_FRAME =
       AttributeKey.stringKey("leak.stack.top_frame");
+
+  /**
+   * Per-stack attribute, only when the session splits stacks by thread: the name of the thread that
+   * made the stack's allocations ({@link io.leakdetector.StackReport#threadName()}).
+   */
+  public static final AttributeKey<String> THREAD_NAME = AttributeKey.stringKey("thread.name");
 }

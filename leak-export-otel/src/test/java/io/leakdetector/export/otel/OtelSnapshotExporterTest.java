@@ -199,6 +199,28 @@ class OtelSnapshotExporterTest {
         .satisfies(point -> assertThat(point.getValue()).isEqualTo(value));
   }
 
+  @Test
+  void stacksSplitByThreadCarryTheThreadName() {
+    exporter.export(io.leakdetector.testkit.Snapshots.byThread());
+    MetricData bytes = collect().get(LeakMetrics.STACK_OUTSTANDING_BYTES);
+    assertThat(
+            bytes.getLongGaugeData().getPoints().stream()
+                .collect(
+                    Collectors.toMap(
+                        point -> point.getAttributes().get(LeakMetrics.THREAD_NAME),
+                        LongPointData::getValue)))
+        .containsExactlyInAnyOrderEntriesOf(Map.of("worker-a", 3072L, "GC Thread;#0", 200L));
+  }
+
+  @Test
+  void stacksNotSplitByThreadHaveNoThreadName() {
+    exporter.export(KnownSnapshots.first(TARGET));
+    assertThat(collect().get(LeakMetrics.STACK_OUTSTANDING_BYTES).getLongGaugeData().getPoints())
+        .isNotEmpty()
+        .allSatisfy(
+            point -> assertThat(point.getAttributes().get(LeakMetrics.THREAD_NAME)).isNull());
+  }
+
   /** Stack id to value of a per-stack gauge. */
   static Map<Long, Long> pointsByStack(MetricData metric) {
     return metric.getLongGaugeData().getPoints().stream()

@@ -21,6 +21,10 @@ import java.util.Locale;
  * (both tools take the last space-separated number as the value). A stack with no frames is written
  * as the single frame {@value #NO_FRAMES}. Stacks with no outstanding bytes add nothing to a flame
  * graph and are left out. Lines end with {@code \n}.
+ *
+ * <p>When the session splits stacks by thread, each line starts with the thread's name as its root
+ * frame, {@code [NAME]} (as async-profiler's {@code threads} option does), so that a flame graph
+ * has one tower per thread name.
  */
 public final class CollapsedStacks {
 
@@ -48,6 +52,10 @@ public final class CollapsedStacks {
   /** Appends one stack's line, frames outermost first, then a space and its outstanding bytes. */
   public static void appendLine(StringBuilder out, StackReport stack) {
     List<Frame> frames = stack.frames();
+    if (stack.threadName() != null) {
+      appendSafe(out, "[" + stack.threadName() + "]");
+      out.append(';');
+    }
     if (frames.isEmpty()) {
       out.append(NO_FRAMES);
     }
@@ -62,7 +70,11 @@ public final class CollapsedStacks {
 
   /** Appends {@code frame}'s name (see the class comment). */
   static void appendFrameName(StringBuilder out, Frame frame) {
-    String name = frameName(frame);
+    appendSafe(out, frameName(frame));
+  }
+
+  /** Appends {@code name} with {@code ;} and control characters replaced by {@code _}. */
+  private static void appendSafe(StringBuilder out, String name) {
     for (int i = 0; i < name.length(); i++) {
       char c = name.charAt(i);
       out.append(c == ';' || Character.isISOControl(c) ? '_' : c);

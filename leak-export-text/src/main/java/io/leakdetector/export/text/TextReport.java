@@ -30,13 +30,15 @@ import java.util.Objects;
  * per-thread fallback}), {@code ; inexact: N events lost, M allocations dropped[, K implied
  * frees][, counter V…]} when events were lost, dropped or missed (an implied free is a free that
  * was missed; each source counter that says events may be missing is named with its value), and
- * with {@code ; final report: REASON} on a session's final report. One block follows per reported
- * stack, frames innermost first, one a line, as {@link Frame#text()} writes them: {@code
- * module!function+0xOFF (file.c:123)} with the function demangled and the source line when known; a
- * function inlined at that point on a line of its own above the function it was inlined into,
- * {@code module!function [inlined] (file.h:45)}; {@code module!+0xOFF} without a name; {@code
- * [unknown]!0xADDR} in unknown memory; {@code [reason]} where a stack ends early. Lines end with
- * {@code \n} on every platform.
+ * with {@code ; final report: REASON} on a session's final report; {@code ; filtered: N allocations
+ * of other threads} comes before that when a thread filter left allocations out. One block follows
+ * per reported stack: when the session splits stacks by thread, a first line {@code Thread: NAME};
+ * then the original tool's four counters; then the frames innermost first, one a line, as {@link
+ * Frame#text()} writes them: {@code module!function+0xOFF (file.c:123)} with the function demangled
+ * and the source line when known; a function inlined at that point on a line of its own above the
+ * function it was inlined into, {@code module!function [inlined] (file.h:45)}; {@code
+ * module!+0xOFF} without a name; {@code [unknown]!0xADDR} in unknown memory; {@code [reason]} where
+ * a stack ends early. Lines end with {@code \n} on every platform.
  */
 public final class TextReport {
 
@@ -115,6 +117,11 @@ public final class TextReport {
         out.append(", ").append(cause.getKey()).append(' ').append(cause.getValue());
       }
     }
+    if (counts.filteredAllocations() > 0) {
+      out.append("; filtered: ")
+          .append(counts.filteredAllocations())
+          .append(" allocations of other threads");
+    }
     if (snapshot.last()) {
       out.append("; final report");
       if (!snapshot.endReason().isEmpty()) {
@@ -123,8 +130,14 @@ public final class TextReport {
     }
   }
 
-  /** Appends one stack's block: the original tool's four lines, the frames, the separator. */
+  /**
+   * Appends one stack's block: its thread's name when it has one, the original tool's four lines,
+   * the frames, the separator.
+   */
   public static void appendStack(StringBuilder out, StackReport stack) {
+    if (stack.threadName() != null) {
+      out.append("Thread: ").append(stack.threadName()).append('\n');
+    }
     out.append("AllocateCount: ").append(stack.allocCount()).append('\n');
     out.append("FreeCount: ").append(stack.freeCount()).append('\n');
     out.append("AllocateSize: ").append(stack.allocBytes()).append('\n');

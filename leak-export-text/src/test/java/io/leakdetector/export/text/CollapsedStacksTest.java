@@ -112,4 +112,12 @@ class CollapsedStacksTest {
     assertThat(CollapsedStacks.format(snapshot))
         .isEqualTo("Demo.exe!+0x11F0D;ntdll.dll!NtTraceEvent 5040\n");
   }
+
+  @Test
+  void theThreadIsTheRootFrameWhenStacksAreSplitByThread() {
+    assertThat(CollapsedStacks.format(Snapshots.byThread()))
+        .isEqualTo(
+            "[worker-a];[unknown]!0xDEADBEEF;demo!main;demo!leak_b;libc.so.6!malloc 3072\n"
+                + "[GC Thread_#0];demo!leak_c 200\n");
+  }
 }

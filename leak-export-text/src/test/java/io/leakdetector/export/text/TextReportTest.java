@@ -37,6 +37,33 @@ class TextReportTest {
   }
 
   @Test
+  void stacksSplitByThreadStartWithTheThreadAndTheTotalsSayWhatWasFiltered() {
+    assertThat(report.format(Snapshots.byThread()))
+        .isEqualTo(
+            "18:26:32\n"
+                + "Outstanding: 3272 bytes in 16 allocations, 2 stacks;"
+                + " lost events: 0 (0 this interval); unmatched frees: 0;"
+                + " filtered: 5 allocations of other threads\n"
+                + "Thread: worker-a\n"
+                + "AllocateCount: 12\n"
+                + "FreeCount: 4\n"
+                + "AllocateSize: 4096\n"
+                + "FreeSize: 1024\n"
+                + "libc.so.6!malloc+0x25\n"
+                + "demo!leak_b+0x14\n"
+                + "demo!main+0x3A\n"
+                + "[unknown]!0xDEADBEEF\n"
+                + "------------\n"
+                + "Thread: GC Thread;#0\n"
+                + "AllocateCount: 8\n"
+                + "FreeCount: 0\n"
+                + "AllocateSize: 200\n"
+                + "FreeSize: 0\n"
+                + "demo!leak_c+0x8\n"
+                + "------------\n");
+  }
+
+  @Test
   void framesShowFunctionsSourceLinesInlinedFramesAndAnEarlyEnd() {
     assertThat(report.format(Snapshots.withSourceLines()))
         .isEqualTo(

@@ -62,6 +62,7 @@ public final class AllocationPairing {
   private Kind[] kinds = new Kind[0];
   private final MemoryReader memory;
   private final ThreadExits exits;
+  private ThreadNames threadNames;
 
   private long allocations;
   private long frees;
@@ -88,6 +89,14 @@ public final class AllocationPairing {
     this.kinds = siteKinds.clone();
   }
 
+  /**
+   * Passes each allocation's thread name to the sink ({@link HeapEventSink#internStack(long[], int,
+   * int, int)}), as {@code names} reads them; null (the default) passes none.
+   */
+  public void nameThreads(ThreadNames names) {
+    this.threadNames = names;
+  }
+
   /** Applies event {@code i} of {@code batch}. */
   public void process(EventBatch batch, int i) {
     int tid = batch.tid(i);
@@ -109,6 +118,9 @@ public final class AllocationPairing {
       case EventBatch.EXIT -> {
         staleEntries += pending.depth(tid);
         pending.removeThread(tid);
+        if (threadNames != null) {
+          threadNames.forget(tid);
+        }
         exits.threadExited(tid);
       }
       default -> {}
@@ -157,7 +169,11 @@ public final class AllocationPairing {
       failedCalls++;
       return;
     }
-    int stack = sink.internStack(batch.frames(), batch.frameAt(i), batch.frameCount(i));
+    int stack =
+        threadNames == null
+            ? sink.internStack(batch.frames(), batch.frameAt(i), batch.frameCount(i))
+            : sink.internStack(
+                batch.frames(), batch.frameAt(i), batch.frameCount(i), threadNames.id(tid, t));
     switch (kinds[site]) {
       case SIZE_ARG0 -> alloc(t, result, a0, stack);
       case SIZE_ARG1 -> alloc(t, result, a1, stack);
@@ -269,6 +285,9 @@ public final class AllocationPairing {
     counters.put("posixMemalignConfirmed", posixMemalignConfirmed);
     counters.put("posixMemalignInexact", posixMemalignInexact);
     counters.put("posixMemalignUnresolved", posixMemalignUnresolved);
+    if (threadNames != null) {
+      threadNames.putCounters(counters);
+    }
   }
 
   public long allocations() {
