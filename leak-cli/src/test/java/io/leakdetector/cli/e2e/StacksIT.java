@@ -3,12 +3,10 @@ package io.leakdetector.cli.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.leakdetector.testkit.Commands;
 import io.leakdetector.testkit.Prerequisite;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -26,7 +24,6 @@ import org.junit.jupiter.api.io.TempDir;
  * addr2line -i -f -C}'s at the call instruction.
  */
 class StacksIT {
-  private static final ObjectMapper MAPPER = new ObjectMapper();
   private static final List<Path> SYSTEM_LIBS =
       List.of(Path.of("/usr/lib/x86_64-linux-gnu"), Path.of("/lib/x86_64-linux-gnu"));
 
@@ -227,10 +224,7 @@ class StacksIT {
       Tool.Finished run = tool.awaitExit(120);
       assertThat(run.exitCode()).as(run.err()).isZero();
     }
-    List<String> documents = Files.readAllLines(json, StandardCharsets.UTF_8);
-    assertThat(documents).isNotEmpty();
-    JsonNode last = MAPPER.readTree(documents.get(documents.size() - 1));
-    assertThat(last.get("final").asBoolean()).isTrue();
+    JsonNode last = FinalJsonReport.read(json);
     assertThat(last.get("exact").asBoolean()).as(last.toString()).isTrue();
     return last;
   }

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.leakdetector.testkit.Commands;
 import io.leakdetector.testkit.Prerequisite;
 import java.io.IOException;
@@ -30,7 +29,6 @@ import org.junit.jupiter.params.provider.ValueSource;
  * while the threads still live.
  */
 class ThreadNamesIT {
-  private static final ObjectMapper MAPPER = new ObjectMapper();
   private static final int BLOCK = 48;
 
   @TempDir Path dir;
@@ -81,6 +79,45 @@ class ThreadNamesIT {
     assertThat(report.get("totals").get("outstandingCount").asLong())
         .as("the totals hold only worker-a's blocks")
         .isEqualTo(stacksOutstanding);
+  }
+
+  @org.junit.jupiter.api.Test
+  void aJvmsCompilerThreadsAreTracedAndFilteredByTheirNames() throws Exception {
+    // the source launcher compiles the program with javac in the target: plenty of JIT work
+    Path program = dir.resolve("Busy.java");
+    Files.writeString(
+        program,
+        "public class Busy { public static void main(String[] a) { long s = 0;"
+            + " for (int i = 0; i < 200_000; i++) { s += String.format(\"%d\", i).hashCode(); }"
+            + " System.out.println(s); } }");
+    String java = ProcessHandle.current().info().command().orElse("java");
+    Path json = dir.resolve("jvm.json");
+    try (Tool tool =
+        Tool.start(
+            dir,
+            Map.of(),
+            "--format",
+            "json",
+            "-o",
+            json.toString(),
+            "-T",
+            "0",
+            "--threads",
+            "^C[12] CompilerThre",
+            "--",
+            java,
+            program.toString())) {
+      Tool.Finished run = tool.awaitExit(120);
+      assertThat(run.exitCode()).as(run.err()).isZero();
+    }
+    JsonNode report = FinalJsonReport.read(json);
+    assertThat(report.get("stacks")).as("the JIT compilers' native allocations").isNotEmpty();
+    for (JsonNode stack : report.get("stacks")) {
+      assertThat(stack.get("threadName").asText()).matches("C[12] CompilerThre");
+    }
+    assertThat(report.get("filteredAllocations").asLong())
+        .as("the other threads' allocations, the main thread's among them")
+        .isPositive();
   }
 
   private static void assertCounts(JsonNode stack, long allocs, long frees) {
@@ -172,11 +209,7 @@ class ThreadNamesIT {
       }
     }
     assertThat(fixture.exitValue()).as(Files.readString(fixtureOut)).isZero();
-    List<String> documents = Files.readAllLines(json, StandardCharsets.UTF_8);
-    assertThat(documents).isNotEmpty();
-    JsonNode last = MAPPER.readTree(documents.get(documents.size() - 1));
-    assertThat(last.get("final").asBoolean()).isTrue();
-    return last;
+    return FinalJsonReport.read(json);
   }
 
   private static void awaitOutput(Path out, String text) throws Exception {

@@ -11,6 +11,18 @@ import org.junit.jupiter.api.Test;
 class TextReportTest {
   private final TextReport report = new TextReport(ZoneOffset.UTC);
 
+  /** The block of {@link Snapshots#SECOND}. */
+  private static final String SECOND_BLOCK =
+      "AllocateCount: 12\n"
+          + "FreeCount: 4\n"
+          + "AllocateSize: 4096\n"
+          + "FreeSize: 1024\n"
+          + "libc.so.6!malloc+0x25\n"
+          + "demo!leak_b+0x14\n"
+          + "demo!main+0x3A\n"
+          + "[unknown]!0xDEADBEEF\n"
+          + "------------\n";
+
   @Test
   void formatsKnownSnapshotByteForByte() {
     assertThat(report.format(Snapshots.known()))
@@ -25,15 +37,7 @@ class TextReportTest {
                 + "ntdll.dll!NtTraceEvent+0xC\n"
                 + "Demo.exe!+0x11F0D\n"
                 + "------------\n"
-                + "AllocateCount: 12\n"
-                + "FreeCount: 4\n"
-                + "AllocateSize: 4096\n"
-                + "FreeSize: 1024\n"
-                + "libc.so.6!malloc+0x25\n"
-                + "demo!leak_b+0x14\n"
-                + "demo!main+0x3A\n"
-                + "[unknown]!0xDEADBEEF\n"
-                + "------------\n");
+                + SECOND_BLOCK);
   }
 
   @Test
@@ -45,15 +49,7 @@ class TextReportTest {
                 + " lost events: 0 (0 this interval); unmatched frees: 0;"
                 + " filtered: 5 allocations of other threads\n"
                 + "Thread: worker-a\n"
-                + "AllocateCount: 12\n"
-                + "FreeCount: 4\n"
-                + "AllocateSize: 4096\n"
-                + "FreeSize: 1024\n"
-                + "libc.so.6!malloc+0x25\n"
-                + "demo!leak_b+0x14\n"
-                + "demo!main+0x3A\n"
-                + "[unknown]!0xDEADBEEF\n"
-                + "------------\n"
+                + SECOND_BLOCK
                 + "Thread: GC Thread;#0\n"
                 + "AllocateCount: 8\n"
                 + "FreeCount: 0\n"
@@ -81,15 +77,7 @@ class TextReportTest {
                 + "libc.so.6!__libc_start_call_main+0x7A\n"
                 + "[stack copy exhausted: raise --stack-copy for deeper stacks]\n"
                 + "------------\n"
-                + "AllocateCount: 12\n"
-                + "FreeCount: 4\n"
-                + "AllocateSize: 4096\n"
-                + "FreeSize: 1024\n"
-                + "libc.so.6!malloc+0x25\n"
-                + "demo!leak_b+0x14\n"
-                + "demo!main+0x3A\n"
-                + "[unknown]!0xDEADBEEF\n"
-                + "------------\n");
+                + SECOND_BLOCK);
   }
 
   @Test
