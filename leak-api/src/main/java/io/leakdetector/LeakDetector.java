@@ -361,7 +361,8 @@ public final class LeakDetector {
      * java.util.regex.Matcher#find()}: anchor it with {@code ^…$} for whole names); implies {@link
      * #byThread}. The allocations of other threads are still tracked, so that a block they allocate
      * and a counted thread frees is freed, but left out of the totals and the stacks, and counted
-     * as {@link EventCounts#filteredAllocations()}. Null for no filter (the default).
+     * as {@link EventCounts#filteredAllocations()}; so are those of a source that does not know the
+     * allocating thread (ETW so far). Null for no filter (the default).
      */
     public Builder threads(Pattern pattern) {
       this.threads = pattern;

@@ -35,11 +35,12 @@ final class ThreadNameTable {
   private int count = 1;
 
   /**
-   * @param filter names it does not match ({@link java.util.regex.Matcher#find()}) are excluded;
-   *     null excludes none
+   * @param filter names it does not match ({@link java.util.regex.Matcher#find()}) are excluded,
+   *     and so is id 0 (no name: the filter cannot say the thread is wanted); null excludes none
    */
   ThreadNameTable(Pattern filter) {
     this.filter = filter;
+    excluded[0] = filter != null;
   }
 
   /** The id of {@code name}, added when new. */

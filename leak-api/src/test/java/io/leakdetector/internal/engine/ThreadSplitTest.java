@@ -120,6 +120,17 @@ class ThreadSplitTest {
   }
 
   @Test
+  void underAFilterAStackWithoutAThreadNameIsFilteredToo() {
+    HeapEngine engine =
+        new HeapEngine(new EngineConfig(0, Long.MAX_VALUE, false, Pattern.compile("worker")));
+    int unnamed = engine.internStack(FRAMES, 0, 3); // a source that does not know threads
+    engine.onAlloc(t0, 0, 0x1000, 10, unnamed);
+    EngineSnapshot s = all(engine);
+    assertThat(s.stacks()).isEmpty();
+    assertThat(s.counts().filteredAllocations()).isEqualTo(1);
+  }
+
+  @Test
   void aLeftOutThreadIsNeverReportedEvenWithoutAMinimum() {
     HeapEngine engine =
         new HeapEngine(new EngineConfig(0, Long.MAX_VALUE, true, Pattern.compile("^GC ")));
