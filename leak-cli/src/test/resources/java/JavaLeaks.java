@@ -11,7 +11,8 @@ import java.util.zip.Deflater;
  * to be JIT-compiled. Arguments: deflaters, direct buffers, JNI blocks, loop iterations. Each path
  * runs once before the leaks (classes loaded, call sites resolved), so that the leaking calls
  * allocate nothing but their leaks. Prints "leaking" before and "leaked" after them; with a fifth
- * argument "wait" it then waits for a line on standard input before exiting.
+ * argument "wait" it then waits for a line on standard input before exiting; with "self" it traces
+ * itself ({@link SelfWatch}, the LeakDetector library on the class path) and prints what it saw.
  */
 public final class JavaLeaks {
   private static final List<Object> kept = new ArrayList<>(10_000);
@@ -28,6 +29,8 @@ public final class JavaLeaks {
     int blocks = Integer.parseInt(args[2]);
     int iterations = Integer.parseInt(args[3]);
     warmUp();
+    boolean self = args.length > 4 && args[4].equals("self");
+    SelfWatch watch = self ? new SelfWatch() : null;
     Thread.sleep(1500); // the tracer finds the JVM's tables
     System.out.println("leaking");
     System.out.flush();
@@ -37,6 +40,10 @@ public final class JavaLeaks {
     churnCompiled(iterations);
     System.out.println("leaked " + kept.size() + " " + keptBlocks.size());
     System.out.flush();
+    if (watch != null) {
+      watch.report();
+      watch.close();
+    }
     if (args.length > 4 && args[4].equals("wait")) {
       new BufferedReader(new InputStreamReader(System.in)).readLine();
     }

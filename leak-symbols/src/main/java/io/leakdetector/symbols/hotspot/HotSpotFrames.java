@@ -38,7 +38,7 @@ public final class HotSpotFrames implements ManagedCode {
   private long interpreterEnd;
   private List<CodeHeap> heaps = List.of();
   private long heapsReadAt;
-  private final ByteBuffer blob = ByteBuffer.allocateDirect(64).order(ByteOrder.LITTLE_ENDIAN);
+  private final ByteBuffer blob;
 
   // pc -> answer, direct-mapped, cleared every CACHE_NANOS
   private final long[] cachedPc = new long[CACHE_SIZE];
@@ -55,6 +55,8 @@ public final class HotSpotFrames implements ManagedCode {
       HotSpotVm vm, boolean framePointersKept, java.util.Map<Long, String> names) {
     this.vm = vm;
     this.names = names;
+    this.blob =
+        ByteBuffer.allocateDirect(vm.layout().codeBlobBytes()).order(ByteOrder.LITTLE_ENDIAN);
     this.framePointersKept = framePointersKept;
   }
 

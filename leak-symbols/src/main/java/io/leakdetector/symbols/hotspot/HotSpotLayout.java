@@ -42,6 +42,11 @@ public record HotSpotLayout(
     long flagAddress,
     long flagName) {
 
+  /** How many bytes of a code blob hold the fields read here. */
+  public int codeBlobBytes() {
+    return (int) Math.max(codeBlobName, Math.max(codeBlobSize, codeBlobFrameSize)) + 8;
+  }
+
   /** The layout, or null when the JVM lacks a field this needs (an unknown version). */
   static HotSpotLayout of(VmStructs s) {
     OptionalLong method = s.field("nmethod", "_method");

@@ -267,7 +267,7 @@ public final class HotSpotVm implements AutoCloseable {
         continue;
       }
       long blob = codeBlobAt(heap, pc);
-      java.nio.ByteBuffer header = blob == 0 ? null : memory.bytes(blob, 64);
+      java.nio.ByteBuffer header = blob == 0 ? null : memory.bytes(blob, layout.codeBlobBytes());
       if (header == null
           || Long.compareUnsigned(pc - blob, header.getInt((int) layout.codeBlobSize())) >= 0) {
         return null;

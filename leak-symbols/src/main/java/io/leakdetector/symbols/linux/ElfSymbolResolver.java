@@ -402,7 +402,12 @@ public final class ElfSymbolResolver implements SymbolResolver {
         return null;
       }
     }
-    HotSpotVm.CodeName code = jvm.codeName(address);
+    HotSpotVm.CodeName code;
+    try {
+      code = jvm.codeName(address);
+    } catch (RuntimeException e) {
+      return null; // metadata changing under the read: no name rather than no report
+    }
     if (code == null) {
       return null;
     }
