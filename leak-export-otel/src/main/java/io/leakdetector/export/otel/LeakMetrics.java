@@ -70,4 +70,12 @@ public final class LeakMetrics {
    */
   public static final AttributeKey<String> STACK_TOP_FRAME =
       AttributeKey.stringKey("leak.stack.top_frame");
+
+  /**
+   * Per-stack attribute of a JVM's stacks: the innermost Java method outside the JDK, else the
+   * innermost Java method ({@code Leaky.leakDeflaters}; see {@link JavaMethod}); absent when the
+   * stack has no Java frame.
+   */
+  public static final AttributeKey<String> STACK_JAVA_METHOD =
+      AttributeKey.stringKey("leak.stack.java_method");
 }

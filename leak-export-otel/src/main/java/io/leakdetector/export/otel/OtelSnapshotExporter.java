@@ -7,6 +7,7 @@ import io.leakdetector.SnapshotExporter;
 import io.leakdetector.StackReport;
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.common.AttributesBuilder;
 import io.opentelemetry.api.metrics.BatchCallback;
 import io.opentelemetry.api.metrics.Meter;
 import io.opentelemetry.api.metrics.ObservableLongMeasurement;
@@ -217,12 +218,14 @@ public final class OtelSnapshotExporter implements SnapshotExporter {
 
   private record StackSeries(Attributes attributes, long outstandingBytes, long outstandingCount) {
     static StackSeries of(StackReport stack, Attributes common) {
-      Attributes attributes =
+      AttributesBuilder attributes =
           common.toBuilder()
               .put(LeakMetrics.STACK_ID, (long) stack.id())
-              .put(LeakMetrics.STACK_TOP_FRAME, TopFrame.of(stack.frames()))
-              .build();
-      return new StackSeries(attributes, stack.outstandingBytes(), stack.outstandingCount());
+              .put(LeakMetrics.STACK_TOP_FRAME, TopFrame.of(stack.frames()));
+      JavaMethod.of(stack.frames())
+          .ifPresent(method -> attributes.put(LeakMetrics.STACK_JAVA_METHOD, method));
+      return new StackSeries(
+          attributes.build(), stack.outstandingBytes(), stack.outstandingCount());
     }
   }
 }
