@@ -37,6 +37,11 @@ import java.nio.ByteOrder;
  *       bp (bp, [bp], [[bp]], … as far as the copy holds them), and if it is the j-th, the frame's
  *       return address is {@code chain[j + 1]} and the chain's rest follows (validated as in {@link
  *       UnwindMode#FP}). A program built with frame pointers needs only a small copy this way.
+ *   <li>Code a runtime generated ({@link #managedCode}: a HotSpot JVM's interpreter and code cache)
+ *       is left as the runtime says: an interpreted frame through rbp, replaced by a frame that
+ *       names its method; a compiled frame by its size; a stub by rbp. In the kernel's callchain,
+ *       an interpreted frame's method is unknown (its slots lie beyond the copy), and compiled code
+ *       that keeps no frame pointer ends the stack with {@link StackEnd#JIT_FRAME_UNWINDABLE}.
  * </ul>
  *
  * <p>One instance per thread; {@link #unwind} allocates nothing (its {@link UnwindModules} may
