@@ -25,6 +25,9 @@ module io.leakdetector.symbols {
   // The CFI compiler and the stack unwinder, used by the uprobes source's reader.
   exports io.leakdetector.symbols.unwind to
       io.leakdetector.uprobes;
+  // HotSpot's frames, read from a JVM's memory: the uprobes source's unwinder asks it.
+  exports io.leakdetector.symbols.hotspot to
+      io.leakdetector.uprobes;
 
   opens io.leakdetector.symbols.windows to
       com.sun.jna;

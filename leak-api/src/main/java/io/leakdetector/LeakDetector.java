@@ -183,9 +183,11 @@ public final class LeakDetector {
      * Traces the JVM this library runs in (Linux, BPF design; attached while it runs, never
      * stopped). The session's own threads are excluded: the source's reader, the session's
      * reporting thread, and the exporters it runs, so their allocations are dropped (and counted as
-     * {@code excludedEvents}) and there is no feedback loop. The JVM's own threads (GC, compiler)
-     * and the threads of third-party libraries an exporter uses (e.g. the OpenTelemetry SDK's) are
-     * traced like any other.
+     * {@code excludedEvents}) and there is no feedback loop; so are the threads an exporter starts
+     * from the session's factory ({@link SnapshotExporter#threadFactory}: the {@code otel}
+     * exporter's periodic reader and OTLP sender). The JVM's own threads (GC, compiler) and threads
+     * a library starts on its own (the JDK {@code HttpClient}'s selector and workers under the OTLP
+     * sender) are traced like any other.
      */
     public Builder self() {
       this.pid = ProcessHandle.current().pid();

@@ -22,7 +22,14 @@ public enum StackEnd {
   /** The stack has more frames than the source keeps. */
   DEPTH_LIMIT("stack depth limit reached"),
   /** A return address lies in code no mapped module covers (JIT code without a perf map). */
-  UNKNOWN_CODE("return address in unknown code");
+  UNKNOWN_CODE("return address in unknown code"),
+  /**
+   * A JVM's JIT-compiled frame that cannot be unwound: the JVM's code cache could not be read and
+   * its compiled code keeps no frame pointer to follow.
+   */
+  JIT_FRAME_UNWINDABLE(
+      "JIT-compiled Java frame not unwindable: run the JVM with -XX:+PreserveFramePointer for"
+          + " complete Java stacks");
 
   private static final long BASE = 0xFFFF_FFFF_FFFF_F000L;
   private final String description;

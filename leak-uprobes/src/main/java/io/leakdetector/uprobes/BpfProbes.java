@@ -47,6 +47,9 @@ final class BpfProbes implements AutoCloseable {
   private final int globalsFd;
   private final int memptrsFd;
   private final int excludedFd;
+  // allocated with the probes, by the thread that attaches them: see Bpf#updateElement(Memory, ...)
+  private final com.sun.jna.Memory exclusionScratch =
+      new com.sun.jna.Memory(Bpf.UPDATE_SCRATCH_SIZE);
   private final BpfRingBuffer ring;
   private final Pointer globals;
   private final List<Integer> eventFds = new ArrayList<>();
@@ -342,11 +345,11 @@ final class BpfProbes implements AutoCloseable {
    *
    * @throws LastErrorException when the kernel refuses (E2BIG: the map is full)
    */
-  void exclude(int tid) {
+  synchronized void exclude(int tid) {
     if (excludedFd == ProbePrograms.NO_EXCLUDED_THREADS) {
       throw new IllegalStateException("these probes exclude no threads");
     }
-    bpf.updateElement(excludedFd, tid, new byte[] {1});
+    bpf.updateElement(exclusionScratch, excludedFd, tid, (byte) 1);
   }
 
   /** Events of excluded threads the programs dropped. */

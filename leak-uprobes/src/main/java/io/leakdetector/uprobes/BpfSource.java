@@ -413,6 +413,7 @@ final class BpfSource implements HeapEventSource, RecordDecoder.Sideband {
       c.put("unwindMicros", d.unwindNanos() / 1000);
       c.put("cfiTableBytes", unwinding.tableMemoryBytes());
       c.put("mapsReadOnUnknownCode", unwinding.mapsReadOnMiss());
+      c.put("javaFramesFromJvm", unwinding.javaFramesKnown() ? 1L : 0L);
     }
     AllocationPairing a = pairing;
     if (a != null) {
@@ -463,6 +464,9 @@ final class BpfSource implements HeapEventSource, RecordDecoder.Sideband {
     }
     if (mappingEvents != null) {
       mappingEvents.close();
+    }
+    if (unwinding != null && !(consumer != null && consumer.isAlive())) {
+      unwinding.close();
     }
     if (pidfd >= 0) {
       Closer.closeQuietly(pidfd);

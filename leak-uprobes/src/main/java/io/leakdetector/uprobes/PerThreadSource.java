@@ -464,6 +464,9 @@ final class PerThreadSource implements HeapEventSource, RecordDecoder.Sideband {
       }
     }
     ringFds = new int[0];
+    if (unwinding != null) {
+      unwinding.close();
+    }
     if (pidfd >= 0) {
       closeQuietly(pidfd);
       pidfd = -1;

@@ -1,6 +1,9 @@
 package io.leakdetector.uprobes;
 
 import io.leakdetector.StackEnd;
+import io.leakdetector.symbols.hotspot.HotSpotFrames;
+import io.leakdetector.symbols.hotspot.HotSpotVm;
+import io.leakdetector.symbols.hotspot.JavaMethodNames;
 import io.leakdetector.symbols.linux.ProcMaps;
 import io.leakdetector.symbols.linux.ProcMapsEntry;
 import io.leakdetector.symbols.unwind.StackUnwinder;
@@ -15,9 +18,11 @@ import java.nio.file.Path;
 /**
  * Makes each allocation's stack with the unwinder: the target's executable mappings (from {@code
  * /proc/PID/maps} when tracing starts, then from the source's mapping records) with their call
- * frame information, and one {@link StackUnwinder}. Used by the reader thread only.
+ * frame information, and one {@link StackUnwinder}. In a HotSpot JVM, Java frames are unwound and
+ * interpreted ones named with the JVM's own metadata ({@link HotSpotFrames}), found once the JVM
+ * has started. Used by the reader thread only.
  */
-final class UnwindingStacks implements ReturnStacks {
+final class UnwindingStacks implements ReturnStacks, AutoCloseable {
   private final int pid;
   private final UnwindModules modules = new UnwindModules();
   private final StackUnwinder unwinder;
@@ -25,6 +30,11 @@ final class UnwindingStacks implements ReturnStacks {
   private boolean newMappings;
   private long lastMapsRead = System.nanoTime() - MAPS_INTERVAL;
   private long mapsReadOnMiss;
+  private boolean mapsLibjvm;
+  private HotSpotVm jvm;
+  private long lastJvmAttach = System.nanoTime() - JVM_ATTACH_INTERVAL;
+
+  private static final long JVM_ATTACH_INTERVAL = 1_000_000_000L;
 
   private static final long UNKNOWN_CODE = StackEnd.UNKNOWN_CODE.address();
   private static final long MAPS_INTERVAL = 10_000_000L;
@@ -78,6 +88,7 @@ final class UnwindingStacks implements ReturnStacks {
       modules.mapAnonymous(start, end); // JIT code, [vdso]: code without a file to read
       return;
     }
+    mapsLibjvm |= path.endsWith("/libjvm.so");
     boolean deleted = path.endsWith(" (deleted)");
     String clean = deleted ? path.substring(0, path.length() - " (deleted)".length()) : path;
     modules.map(start, end, fileOffset, clean + "#" + inode, readable(start, end, clean, inode));
@@ -130,6 +141,9 @@ final class UnwindingStacks implements ReturnStacks {
       long[] chain,
       int chainLength,
       long[] out) {
+    if (mapsLibjvm && jvm == null && System.nanoTime() - lastJvmAttach > JVM_ATTACH_INTERVAL) {
+      attachJvm();
+    }
     int n =
         unwinder.unwind(
             ip,
@@ -168,6 +182,30 @@ final class UnwindingStacks implements ReturnStacks {
               out.length);
     }
     return n;
+  }
+
+  /**
+   * Reads the JVM's layout once it has started (its tables are filled as it initializes: until
+   * then, tried again every {@link #JVM_ATTACH_INTERVAL}).
+   */
+  private void attachJvm() {
+    lastJvmAttach = System.nanoTime();
+    jvm = HotSpotVm.attach(pid).orElse(null);
+    if (jvm != null) {
+      unwinder.managedCode(HotSpotFrames.of(jvm, JavaMethodNames.of(pid)));
+    }
+  }
+
+  /** Whether Java frames are unwound with the JVM's metadata. */
+  boolean javaFramesKnown() {
+    return jvm != null;
+  }
+
+  @Override
+  public void close() {
+    if (jvm != null) {
+      jvm.close();
+    }
   }
 
   /** How often a return address in unknown code made the reader read the process's map. */

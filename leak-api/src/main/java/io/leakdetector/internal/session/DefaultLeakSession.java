@@ -4,6 +4,7 @@ import io.leakdetector.LeakDetectorException;
 import io.leakdetector.LeakDetectorException.Kind;
 import io.leakdetector.LeakSession;
 import io.leakdetector.LeakSnapshot;
+import io.leakdetector.SnapshotExporter;
 import io.leakdetector.TargetProcess;
 import io.leakdetector.internal.engine.EngineConfig;
 import io.leakdetector.internal.engine.HeapEngine;
@@ -21,6 +22,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
@@ -72,19 +74,26 @@ public final class DefaultLeakSession implements LeakSession {
     this.engine = engine;
     this.snapshots = new SnapshotAssembler(config, engine, source, sourceName, resolver);
     this.subscribers = new Subscribers(config.exporters());
+    // excluded before it runs anything: its snapshots, symbols and exporters allocate
     this.reporter =
-        Executors.newSingleThreadScheduledExecutor(
-            r -> {
-              // excluded before it runs anything: its snapshots, symbols and exporters allocate
-              Runnable excluded =
-                  () -> {
-                    source.excludeCurrentThread();
-                    r.run();
-                  };
-              Thread t = new Thread(excluded, "leakdetector-report");
-              t.setDaemon(true);
-              return t;
-            });
+        Executors.newSingleThreadScheduledExecutor(r -> excludedThread(r, "leakdetector-report"));
+    ThreadFactory exporterThreads = r -> excludedThread(r, "leakdetector-exporter");
+    for (SnapshotExporter exporter : config.exporters()) {
+      exporter.threadFactory(exporterThreads);
+    }
+  }
+
+  /** A daemon thread whose events the source drops when it traces this JVM. */
+  private Thread excludedThread(Runnable r, String name) {
+    Thread t =
+        new Thread(
+            () -> {
+              source.excludeCurrentThread();
+              r.run();
+            },
+            name);
+    t.setDaemon(true);
+    return t;
   }
 
   /** Finds a source, attaches (or launches) and opens the symbol resolver. */

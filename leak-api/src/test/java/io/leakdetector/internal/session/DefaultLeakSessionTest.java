@@ -19,6 +19,7 @@ import io.leakdetector.spi.TargetSpec;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
@@ -90,6 +91,50 @@ class DefaultLeakSessionTest {
     assertThat(exportedOn).containsExactly("leakdetector-report", "leakdetector-report");
     assertThat(source.excludedThreads).containsExactly("leakdetector-report");
     assertThat(excludedBeforeExport).containsOnly(1);
+  }
+
+  @Test
+  void theThreadsAnExporterStartsAreExcludedBeforeTheyRunAnything() throws Exception {
+    ScriptedSource source = threeStacks();
+    List<Integer> excludedBeforeRun = new CopyOnWriteArrayList<>();
+    List<Thread> started = new CopyOnWriteArrayList<>();
+    SnapshotExporter startsAThread =
+        new SnapshotExporter() {
+          private ThreadFactory threads;
+
+          @Override
+          public void threadFactory(ThreadFactory factory) {
+            threads = factory;
+          }
+
+          @Override
+          public void export(LeakSnapshot snapshot) {
+            Thread t =
+                threads.newThread(
+                    () ->
+                        excludedBeforeRun.add(
+                            source.excludedThreads.indexOf(Thread.currentThread().getName())));
+            started.add(t);
+            t.start();
+          }
+        };
+    DefaultLeakSession session =
+        open(
+            LeakDetector.builder()
+                .self()
+                .interval(Duration.ofMillis(30))
+                .reportCount(1)
+                .exporter(startsAThread),
+            source);
+    session.start();
+    assertThat(session.awaitTermination(Duration.ofSeconds(10))).isTrue();
+    for (Thread t : started) {
+      t.join(10_000);
+    }
+
+    assertThat(started).isNotEmpty().allSatisfy(t -> assertThat(t.isDaemon()).isTrue());
+    assertThat(source.excludedThreads).contains("leakdetector-exporter");
+    assertThat(excludedBeforeRun).isNotEmpty().doesNotContain(-1);
   }
 
   @Test

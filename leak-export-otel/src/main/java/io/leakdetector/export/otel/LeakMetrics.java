@@ -72,6 +72,14 @@ public final class LeakMetrics {
       AttributeKey.stringKey("leak.stack.top_frame");
 
   /**
+   * Per-stack attribute of a JVM's stacks: the innermost Java method outside the JDK, else the
+   * innermost Java method ({@code Leaky.leakDeflaters}; see {@link JavaMethod}); absent when the
+   * stack has no Java frame.
+   */
+  public static final AttributeKey<String> STACK_JAVA_METHOD =
+      AttributeKey.stringKey("leak.stack.java_method");
+
+  /**
    * Per-stack attribute, only when the session splits stacks by thread: the name of the thread that
    * made the stack's allocations ({@link io.leakdetector.StackReport#threadName()}).
    */

@@ -218,15 +218,17 @@ public final class OtelSnapshotExporter implements SnapshotExporter {
 
   private record StackSeries(Attributes attributes, long outstandingBytes, long outstandingCount) {
     static StackSeries of(StackReport stack, Attributes common) {
-      AttributesBuilder builder =
+      AttributesBuilder attributes =
           common.toBuilder()
               .put(LeakMetrics.STACK_ID, (long) stack.id())
               .put(LeakMetrics.STACK_TOP_FRAME, TopFrame.of(stack.frames()));
+      JavaMethod.of(stack.frames())
+          .ifPresent(method -> attributes.put(LeakMetrics.STACK_JAVA_METHOD, method));
       if (stack.threadName() != null) {
-        builder.put(LeakMetrics.THREAD_NAME, stack.threadName());
+        attributes.put(LeakMetrics.THREAD_NAME, stack.threadName());
       }
-      Attributes attributes = builder.build();
-      return new StackSeries(attributes, stack.outstandingBytes(), stack.outstandingCount());
+      return new StackSeries(
+          attributes.build(), stack.outstandingBytes(), stack.outstandingCount());
     }
   }
 }

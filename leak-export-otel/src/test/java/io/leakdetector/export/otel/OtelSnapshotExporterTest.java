@@ -3,9 +3,12 @@ package io.leakdetector.export.otel;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.leakdetector.EventCounts;
+import io.leakdetector.Frame;
 import io.leakdetector.HeapTotals;
+import io.leakdetector.StackReport;
 import io.leakdetector.TargetProcess;
 import io.leakdetector.export.otel.testkit.KnownSnapshots;
+import io.leakdetector.testkit.Snapshots;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
@@ -99,6 +102,37 @@ class OtelSnapshotExporterTest {
     assertThat(count.getType()).isEqualTo(MetricDataType.LONG_GAUGE);
     assertThat(count.getUnit()).isEqualTo("{allocation}");
     assertThat(pointsByStack(count)).containsExactlyInAnyOrderEntriesOf(Map.of(7L, 10L, 9L, 3L));
+  }
+
+  @Test
+  void aJavaStackIsAlsoNamedByItsJavaMethodAndANativeOneIsNot() {
+    StackReport java =
+        Snapshots.stack(21)
+            .counts(4, 0, 4 * 5000, 0)
+            .frames(
+                new Frame(0x7f0000011000L, "libc.so.6", "malloc", 0x2A, false),
+                new Frame(0x7f0000020000L, "libz.so.1", "deflateInit2_", 0x189, false),
+                new Frame(
+                    0x7f1000000100L, Frame.JIT_MODULE, "java.util.zip.Deflater.init", 0, false),
+                new Frame(0x7f1000000200L, Frame.JIT_MODULE, "Leaky.leakDeflaters", 0x44, false))
+            .build();
+    exporter.export(
+        KnownSnapshots.snapshot(
+            1,
+            TARGET,
+            KnownSnapshots.TOTALS,
+            KnownSnapshots.COUNTS,
+            List.of(java, KnownSnapshots.STACK_A)));
+
+    Map<Long, String> methods =
+        collect().get(LeakMetrics.STACK_OUTSTANDING_BYTES).getLongGaugeData().getPoints().stream()
+            .collect(
+                Collectors.toMap(
+                    point -> point.getAttributes().get(LeakMetrics.STACK_ID),
+                    point ->
+                        String.valueOf(point.getAttributes().get(LeakMetrics.STACK_JAVA_METHOD))));
+    assertThat(methods)
+        .containsExactlyInAnyOrderEntriesOf(Map.of(21L, "Leaky.leakDeflaters", 7L, "null"));
   }
 
   @Test

@@ -5,6 +5,9 @@ import io.leakdetector.spi.ModuleMapping;
 import io.leakdetector.spi.SymbolResolver;
 import io.leakdetector.symbols.demangle.Demangler;
 import io.leakdetector.symbols.dwarf.SourceFrame;
+import io.leakdetector.symbols.hotspot.HotSpotFrames;
+import io.leakdetector.symbols.hotspot.HotSpotVm;
+import io.leakdetector.symbols.hotspot.JavaMethodNames;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -45,6 +48,7 @@ public final class ElfSymbolResolver implements SymbolResolver {
   private long lastMapsRead;
   private volatile boolean mapsLibjvm;
   private int jitGeneration;
+  private HotSpotVm jvm;
 
   private ElfSymbolResolver(
       TargetState target,
@@ -112,7 +116,42 @@ public final class ElfSymbolResolver implements SymbolResolver {
     if (cached != null) {
       return cached;
     }
+    if (HotSpotFrames.isInterpretedFrame(address)) {
+      return interpretedFrame(address);
+    }
     return address < 0 ? remember(address, kernelFrame(address)) : userFrames(address);
+  }
+
+  /**
+   * A frame the JVM's interpreter ran: named by its method, which the source's unwinder read while
+   * the JVM lived ({@link JavaMethodNames}), else read now; its offset is the bytecode index.
+   */
+  private synchronized List<Frame> interpretedFrame(long address) {
+    long method = HotSpotFrames.method(address);
+    int bci = HotSpotFrames.bytecodeIndexOf(address);
+    String name = method == 0 ? null : JavaMethodNames.of(target.pid()).get(method);
+    if (name == null && method != 0 && target.alive()) {
+      if (jvm == null) {
+        jvm = HotSpotVm.attach(target.pid()).orElse(null);
+      }
+      name = jvm == null ? null : jvm.methodName(method);
+    }
+    String function =
+        name != null
+            ? name
+            : method == 0 ? "[method beyond the stack copy]" : "[method not readable]";
+    Frame frame =
+        new Frame(
+            address,
+            Frame.INTERPRETED_MODULE,
+            name,
+            Math.max(bci, 0),
+            false,
+            function,
+            null,
+            0,
+            false);
+    return name != null || method == 0 ? remember(address, frame) : List.of(frame);
   }
 
   /** Keeps the frame for later lookups of the address. */
@@ -169,7 +208,11 @@ public final class ElfSymbolResolver implements SymbolResolver {
   public void close() {
     downloads.close();
     jit.close();
+    JavaMethodNames.forget(target.pid());
     synchronized (this) {
+      if (jvm != null) {
+        jvm.close();
+      }
       cache.clear();
       for (List<ModuleFile> modules : filesByPath.values()) {
         modules.forEach(m -> m.dwarf().close());
@@ -338,7 +381,46 @@ public final class ElfSymbolResolver implements SymbolResolver {
     if (named != null) {
       return remember(address, named);
     }
+    Frame compiled = mapsLibjvm ? codeCacheFrame(address) : null;
+    if (compiled != null) {
+      return List.of(compiled); // the code cache reuses space: asked again next time
+    }
     return jit.mayLearnMore() ? List.of(otherwise) : remember(address, otherwise);
+  }
+
+  /**
+   * Code in a HotSpot JVM's code cache that the perf map does not name (yet): named from the JVM's
+   * own metadata, a compiled method by its method, a stub by its blob's name.
+   */
+  private synchronized Frame codeCacheFrame(long address) {
+    if (!target.alive()) {
+      return null;
+    }
+    if (jvm == null) {
+      jvm = HotSpotVm.attach(target.pid()).orElse(null);
+      if (jvm == null) {
+        return null;
+      }
+    }
+    HotSpotVm.CodeName code;
+    try {
+      code = jvm.codeName(address);
+    } catch (RuntimeException e) {
+      return null; // metadata changing under the read: no name rather than no report
+    }
+    if (code == null) {
+      return null;
+    }
+    return new Frame(
+        address,
+        Frame.JIT_MODULE,
+        code.name(),
+        address - code.start(),
+        false,
+        code.name(),
+        null,
+        0,
+        false);
   }
 
   /** A name as a reader writes it: demangled, without a symbol version. */

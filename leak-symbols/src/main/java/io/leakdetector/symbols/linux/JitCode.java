@@ -44,7 +44,10 @@ final class JitCode {
     return new JitCode(
         target,
         PerfMapFile.of(target),
-        !"false".equalsIgnoreCase(System.getProperty(REQUEST_PROPERTY, "true")));
+        // a JVM watching itself names its compiled code from its code cache: no request (whose
+        // thread would be traced like the application's)
+        !"false".equalsIgnoreCase(System.getProperty(REQUEST_PROPERTY, "true"))
+            && target.pid() != ProcessHandle.current().pid());
   }
 
   /**

@@ -37,6 +37,11 @@ import java.nio.ByteOrder;
  *       bp (bp, [bp], [[bp]], … as far as the copy holds them), and if it is the j-th, the frame's
  *       return address is {@code chain[j + 1]} and the chain's rest follows (validated as in {@link
  *       UnwindMode#FP}). A program built with frame pointers needs only a small copy this way.
+ *   <li>Code a runtime generated ({@link #managedCode}: a HotSpot JVM's interpreter and code cache)
+ *       is left as the runtime says: an interpreted frame through rbp, replaced by a frame that
+ *       names its method; a compiled frame by its size; a stub by rbp. In the kernel's callchain,
+ *       an interpreted frame's method is unknown (its slots lie beyond the copy), and compiled code
+ *       that keeps no frame pointer ends the stack with {@link StackEnd#JIT_FRAME_UNWINDABLE}.
  * </ul>
  *
  * <p>One instance per thread; {@link #unwind} allocates nothing (its {@link UnwindModules} may
@@ -52,10 +57,12 @@ public final class StackUnwinder {
   private static final long BAD_FRAME = StackEnd.BAD_FRAME.address();
   private static final long DEPTH_LIMIT = StackEnd.DEPTH_LIMIT.address();
   private static final long UNKNOWN_CODE = StackEnd.UNKNOWN_CODE.address();
+  private static final long JIT_FRAME_UNWINDABLE = StackEnd.JIT_FRAME_UNWINDABLE.address();
 
   private final UnwindModules modules;
   private final UnwindMode mode;
   private final int kernelChainDepth;
+  private ManagedCode managed;
 
   // The stack being unwound (fields so that nothing is allocated per call).
   private ByteBuffer stack;
@@ -88,6 +95,14 @@ public final class StackUnwinder {
 
   public UnwindMode mode() {
     return mode;
+  }
+
+  /**
+   * Frames in anonymous code are from now on unwound as {@code managed} says (a JVM found in the
+   * target once it runs), else by the frame-pointer rule; null: by the frame-pointer rule.
+   */
+  public void managedCode(ManagedCode managed) {
+    this.managed = managed;
   }
 
   /**
@@ -171,7 +186,16 @@ public final class StackUnwinder {
       if (count == maxFrames) {
         return end(DEPTH_LIMIT);
       }
-      push(address);
+      long frame = managed == null ? ManagedCode.NOT_MANAGED : managed.frameAt(address, false);
+      if (frame == ManagedCode.INTERPRETED) {
+        push(managed.interpretedFrame(0, 0)); // its method lies beyond the copy
+      } else {
+        push(address);
+      }
+      if (frame == ManagedCode.UNWINDABLE || frame >= 0 && !managed.framePointersKept()) {
+        // the kernel's walk passed code that keeps no frame pointer: what follows is not its caller
+        return end(JIT_FRAME_UNWINDABLE);
+      }
     }
     return chainLength >= kernelChainDepth ? end(DEPTH_LIMIT) : count;
   }
@@ -190,9 +214,55 @@ public final class StackUnwinder {
     while (true) {
       long rule = modules.rule(index, first ? pc : pc - 1);
       int cfaKind = CfiRule.cfaKind(rule);
+      long frame =
+          cfaKind == CfiRule.CFA_NONE && managed != null
+              ? managed.frameAt(pc, first)
+              : ManagedCode.NOT_MANAGED;
       long cfa;
       long ra;
-      if (cfaKind == CfiRule.CFA_NONE) {
+      long callerSp = 0; // 0: the caller's stack pointer is the CFA
+      if (frame == ManagedCode.UNWINDABLE) {
+        return end(JIT_FRAME_UNWINDABLE);
+      } else if (frame == ManagedCode.INTERPRETED) {
+        if (fpLost != 0 || Long.compareUnsigned(fp, sp) < 0 || (fp & 7) != 0) {
+          return end(fpLost == STACK_COPY_EXHAUSTED ? STACK_COPY_EXHAUSTED : BAD_FRAME);
+        }
+        if (!read(fp + 8L * ManagedCode.INTERPRETED_BCP_SLOT)) {
+          out[outOffset + count - 1] = managed.interpretedFrame(0, 0);
+          return copyExhausted(hybrid, bp, fp);
+        }
+        long bcp = value;
+        read(fp + 8L * ManagedCode.INTERPRETED_METHOD_SLOT);
+        out[outOffset + count - 1] = managed.interpretedFrame(value, bcp);
+        read(fp + 8L * ManagedCode.INTERPRETED_SENDER_SP_SLOT);
+        callerSp = value;
+        if (!read(fp + 8)) {
+          return copyExhausted(hybrid, bp, fp);
+        }
+        ra = value;
+        if (!read(fp)) {
+          return copyExhausted(hybrid, bp, fp);
+        }
+        cfa = fp + 16;
+        fp = value;
+        if (Long.compareUnsigned(callerSp, sp) <= 0) {
+          return end(BAD_FRAME);
+        }
+      } else if (frame >= 0) {
+        // a compiled frame: its size from the runtime, its caller's rbp saved below the return
+        cfa = sp + frame;
+        if (!read(cfa - 8)) {
+          boolean keepsFramePointer = fpLost == 0 && fp == cfa - 16;
+          return keepsFramePointer ? copyExhausted(hybrid, bp, fp) : end(STACK_COPY_EXHAUSTED);
+        }
+        ra = value;
+        if (read(cfa - 16)) {
+          fp = value;
+          fpLost = 0;
+        } else {
+          fpLost = STACK_COPY_EXHAUSTED;
+        }
+      } else if (cfaKind == CfiRule.CFA_NONE) {
         if (fpLost != 0) {
           return end(fpLost == STACK_COPY_EXHAUSTED ? STACK_COPY_EXHAUSTED : NO_UNWIND_INFO);
         }
@@ -264,7 +334,7 @@ public final class StackUnwinder {
       }
       push(ra);
       pc = ra;
-      sp = cfa;
+      sp = callerSp != 0 ? callerSp : cfa;
       first = false;
     }
   }

@@ -151,6 +151,25 @@ public final class Bpf {
     }
   }
 
+  /** The size of the scratch memory {@link #updateElement(Memory, int, int, byte)} needs. */
+  public static final int UPDATE_SCRATCH_SIZE = ATTR_SIZE + 8;
+
+  /**
+   * Writes the one-byte value of {@code key} (a u32) of a map through {@code scratch} ({@link
+   * #UPDATE_SCRATCH_SIZE} bytes), allocating nothing: for a thread that excludes itself from
+   * tracing, whose allocations made before the exclusion would be freed after it, unseen.
+   */
+  public void updateElement(Memory scratch, int mapFd, int key, byte value) {
+    scratch.clear(ATTR_SIZE);
+    scratch.setInt(ATTR_SIZE, key);
+    scratch.setByte(ATTR_SIZE + 4, value);
+    scratch.setInt(ELEM_MAP_FD, mapFd);
+    scratch.setLong(ELEM_KEY, Pointer.nativeValue(scratch) + ATTR_SIZE);
+    scratch.setLong(ELEM_VALUE, Pointer.nativeValue(scratch) + ATTR_SIZE + 4);
+    scratch.setLong(ELEM_FLAGS, 0);
+    call(CMD_MAP_UPDATE_ELEM, scratch);
+  }
+
   /** Reads the value of {@code key} (a u32) of an array map into {@code value}. */
   public void lookupElement(int mapFd, int key, byte[] value) {
     try (Memory attr = zeroed();

@@ -14,6 +14,7 @@ import io.opentelemetry.sdk.common.InternalTelemetryVersion;
 import io.opentelemetry.sdk.metrics.SdkMeterProviderBuilder;
 import io.opentelemetry.sdk.metrics.export.MetricExporter;
 import io.opentelemetry.sdk.metrics.export.MetricReader;
+import io.opentelemetry.sdk.metrics.export.PeriodicMetricReader;
 import io.opentelemetry.sdk.resources.Resource;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -23,6 +24,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -46,6 +48,11 @@ final class OtelSdk implements AutoCloseable {
   /** The autoconfigure property that turns the OTLP exporter's retries off. */
   static final String RETRY_DISABLED = "otel.java.exporter.otlp.retry.disabled";
 
+  /** The periodic reader's interval, as autoconfigure reads it, and its default. */
+  private static final String EXPORT_INTERVAL = "otel.metric.export.interval";
+
+  private static final Duration DEFAULT_EXPORT_INTERVAL = Duration.ofMinutes(1);
+
   /** How much longer than the exporter's own timeout a flush may take before it is given up. */
   private static final Duration FLUSH_MARGIN = Duration.ofSeconds(2);
 
@@ -60,13 +67,16 @@ final class OtelSdk implements AutoCloseable {
   private final AtomicReference<String> lastFailure;
   private final String pushDestination;
   private final Duration flushTimeout;
+  private final ExportThreads threads;
 
   private OtelSdk(
       OpenTelemetrySdk sdk,
       AtomicReference<String> lastFailure,
       String pushDestination,
-      Duration flushTimeout) {
+      Duration flushTimeout,
+      ExportThreads threads) {
     this.sdk = sdk;
+    this.threads = threads;
     this.exporter = OtelSnapshotExporter.create(sdk);
     this.lastFailure = lastFailure;
     this.pushDestination = pushDestination;
@@ -78,14 +88,18 @@ final class OtelSdk implements AutoCloseable {
    *
    * @param overrides SDK properties that win over everything (tests use them)
    * @param extraReaders metric readers registered besides the configured ones (tests use them)
+   * @param threads where the periodic reader, the OTLP sender and the Prometheus endpoint run;
+   *     closed with the SDK (or here, when the SDK cannot start)
    * @throws RuntimeException when the configuration is wrong or the Prometheus port is taken
    */
   static OtelSdk start(
       OtelOptions options,
       TargetProcess target,
       Map<String, String> overrides,
-      List<MetricReader> extraReaders) {
+      List<MetricReader> extraReaders,
+      ExportThreads threads) {
     ExportFailures.quietSdkLogs();
+    AtomicReference<MetricExporter> readerExporter = new AtomicReference<>();
     AtomicReference<String> lastFailure = new AtomicReference<>();
     AtomicReference<String> pushDestination = new AtomicReference<>();
     AtomicReference<Duration> pushTimeout = new AtomicReference<>();
@@ -102,12 +116,20 @@ final class OtelSdk implements AutoCloseable {
                     String destination = destination(metricExporter, config);
                     pushDestination.compareAndSet(null, destination);
                     pushTimeout.compareAndSet(null, timeout(config));
-                    return recordingFailures(
-                        metricExporter,
-                        destination,
-                        lastFailure,
-                        config.getBoolean(RETRY_DISABLED, false));
+                    MetricExporter recording =
+                        recordingFailures(
+                            metricExporter,
+                            destination,
+                            lastFailure,
+                            config.getBoolean(RETRY_DISABLED, false),
+                            threads.sender());
+                    readerExporter.set(recording);
+                    return recording;
                   })
+              // autoconfigure customizes each exporter, then the periodic reader made for it
+              .addMetricReaderCustomizer(
+                  (reader, config) ->
+                      onExportThread(reader, config, readerExporter.getAndSet(null), threads))
               .addMeterProviderCustomizer(
                   (builder, config) -> addReaders(builder, options, extraReaders, prometheus))
               .build();
@@ -116,12 +138,14 @@ final class OtelSdk implements AutoCloseable {
           configured.getOpenTelemetrySdk(),
           lastFailure,
           pushDestination.get(),
-          timeout.plus(FLUSH_MARGIN));
+          timeout.plus(FLUSH_MARGIN),
+          threads);
     } catch (RuntimeException e) {
       PrometheusHttpServer server = prometheus.get();
       if (server != null) {
         server.close();
       }
+      threads.close();
       throw e;
     }
   }
@@ -165,6 +189,7 @@ final class OtelSdk implements AutoCloseable {
   public void close() {
     sdk.shutdown().join(flushTimeout.toMillis() + 5000, TimeUnit.MILLISECONDS);
     exporter.close();
+    threads.close();
   }
 
   private static Map<String, String> defaults() {
@@ -269,12 +294,14 @@ final class OtelSdk implements AutoCloseable {
    * @param retryDisabled whether retries are off ({@value #RETRY_DISABLED}): OpenTelemetry 1.66's
    *     {@code toBuilder()} turns a disabled retry policy back into the default one, so it is set
    *     again
+   * @param sender the executor the rebuilt exporter sends on, or {@code null} for the sender's own
    */
   static MetricExporter recordingFailures(
       MetricExporter configured,
       String destination,
       AtomicReference<String> lastFailure,
-      boolean retryDisabled) {
+      boolean retryDisabled,
+      ExecutorService sender) {
     if (!(configured instanceof OtlpHttpMetricExporter otlp)) {
       return new FailureRecordingMetricExporter(configured, destination, lastFailure, null);
     }
@@ -287,6 +314,9 @@ final class OtelSdk implements AutoCloseable {
               .setInternalTelemetryVersion(InternalTelemetryVersion.LATEST);
       if (retryDisabled) {
         builder.setRetryPolicy(null);
+      }
+      if (sender != null) {
+        builder.setExecutorService(sender);
       }
       rebuilt = builder.build();
     } catch (RuntimeException e) {
@@ -305,6 +335,26 @@ final class OtelSdk implements AutoCloseable {
               "otel.exporter.otlp.timeout", Duration.ofMillis(DEFAULT_TIMEOUT_MILLIS));
     }
     return timeout;
+  }
+
+  /**
+   * The periodic reader autoconfigure made for {@code exporter}, made again to run on a thread of
+   * {@code threads} (it has not started: a reader starts when registered); other readers as they
+   * are.
+   */
+  private static MetricReader onExportThread(
+      MetricReader reader,
+      ConfigProperties config,
+      MetricExporter exporter,
+      ExportThreads threads) {
+    if (!(reader instanceof PeriodicMetricReader) || exporter == null) {
+      return reader;
+    }
+    return PeriodicMetricReader.builder(exporter)
+        .setInterval(config.getDuration(EXPORT_INTERVAL, DEFAULT_EXPORT_INTERVAL))
+        .setExecutor(threads.reader())
+        .setInternalTelemetryVersion(InternalTelemetryVersion.LEGACY)
+        .build();
   }
 
   private static SdkMeterProviderBuilder addReaders(

@@ -7,6 +7,7 @@ import io.opentelemetry.sdk.metrics.export.MetricReader;
 import java.lang.System.Logger.Level;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ThreadFactory;
 
 /**
  * The {@code otel} exporter: its own SDK, started at the first snapshot (the resource names the
@@ -16,8 +17,10 @@ import java.util.Map;
  * readers, on the session's reporting thread (never the source's), waiting at most the exporter's
  * timeout plus a margin. So every LeakDetector interval produces one export; the SDK's periodic
  * reader still exports the latest values every {@code OTEL_METRIC_EXPORT_INTERVAL} as well, which
- * keeps series fresh when the interval is long. A failed export is one warning sentence on the
- * {@link System.Logger} {@value #LOGGER} and the session goes on; the next snapshot tries again.
+ * keeps series fresh when the interval is long. The periodic reader and the OTLP sender run on
+ * threads of the session's factory ({@link #threadFactory}), which a session tracing its own JVM
+ * excludes. A failed export is one warning sentence on the {@link System.Logger} {@value #LOGGER}
+ * and the session goes on; the next snapshot tries again.
  */
 final class SdkSnapshotExporter implements SnapshotExporter {
   /** The logger of this module's warnings. */
@@ -28,6 +31,7 @@ final class SdkSnapshotExporter implements SnapshotExporter {
   private final OtelOptions options;
   private final Map<String, String> overrides;
   private final List<MetricReader> extraReaders;
+  private ThreadFactory threads = ExportThreads.daemonThreads();
   private OtelSdk sdk;
   private boolean off;
 
@@ -38,6 +42,12 @@ final class SdkSnapshotExporter implements SnapshotExporter {
     this.extraReaders = List.copyOf(extraReaders);
   }
 
+  /** The SDK's periodic reader, OTLP sender and Prometheus endpoint run on threads of this. */
+  @Override
+  public synchronized void threadFactory(ThreadFactory factory) {
+    threads = factory;
+  }
+
   @Override
   public synchronized void export(LeakSnapshot snapshot) {
     if (off) {
@@ -45,7 +55,9 @@ final class SdkSnapshotExporter implements SnapshotExporter {
     }
     if (sdk == null) {
       try {
-        sdk = OtelSdk.start(options, snapshot.target(), overrides, extraReaders);
+        sdk =
+            OtelSdk.start(
+                options, snapshot.target(), overrides, extraReaders, new ExportThreads(threads));
       } catch (RuntimeException e) {
         off = true;
         LOG.log(

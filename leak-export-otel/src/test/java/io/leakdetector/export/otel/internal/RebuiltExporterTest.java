@@ -58,7 +58,7 @@ class RebuiltExporterTest {
       OtlpHttpMetricExporter original = builder.build();
       String before = settings(original);
       MetricExporter rebuilt =
-          OtelSdk.recordingFailures(original, "dest", new AtomicReference<>(), retryDisabled);
+          OtelSdk.recordingFailures(original, "dest", new AtomicReference<>(), retryDisabled, null);
       try {
         assertThat(before).contains("internalTelemetrySchemaVersion=LEGACY");
         assertThat(settings(rebuilt))
@@ -127,7 +127,7 @@ class RebuiltExporterTest {
     AtomicReference<String> lastFailure = new AtomicReference<>();
     MetricExporter exporter =
         OtelSdk.recordingFailures(
-            configured(url).setRetryPolicy(null).build(), url, lastFailure, true);
+            configured(url).setRetryPolicy(null).build(), url, lastFailure, true, null);
     try {
       CompletableResultCode result = exporter.export(someMetrics());
       result.join(10, TimeUnit.SECONDS);

@@ -1,0 +1,233 @@
+package io.leakdetector.cli.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.leakdetector.Frame;
+import io.leakdetector.testkit.Commands;
+import io.leakdetector.testkit.Prerequisite;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Java processes (issue 11, must-show 1 and 3): a Java fixture compiled here ({@code
+ * JavaLeaks.java} with a JNI library of its own) leaks from distinct Java methods through {@code
+ * Deflater}s never ended, direct buffers kept, its JNI library, and a loop hot enough to be
+ * JIT-compiled. Traced from outside (with and without {@code -XX:+PreserveFramePointer}) and by
+ * itself: every leak's stack names the leaking Java method and its Java callers above the native
+ * frames, never another of the fixture's methods, and the outstanding blocks per Java method are
+ * exact.
+ */
+class JavaStacksIT {
+  private static final ObjectMapper MAPPER = new ObjectMapper();
+  private static final int DEFLATERS = 8;
+  private static final int BUFFERS = 5;
+  private static final int JNI_BLOCKS = 7;
+  private static final int ITERATIONS = 300_000;
+
+  /** Mallocs per Deflater: the z_stream in Deflater.init, five in deflateInit2_. */
+  private static final int MALLOCS_PER_DEFLATER = 6;
+
+  /** A leak: the Java method, the native function its blocks come from, how many stay. */
+  record Leak(String method, String nativeFunction, long count) {}
+
+  private static final List<Leak> LEAKS =
+      List.of(
+          new Leak(
+              "JavaLeaks.leakDeflaters",
+              "Java_java_util_zip_Deflater_init",
+              (long) DEFLATERS * MALLOCS_PER_DEFLATER),
+          new Leak("JavaLeaks.leakDirectBuffers", "Unsafe_AllocateMemory0", BUFFERS),
+          new Leak("JavaLeaks.leakThroughJni", "jnileak_allocate", JNI_BLOCKS),
+          new Leak("JavaLeaks.churnCompiled", "jnileak_allocate", ITERATIONS / 1000));
+
+  /** One reported stack: its outstanding blocks and frames, innermost first. */
+  record Stack(long count, List<Frame> frames) {}
+
+  @TempDir Path dir;
+  private Path library;
+
+  @BeforeEach
+  void build() throws Exception {
+    Distribution.requireRealTracing(dir);
+    Prerequisite.require(Prerequisite.onPath("gcc").isPresent(), "gcc is not installed");
+    for (String source : List.of("JavaLeaks.java", "SelfWatch.java", "jnileak.c")) {
+      try (InputStream in = JavaStacksIT.class.getResourceAsStream("/java/" + source)) {
+        assertThat(in).as("test resource /java/" + source).isNotNull();
+        Files.write(dir.resolve(source), in.readAllBytes());
+      }
+    }
+    Path javaHome = Path.of(System.getProperty("java.home"));
+    library = dir.resolve("libjnileak.so");
+    Commands.run(
+        List.of(
+            "gcc",
+            "-O2",
+            "-g",
+            "-shared",
+            "-fPIC",
+            "-I" + javaHome.resolve("include"),
+            "-I" + javaHome.resolve("include/linux"),
+            "-o",
+            library.toString(),
+            dir.resolve("jnileak.c").toString()));
+    Commands.run(
+        List.of(
+            javaHome.resolve("bin/javac").toString(),
+            "-cp",
+            Distribution.home().resolve("lib") + "/*",
+            "-d",
+            dir.toString(),
+            dir.resolve("JavaLeaks.java").toString(),
+            dir.resolve("SelfWatch.java").toString()));
+  }
+
+  @Test
+  void tracedFromOutsideWithPreserveFramePointer() throws Exception {
+    assertLeaks(traceFromOutside("-XX:+PreserveFramePointer"));
+  }
+
+  @Test
+  void tracedFromOutsideWithoutPreserveFramePointer() throws Exception {
+    // compiled frames are left by their code blob's frame size, read from the JVM's code cache
+    assertLeaks(traceFromOutside("-XX:-PreserveFramePointer"));
+  }
+
+  @Test
+  void tracingItself() throws Exception {
+    List<String> command = new ArrayList<>(java("-XX:+PreserveFramePointer"));
+    command.set(command.indexOf("-cp") + 1, dir + ":" + Distribution.home().resolve("lib") + "/*");
+    command.add("self");
+    String out = Commands.run(command);
+    List<Stack> stacks = new ArrayList<>();
+    Matcher m = Pattern.compile("(?m)^stack (\\d+) (.*)$").matcher(out);
+    while (m.find()) {
+      List<Frame> frames = new ArrayList<>();
+      for (String frame : m.group(2).split(" ;; ")) {
+        int bar = frame.indexOf('|');
+        frames.add(frame(frame.substring(0, bar), frame.substring(bar + 1)));
+      }
+      stacks.add(new Stack(Long.parseLong(m.group(1)), frames));
+    }
+    assertThat(value(out, "lostRecords")).as(out).isZero();
+    assertThat(value(out, "excludedEvents")).as("the detector's own events, dropped").isPositive();
+    assertThat(value(out, "detector"))
+        .as("blocks on stacks of the detector's own threads:%n%s", out)
+        .isZero();
+    assertLeaks(stacks);
+  }
+
+  private static long value(String out, String name) {
+    Matcher m = Pattern.compile("(?m)^" + name + " (-?\\d+)$").matcher(out);
+    assertThat(m.find()).as("%s in%n%s", name, out).isTrue();
+    return Long.parseLong(m.group(1));
+  }
+
+  private List<String> java(String framePointers) {
+    return new ArrayList<>(
+        List.of(
+            Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+            framePointers,
+            // the compiled frames' names outlive the JVM
+            "-XX:+UnlockDiagnosticVMOptions",
+            "-XX:+DumpPerfMapAtExit",
+            "-Djnileak.library=" + library,
+            "-cp",
+            dir.toString(),
+            "JavaLeaks",
+            String.valueOf(DEFLATERS),
+            String.valueOf(BUFFERS),
+            String.valueOf(JNI_BLOCKS),
+            String.valueOf(ITERATIONS)));
+  }
+
+  private List<Stack> traceFromOutside(String framePointers) throws Exception {
+    Path json = dir.resolve("report.json");
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "--format",
+                "json",
+                "-o",
+                json.toString(),
+                "-T",
+                "0",
+                "-i",
+                "600",
+                "--skip-frames",
+                "none",
+                "--"));
+    args.addAll(java(framePointers));
+    try (Tool tool = Tool.start(dir, Map.of(), args.toArray(String[]::new))) {
+      Tool.Finished run = tool.awaitExit(180);
+      assertThat(run.exitCode()).as(run.err()).isZero();
+    }
+    List<String> documents = Files.readAllLines(json, StandardCharsets.UTF_8);
+    JsonNode last = MAPPER.readTree(documents.get(documents.size() - 1));
+    assertThat(last.get("final").asBoolean()).isTrue();
+    assertThat(last.get("exact").asBoolean()).as(last.toString()).isTrue();
+    List<Stack> stacks = new ArrayList<>();
+    for (JsonNode stack : last.get("stacks")) {
+      List<Frame> frames = new ArrayList<>();
+      for (JsonNode frame : stack.get("frames")) {
+        frames.add(frame(frame.path("module").asText(null), frame.path("function").asText(null)));
+      }
+      stacks.add(new Stack(stack.get("outstandingCount").asLong(), frames));
+    }
+    return stacks;
+  }
+
+  private static Frame frame(String module, String function) {
+    String m = module == null || module.equals("null") ? null : module;
+    String f = function == null || function.equals("null") ? null : function;
+    return new Frame(1, m, f, 0, false, f, null, 0, false);
+  }
+
+  /**
+   * Per leak: the blocks of the stacks holding its Java method and native function add up to the
+   * leak; each such stack's Java frames end with the method and {@code JavaLeaks.main}, name no
+   * other method of the fixture, and every Java frame is named.
+   */
+  static void assertLeaks(List<Stack> stacks) {
+    for (Leak leak : LEAKS) {
+      long count = 0;
+      List<String> seen = new ArrayList<>();
+      for (Stack stack : stacks) {
+        List<String> java = javaFrames(stack);
+        boolean holdsNative =
+            stack.frames().stream().anyMatch(f -> leak.nativeFunction().equals(f.function()));
+        if (!java.contains(leak.method()) || !holdsNative) {
+          continue;
+        }
+        count += stack.count();
+        seen.add(stack.count() + ": " + java);
+        assertThat(java.subList(java.size() - 2, java.size()))
+            .as("the Java callers of %s", leak)
+            .containsExactly(leak.method(), "JavaLeaks.main");
+        assertThat(java.stream().filter(f -> f.startsWith("JavaLeaks.")).distinct().toList())
+            .as("the fixture's methods on a stack of %s", leak)
+            .isSubsetOf(leak.method(), "JavaLeaks.main", "JavaLeaks.nativeAlloc");
+        assertThat(stack.frames())
+            .as("every interpreted frame of %s named", leak)
+            .noneMatch(f -> Frame.INTERPRETED_MODULE.equals(f.module()) && !f.javaMethod());
+      }
+      assertThat(count).as("outstanding blocks of %s on %s", leak, seen).isEqualTo(leak.count());
+    }
+  }
+
+  /** The stack's Java frames, innermost first. */
+  static List<String> javaFrames(Stack stack) {
+    return stack.frames().stream().filter(Frame::javaMethod).map(Frame::function).toList();
+  }
+}

@@ -1,0 +1,103 @@
+package io.leakdetector.symbols.hotspot;
+
+import java.util.OptionalLong;
+
+/**
+ * The offsets and sizes of HotSpot's structures that unwinding and naming Java frames read, from
+ * {@link VmStructs}. JDK 17 and JDK 25 differ (a compiled method's {@code _method} moved from
+ * {@code CompiledMethod} to {@code nmethod}; {@code HeapBlock} shrank); both are read by name.
+ */
+public record HotSpotLayout(
+    long interpreterCode,
+    long stubQueueBuffer,
+    long stubQueueLimit,
+    long codeCacheHeaps,
+    long growableArrayLength,
+    long growableArrayData,
+    long codeHeapMemory,
+    long codeHeapSegmap,
+    long codeHeapLog2SegmentSize,
+    long virtualSpaceLowBoundary,
+    long virtualSpaceHighBoundary,
+    long virtualSpaceLow,
+    long heapBlockSize,
+    long heapBlockUsed,
+    long codeBlobName,
+    long codeBlobSize,
+    long codeBlobFrameSize,
+    long compiledMethodMethod,
+    long methodConstMethod,
+    long constMethodConstants,
+    long constMethodNameIndex,
+    long constMethodSignatureIndex,
+    long constMethodSize,
+    long constantPoolHolder,
+    long constantPoolSize,
+    long klassName,
+    long symbolLength,
+    long symbolBody,
+    long flags,
+    long flagCount,
+    long flagSize,
+    long flagAddress,
+    long flagName) {
+
+  /** How many bytes of a code blob hold the fields read here. */
+  public int codeBlobBytes() {
+    return (int) Math.max(codeBlobName, Math.max(codeBlobSize, codeBlobFrameSize)) + 8;
+  }
+
+  /** The layout, or null when the JVM lacks a field this needs (an unknown version). */
+  static HotSpotLayout of(VmStructs s) {
+    OptionalLong method = s.field("nmethod", "_method");
+    if (method.isEmpty()) {
+      method = s.field("CompiledMethod", "_method");
+    }
+    OptionalLong[] all = {
+      s.field("AbstractInterpreter", "_code"),
+      s.field("StubQueue", "_stub_buffer"),
+      s.field("StubQueue", "_buffer_limit"),
+      s.field("CodeCache", "_heaps"),
+      s.field("GrowableArrayBase", "_len"),
+      s.field("GrowableArray<int>", "_data"),
+      s.field("CodeHeap", "_memory"),
+      s.field("CodeHeap", "_segmap"),
+      s.field("CodeHeap", "_log2_segment_size"),
+      s.field("VirtualSpace", "_low_boundary"),
+      s.field("VirtualSpace", "_high_boundary"),
+      s.field("VirtualSpace", "_low"),
+      s.size("HeapBlock"),
+      s.field("HeapBlock::Header", "_used"),
+      s.field("CodeBlob", "_name"),
+      s.field("CodeBlob", "_size"),
+      s.field("CodeBlob", "_frame_size"),
+      method,
+      s.field("Method", "_constMethod"),
+      s.field("ConstMethod", "_constants"),
+      s.field("ConstMethod", "_name_index"),
+      s.field("ConstMethod", "_signature_index"),
+      s.size("ConstMethod"),
+      s.field("ConstantPool", "_pool_holder"),
+      s.size("ConstantPool"),
+      s.field("Klass", "_name"),
+      s.field("Symbol", "_length"),
+      s.field("Symbol", "_body"),
+      s.field("JVMFlag", "flags"),
+      s.field("JVMFlag", "numFlags"),
+      s.size("JVMFlag"),
+      s.field("JVMFlag", "_addr"),
+      s.field("JVMFlag", "_name"),
+    };
+    long[] v = new long[all.length];
+    for (int i = 0; i < all.length; i++) {
+      if (all[i].isEmpty()) {
+        return null;
+      }
+      v[i] = all[i].getAsLong();
+    }
+    return new HotSpotLayout(
+        v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11], v[12], v[13],
+        v[14], v[15], v[16], v[17], v[18], v[19], v[20], v[21], v[22], v[23], v[24], v[25], v[26],
+        v[27], v[28], v[29], v[30], v[31], v[32]);
+  }
+}
