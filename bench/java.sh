@@ -28,14 +28,15 @@ REPO=${MAVEN_REPO:-$HOME/.m2/repository}
 DIST=$ROOT/leak-cli/target/leakdetector
 AP_JAR=$REPO/tools/profiler/async-profiler/4.2/async-profiler-4.2.jar
 WORK=$(mktemp -d /tmp/java-bench.XXXXXX)
-PIDS=()
+# The runs start their processes inside $(...) subshells, so their pids go to a file, not a variable.
+remember() { echo "$1" >> "$WORK/pids"; }
 cleanup() {
-  for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill -9 "$p" 2>/dev/null || true; done
+  if [ -f "$WORK/pids" ]; then xargs -r kill -9 < "$WORK/pids" 2>/dev/null || true; fi
   rm -rf "$WORK"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-[ "$(id -u)" = 0 ] || { echo "run as root"; exit 2; }
+if [ "$(id -u)" != 0 ]; then echo "run as root"; exit 2; fi
 [ -f "$AP_JAR" ] || { echo "async-profiler 4.2 is not in $REPO (mvn dependency:get -Dartifact=tools.profiler:async-profiler:4.2)"; exit 2; }
 case $(uname -m) in
   x86_64) AP_DIR=linux-x64 ;;
@@ -62,7 +63,7 @@ start_churn() {  # $1: fp flag, then extra JVM options and arguments after the c
   rm -f "$WORK/go"; : > "$WORK/churn.out"
   java $fp "$@" > "$WORK/churn.out" 2>&1 &
   CHURN=$!
-  PIDS+=("$CHURN")
+  remember "$CHURN"
   for _ in $(seq 6000); do grep -q '^waiting' "$WORK/churn.out" && return; sleep 0.01; done
   echo "the workload did not start:" >&2; cat "$WORK/churn.out" >&2; exit 1
 }
@@ -78,7 +79,7 @@ run_outside() {  # prints ops cpu% lost allocs frees outstanding
   start_churn "$1" -cp "$WORK/classes" "${ARGS[@]}"; local p=$CHURN
   "$DIST/bin/leakdetector" -p "$p" -T 3 --debuginfod off --format json -o "$WORK/ld.json" \
     > "$WORK/ld.out" 2> "$WORK/ld.err" &
-  local j=$!; PIDS+=("$j")
+  local j=$!; remember "$j"
   for _ in $(seq 6000); do grep -q 'tracing pid' "$WORK/ld.err" && break; sleep 0.01; done
   local c0; c0=$(ticks "$j"); local t0; t0=$(date +%s.%N)
   touch "$WORK/go"; wait "$p" || true
@@ -105,34 +106,40 @@ run_asprof() {
   echo "$(ops_of) - - - - - ${mib:-?}"
 }
 
-printf '%-4s %-5s %-9s %10s %9s %9s %8s %12s %12s %12s\n' fp round mode ops/s slowdown tracer% lost allocs frees outstanding
-row() { printf '%-4s %-5s %-9s %10.0f %9s %9s %8s %12s %12s %12s\n' "$@"; }
-declare -A SUM
+# Raw rows (fp round mode ops tracer% lost allocs frees outstanding), then one table from them.
+ROWS=$WORK/rows
 for fpmode in $FRAME_POINTERS; do
   fp=-XX:-PreserveFramePointer; [ "$fpmode" = on ] && fp=-XX:+PreserveFramePointer
   for r in $(seq "$ROUNDS"); do
-    b1=$(run_untraced "$fp")
-    declare -A RES=()
-    for m in $MODES; do RES[$m]=$("run_$m" "$fp"); done
-    b2=$(run_untraced "$fp")
-    base=$(awk -v a="$b1" -v b="$b2" 'BEGIN {print (a+b)/2}')
-    row "$fpmode" "$r" untraced "$base" 1 - - - - -
+    echo "$fpmode $r untraced $(run_untraced "$fp") - - - - -" >> "$ROWS"
     for m in $MODES; do
-      read -r ops cpu lost allocs frees outst jfr <<< "${RES[$m]}"
+      read -r ops cpu lost allocs frees outst jfr <<< "$("run_$m" "$fp")"
       [ -n "${jfr:-}" ] && JFR_SIZES="${JFR_SIZES:-}${JFR_SIZES:+, }${jfr} MiB"
-      slow=$(awk -v b="$base" -v o="$ops" 'BEGIN {if (o > 0) printf "%.1f", b/o; else print "-"}')
-      row "$fpmode" "$r" "$m" "${ops:-0}" "${slow}x" "$cpu" "$lost" "$allocs" "$frees" "$outst"
-      SUM[$fpmode,$m]="${SUM[$fpmode,$m]:-} $slow"
+      echo "$fpmode $r $m ${ops:-0} $cpu $lost $allocs $frees $outst" >> "$ROWS"
     done
+    echo "$fpmode $r untraced $(run_untraced "$fp") - - - - -" >> "$ROWS"
   done
 done
-echo
-for fpmode in $FRAME_POINTERS; do
-  line="PreserveFramePointer $fpmode, mean slowdown:"
-  for m in $MODES; do
-    line="$line $m $(awk -v s="${SUM[$fpmode,$m]}" 'BEGIN {n = split(s, a, " "); x = 0; c = 0; for (i = 1; i <= n; i++) if (a[i] != "-") {x += a[i]; c++}; printf "%.1fx", c ? x / c : 0}')"
-  done
-  echo "$line"
-done
+# The slowdown of a run is against the mean of the two untraced runs around it.
+awk '
+  $3 == "untraced" { base[$1 " " $2] += $4 / 2 }
+  { row[NR] = $0 }
+  END {
+    printf "%-4s %-5s %-9s %10s %9s %9s %8s %12s %12s %12s\n", "fp", "round", "mode", "ops/s", "slowdown", "tracer%", "lost", "allocs", "frees", "outstanding"
+    for (i = 1; i <= NR; i++) {
+      split(row[i], f, " "); key = f[1] " " f[2]
+      if (f[3] == "untraced") { if (seen[key]++) continue; f[4] = base[key] }
+      slow = f[4] > 0 ? base[key] / f[4] : 0
+      printf "%-4s %-5s %-9s %10.0f %8.1fx %9s %8s %12s %12s %12s\n", f[1], f[2], f[3], f[4], slow, f[5], f[6], f[7], f[8], f[9]
+      if (f[3] != "untraced") { sum[f[1] " " f[3]] += slow; n[f[1] " " f[3]]++; if (!(f[3] in m)) { m[f[3]]; order[++k] = f[3] } }
+      if (!(f[1] in fps)) { fps[f[1]]; fporder[++nf] = f[1] }
+    }
+    print ""
+    for (j = 1; j <= nf; j++) {
+      line = "PreserveFramePointer " fporder[j] ", mean slowdown:"
+      for (q = 1; q <= k; q++) line = line sprintf(" %s %.1fx", order[q], sum[fporder[j] " " order[q]] / n[fporder[j] " " order[q]])
+      print line
+    }
+  }' "$ROWS"
 [ -n "${JFR_SIZES:-}" ] && echo "async-profiler's JFR recordings: $JFR_SIZES"
 echo "$THREADS threads x $OPS ops; load average: $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) cores; $(java -version 2>&1 | head -1)"
