@@ -77,10 +77,15 @@ run_untraced() {  # $1 fp flag; prints ops
 
 run_outside() {  # prints ops cpu% lost allocs frees outstanding
   start_churn "$1" -cp "$WORK/classes" "${ARGS[@]}"; local p=$CHURN
+  rm -f "$WORK/ld.json"
   "$DIST/bin/leakdetector" -p "$p" -T 3 --debuginfod off --format json -o "$WORK/ld.json" \
     > "$WORK/ld.out" 2> "$WORK/ld.err" &
   local j=$!; remember "$j"
-  for _ in $(seq 6000); do grep -q 'tracing pid' "$WORK/ld.err" && break; sleep 0.01; done
+  for _ in $(seq 6000); do
+    grep -q 'tracing pid' "$WORK/ld.err" && break
+    kill -0 "$j" 2>/dev/null || { echo "leakdetector failed:" >&2; cat "$WORK/ld.err" >&2; touch "$WORK/go"; wait "$p"; echo "0 - - - - -"; return; }
+    sleep 0.01
+  done
   local c0; c0=$(ticks "$j"); local t0; t0=$(date +%s.%N)
   touch "$WORK/go"; wait "$p" || true
   local c1; c1=$(ticks "$j"); local t1; t1=$(date +%s.%N)
