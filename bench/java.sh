@@ -127,6 +127,7 @@ for fpmode in $FRAME_POINTERS; do
 done
 # The slowdown of a run is against the mean of the two untraced runs around it.
 awk '
+  function mean(key) { return n[key] ? sum[key] / n[key] : 0 }
   $3 == "untraced" { base[$1 " " $2] += $4 / 2 }
   { row[NR] = $0 }
   END {
@@ -134,15 +135,15 @@ awk '
     for (i = 1; i <= NR; i++) {
       split(row[i], f, " "); key = f[1] " " f[2]
       if (f[3] == "untraced") { if (seen[key]++) continue; f[4] = base[key] }
-      slow = f[4] > 0 ? base[key] / f[4] : 0
+      slow = f[4] > 0 ? base[key] / f[4] : 0  # a failed run (0 ops/s) shows 0.0x, left out of the means
       printf "%-4s %-5s %-9s %10.0f %8.1fx %9s %8s %12s %12s %12s\n", f[1], f[2], f[3], f[4], slow, f[5], f[6], f[7], f[8], f[9]
-      if (f[3] != "untraced") { sum[f[1] " " f[3]] += slow; n[f[1] " " f[3]]++; if (!(f[3] in m)) { m[f[3]]; order[++k] = f[3] } }
+      if (f[3] != "untraced" && f[4] > 0) { sum[f[1] " " f[3]] += slow; n[f[1] " " f[3]]++; if (!(f[3] in m)) { m[f[3]]; order[++k] = f[3] } }
       if (!(f[1] in fps)) { fps[f[1]]; fporder[++nf] = f[1] }
     }
     print ""
     for (j = 1; j <= nf; j++) {
       line = "PreserveFramePointer " fporder[j] ", mean slowdown:"
-      for (q = 1; q <= k; q++) line = line sprintf(" %s %.1fx", order[q], sum[fporder[j] " " order[q]] / n[fporder[j] " " order[q]])
+      for (q = 1; q <= k; q++) line = line sprintf(" %s %.1fx", order[q], mean(fporder[j] " " order[q]))
       print line
     }
   }' "$ROWS"
