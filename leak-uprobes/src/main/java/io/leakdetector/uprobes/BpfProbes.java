@@ -353,14 +353,19 @@ final class BpfProbes implements AutoCloseable {
   }
 
   /** Events of excluded threads the programs dropped. */
-  long excluded() {
-    return globals.getLong(ProbePrograms.GLOBAL_EXCLUDED);
+  synchronized long excluded() {
+    return globalsUnmapped ? excludedAtClose : globals.getLong(ProbePrograms.GLOBAL_EXCLUDED);
   }
 
   /** Records the programs could not reserve because the ring was full. */
-  long lost() {
-    return globals.getLong(ProbePrograms.GLOBAL_LOST);
+  synchronized long lost() {
+    return globalsUnmapped ? lostAtClose : globals.getLong(ProbePrograms.GLOBAL_LOST);
   }
+
+  // the counters as the probes closed: a report after close reads these, not unmapped memory
+  private boolean globalsUnmapped;
+  private long excludedAtClose;
+  private long lostAtClose;
 
   /** Probes placed, by links or events: two per site with a return probe, one per other site. */
   int probesPlaced() {
@@ -421,7 +426,14 @@ final class BpfProbes implements AutoCloseable {
     }
     ring.close();
     if (globals != null) {
-      LinuxC.munmap(globals, PAGE_SIZE);
+      synchronized (this) {
+        if (!globalsUnmapped) {
+          excludedAtClose = globals.getLong(ProbePrograms.GLOBAL_EXCLUDED);
+          lostAtClose = globals.getLong(ProbePrograms.GLOBAL_LOST);
+          globalsUnmapped = true;
+          LinuxC.munmap(globals, PAGE_SIZE);
+        }
+      }
     }
     closeQuietly(ringFd);
     closeQuietly(globalsFd);

@@ -27,7 +27,9 @@ import org.junit.jupiter.api.io.TempDir;
  * JIT-compiled. Traced from outside (with and without {@code -XX:+PreserveFramePointer}) and by
  * itself: every leak's stack names the leaking Java method and its Java callers above the native
  * frames, never another of the fixture's methods, and the outstanding blocks per Java method are
- * exact.
+ * exact (must-show 1 and 3). The Java frames of each leak's stacks equal those async-profiler 4.2's
+ * {@code nativemem} records for the same fixture, run as an agent in a JVM of its own (must-show
+ * 2).
  */
 class JavaStacksIT {
   private static final ObjectMapper MAPPER = new ObjectMapper();
@@ -102,6 +104,44 @@ class JavaStacksIT {
   void tracedFromOutsideWithoutPreserveFramePointer() throws Exception {
     // compiled frames are left by their code blob's frame size, read from the JVM's code cache
     assertLeaks(traceFromOutside("-XX:-PreserveFramePointer"));
+  }
+
+  @Test
+  void javaFramesEqualAsyncProfilersNativemem() throws Exception {
+    List<Stack> ours = traceFromOutside("-XX:+PreserveFramePointer");
+    AsyncProfilerNativemem.Recording theirs;
+    try (AsyncProfilerNativemem profiler = AsyncProfilerNativemem.extract()) {
+      List<String> args = java("-XX:+PreserveFramePointer");
+      theirs = profiler.record(dir, args.subList(1, args.size()));
+    }
+    for (Leak leak : LEAKS) {
+      java.util.Set<List<String>> expected = new java.util.TreeSet<>(JavaStacksIT::compare);
+      long theirCount = 0;
+      for (AsyncProfilerNativemem.Stack stack : theirs.outstanding()) {
+        List<String> java = stack.javaFrames();
+        if (java.contains(leak.method())
+            && stack.frames().stream().anyMatch(f -> f.name().equals(leak.nativeFunction()))) {
+          expected.add(java);
+          theirCount += stack.count();
+        }
+      }
+      java.util.Set<List<String>> actual = new java.util.TreeSet<>(JavaStacksIT::compare);
+      for (Stack stack : ours) {
+        List<String> java = javaFrames(stack);
+        if (java.contains(leak.method())
+            && stack.frames().stream().anyMatch(f -> leak.nativeFunction().equals(f.function()))) {
+          actual.add(java);
+        }
+      }
+      assertThat(theirCount)
+          .as("async-profiler's outstanding blocks of %s", leak)
+          .isEqualTo(leak.count());
+      assertThat(actual).as("the Java frames of %s's stacks", leak).isEqualTo(expected);
+    }
+  }
+
+  private static int compare(List<String> a, List<String> b) {
+    return a.toString().compareTo(b.toString());
   }
 
   @Test
