@@ -179,9 +179,6 @@ class JavaStacksIT {
         List.of(
             Path.of(System.getProperty("java.home"), "bin", "java").toString(),
             framePointers,
-            // the compiled frames' names outlive the JVM
-            "-XX:+UnlockDiagnosticVMOptions",
-            "-XX:+DumpPerfMapAtExit",
             "-Djnileak.library=" + library,
             "-cp",
             dir.toString(),
@@ -208,10 +205,18 @@ class JavaStacksIT {
                 "--skip-frames",
                 "none",
                 "--"));
-    args.addAll(java(framePointers));
+    List<String> jvm = java(framePointers);
+    // the compiled frames' names outlive the JVM (the map is deleted below: nothing left behind)
+    jvm.addAll(1, List.of("-XX:+UnlockDiagnosticVMOptions", "-XX:+DumpPerfMapAtExit"));
+    args.addAll(jvm);
     try (Tool tool = Tool.start(dir, Map.of(), args.toArray(String[]::new))) {
-      Tool.Finished run = tool.awaitExit(180);
-      assertThat(run.exitCode()).as(run.err()).isZero();
+      long pid = tool.awaitTracing("uprobes");
+      try {
+        Tool.Finished run = tool.awaitExit(180);
+        assertThat(run.exitCode()).as(run.err()).isZero();
+      } finally {
+        Files.deleteIfExists(Path.of("/tmp/perf-" + pid + ".map"));
+      }
     }
     List<String> documents = Files.readAllLines(json, StandardCharsets.UTF_8);
     JsonNode last = MAPPER.readTree(documents.get(documents.size() - 1));
