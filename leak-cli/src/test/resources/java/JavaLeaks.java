@@ -8,7 +8,7 @@ import java.util.zip.Deflater;
 /**
  * Native leaks from distinct Java methods (JavaStacksIT): Deflaters never ended, direct buffers
  * kept, blocks of its own JNI library kept, and one block in a thousand kept by a loop hot enough
- * to be JIT-compiled. Arguments: deflaters, direct buffers, JNI blocks, loop iterations. Each path
+ * to be JIT-compiled (through a method inlined into it). Arguments: deflaters, direct buffers, JNI blocks, loop iterations. Each path
  * runs once before the leaks (classes loaded, call sites resolved), so that the leaking calls
  * allocate nothing but their leaks. Prints "leaking" before and "leaked" after them; with a fifth
  * argument "wait" it then waits for a line on standard input before exiting; with "self" it traces
@@ -77,12 +77,17 @@ public final class JavaLeaks {
     }
   }
 
+  /** A small method the JIT compilers inline into {@link #churnCompiled}. */
+  static long allocateBlock(int size) {
+    return nativeAlloc(size);
+  }
+
   /** Allocates and frees a block per iteration, keeping one in a thousand; compiled soon. */
   static void churnCompiled(int iterations) {
     long[] hold = new long[iterations / 1000 + 1];
     int held = 0;
     for (int i = 1; i <= iterations; i++) {
-      long block = nativeAlloc(64);
+      long block = allocateBlock(64);
       if (i % 1000 == 0) {
         hold[held++] = block;
       } else {

@@ -192,7 +192,8 @@ final class UnwindingStacks implements ReturnStacks, AutoCloseable {
     lastJvmAttach = System.nanoTime();
     jvm = HotSpotVm.attach(pid).orElse(null);
     if (jvm != null) {
-      unwinder.managedCode(HotSpotFrames.of(jvm, JavaMethodNames.of(pid)));
+      unwinder.managedCode(
+          HotSpotFrames.of(jvm, JavaMethodNames.of(pid), JavaMethodNames.code(pid)));
     }
   }
 

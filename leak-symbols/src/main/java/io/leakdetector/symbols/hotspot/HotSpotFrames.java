@@ -50,11 +50,16 @@ public final class HotSpotFrames implements ManagedCode {
   private final long[] methodCode = new long[CACHE_SIZE];
 
   private final java.util.Map<Long, String> names;
+  private final java.util.Map<Long, HotSpotVm.CodeName> codeNames;
 
   private HotSpotFrames(
-      HotSpotVm vm, boolean framePointersKept, java.util.Map<Long, String> names) {
+      HotSpotVm vm,
+      boolean framePointersKept,
+      java.util.Map<Long, String> names,
+      java.util.Map<Long, HotSpotVm.CodeName> codeNames) {
     this.vm = vm;
     this.names = names;
+    this.codeNames = codeNames;
     this.blob =
         ByteBuffer.allocateDirect(vm.layout().codeBlobBytes()).order(ByteOrder.LITTLE_ENDIAN);
     this.framePointersKept = framePointersKept;
@@ -65,10 +70,16 @@ public final class HotSpotFrames implements ManagedCode {
    *
    * @param names where the names of the interpreted methods met are kept ({@link
    *     JavaMethodNames#of})
+   * @param codeNames where the names of the compiled code met are kept ({@link
+   *     JavaMethodNames#code})
    */
-  public static HotSpotFrames of(HotSpotVm vm, java.util.Map<Long, String> names) {
+  public static HotSpotFrames of(
+      HotSpotVm vm,
+      java.util.Map<Long, String> names,
+      java.util.Map<Long, HotSpotVm.CodeName> codeNames) {
     HotSpotFrames frames =
-        new HotSpotFrames(vm, vm.booleanFlag("PreserveFramePointer").orElse(false), names);
+        new HotSpotFrames(
+            vm, vm.booleanFlag("PreserveFramePointer").orElse(false), names, codeNames);
     frames.refreshHeaps(System.nanoTime());
     return frames;
   }
@@ -142,6 +153,14 @@ public final class HotSpotFrames implements ManagedCode {
     int frameWords = blob.getInt((int) layout.codeBlobFrameSize());
     if (Long.compareUnsigned(pc - start, size) >= 0) {
       return framePointersKept ? FRAME_POINTER : UNWINDABLE;
+    }
+    HotSpotVm.CodeName known = codeNames.get(pc);
+    if (known == null || known.start() != start) {
+      // named while the JVM lives: a report after its exit names the frame too
+      HotSpotVm.CodeName name = vm.codeName(pc);
+      if (name != null) {
+        codeNames.put(pc, name);
+      }
     }
     // compiled methods, native wrappers and runtime stubs record their frame size; the buffer
     // blobs (the call stub, adapters) record none and keep an rbp frame

@@ -40,7 +40,81 @@ public record HotSpotLayout(
     long flagCount,
     long flagSize,
     long flagAddress,
-    long flagName) {
+    long flagName,
+    Inlining inlining) {
+
+  /**
+   * Where a compiled method records the methods inlined at each call: its {@code PcDesc} table, the
+   * scope descriptions they point into, and the metadata table the scopes' method indexes refer to.
+   * JDK 17 keeps them in the code blob ({@code _code_begin}, {@code _scopes_pcs_offset} … {@code
+   * _dependencies_offset}, {@code _scopes_data_begin}, {@code _metadata_offset}); JDK 25 keeps the
+   * tables in its immutable data ({@code _immutable_data} + {@code _scopes_pcs_offset} … {@code
+   * _scopes_data_offset}) and the metadata in its mutable data, at an offset it does not export
+   * ({@link CompiledScopes} finds it). A field a JDK lacks is -1; null when neither set is
+   * complete: compiled frames are then named by their own method only.
+   */
+  public record Inlining(
+      long codeBegin,
+      long codeOffset,
+      long immutableData,
+      long scopesPcsOffset,
+      long dependenciesOffset,
+      long scopesDataBegin,
+      long scopesDataOffset,
+      long metadataOffset,
+      long mutableData,
+      long mutableDataSize,
+      long pcDescSize,
+      long pcDescPcOffset,
+      long pcDescScopeOffset) {
+
+    /** Whether the tables lie in the code blob (JDK 17) rather than in immutable data (JDK 25). */
+    public boolean inBlob() {
+      return immutableData < 0;
+    }
+
+    static Inlining of(VmStructs s) {
+      long[] v = {
+        get(s.field("CodeBlob", "_code_begin")),
+        get(s.field("CodeBlob", "_code_offset")),
+        get(s.field("nmethod", "_immutable_data")),
+        get(s.field("nmethod", "_scopes_pcs_offset")),
+        get(s.field("nmethod", "_dependencies_offset")),
+        get(s.field("CompiledMethod", "_scopes_data_begin")),
+        get(s.field("nmethod", "_scopes_data_offset")),
+        get(s.field("nmethod", "_metadata_offset")),
+        get(s.field("CodeBlob", "_mutable_data")),
+        get(s.field("CodeBlob", "_mutable_data_size")),
+        get(s.size("PcDesc")),
+        get(s.field("PcDesc", "_pc_offset")),
+        get(s.field("PcDesc", "_scope_decode_offset")),
+      };
+      Inlining in =
+          new Inlining(
+              v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11], v[12]);
+      boolean common = v[3] >= 0 && v[10] > 0 && v[11] >= 0 && v[12] >= 0;
+      boolean blob = v[0] >= 0 && v[4] >= 0 && v[5] >= 0 && v[7] >= 0;
+      boolean immutable = v[1] >= 0 && v[2] >= 0 && v[6] >= 0 && v[8] >= 0 && v[9] >= 0;
+      return common && (blob || immutable) ? in : null;
+    }
+
+    private static long get(OptionalLong value) {
+      return value.orElse(-1);
+    }
+
+    /** The highest offset of a field read from a compiled method's header, plus 8. */
+    int headerBytes() {
+      long max = 0;
+      for (long offset :
+          new long[] {
+            codeBegin, codeOffset, immutableData, scopesPcsOffset, dependenciesOffset,
+            scopesDataBegin, scopesDataOffset, metadataOffset, mutableData, mutableDataSize
+          }) {
+        max = Math.max(max, offset);
+      }
+      return (int) max + 8;
+    }
+  }
 
   /** How many bytes of a code blob hold the fields read here. */
   public int codeBlobBytes() {
@@ -96,8 +170,39 @@ public record HotSpotLayout(
       v[i] = all[i].getAsLong();
     }
     return new HotSpotLayout(
-        v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11], v[12], v[13],
-        v[14], v[15], v[16], v[17], v[18], v[19], v[20], v[21], v[22], v[23], v[24], v[25], v[26],
-        v[27], v[28], v[29], v[30], v[31], v[32]);
+        v[0],
+        v[1],
+        v[2],
+        v[3],
+        v[4],
+        v[5],
+        v[6],
+        v[7],
+        v[8],
+        v[9],
+        v[10],
+        v[11],
+        v[12],
+        v[13],
+        v[14],
+        v[15],
+        v[16],
+        v[17],
+        v[18],
+        v[19],
+        v[20],
+        v[21],
+        v[22],
+        v[23],
+        v[24],
+        v[25],
+        v[26],
+        v[27],
+        v[28],
+        v[29],
+        v[30],
+        v[31],
+        v[32],
+        Inlining.of(s));
   }
 }

@@ -277,18 +277,27 @@ public final class HotSpotVm implements AutoCloseable {
         return null;
       }
       if (kind.equals("nmethod") || kind.equals("native nmethod")) {
-        String method = methodName(readPointer(blob + layout.compiledMethodMethod()));
+        long methodPointer = readPointer(blob + layout.compiledMethodMethod());
+        String method = methodName(methodPointer);
         if (method != null) {
-          return new CodeName(method, blob, true);
+          return new CodeName(
+              method, blob, true, CompiledScopes.inlinedAt(this, blob, pc, methodPointer));
         }
       }
-      return new CodeName(kind, blob, false);
+      return new CodeName(kind, blob, false, List.of());
     }
     return null;
   }
 
-  /** A name for code in the code cache; {@code javaMethod} when it is a compiled Java method. */
-  public record CodeName(String name, long start, boolean javaMethod) {}
+  /**
+   * A name for code in the code cache; {@code javaMethod} when it is a compiled Java method, whose
+   * {@code inlined} methods at the address are listed innermost first (without the method itself).
+   */
+  public record CodeName(String name, long start, boolean javaMethod, List<String> inlined) {
+    public CodeName {
+      inlined = List.copyOf(inlined);
+    }
+  }
 
   private static final long HEAPS_REFRESH_NANOS = 1_000_000_000L;
   private List<CodeHeap> knownHeaps = List.of();

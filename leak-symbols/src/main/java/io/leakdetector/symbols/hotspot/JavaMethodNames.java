@@ -4,12 +4,15 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The names of the interpreted methods a source's unwinder met in a JVM, by process and {@code
- * Method*}, read while the JVM lived: a report made after the JVM exited (when its memory can no
- * longer be read) still names them. The source's reader writes, the symbol resolver reads.
+ * The names of the Java frames a source's unwinder met in a JVM, read while the JVM lived: a report
+ * made after the JVM exited (when its memory can no longer be read) still names them. Interpreted
+ * methods by {@code Method*}, compiled code by return address. The source's reader writes, the
+ * symbol resolver reads.
  */
 public final class JavaMethodNames {
   private static final Map<Long, Map<Long, String>> BY_PROCESS = new ConcurrentHashMap<>();
+  private static final Map<Long, Map<Long, HotSpotVm.CodeName>> CODE_BY_PROCESS =
+      new ConcurrentHashMap<>();
 
   private JavaMethodNames() {}
 
@@ -18,8 +21,14 @@ public final class JavaMethodNames {
     return BY_PROCESS.computeIfAbsent(pid, p -> new ConcurrentHashMap<>());
   }
 
+  /** The code-cache names met in process {@code pid}, by return address. */
+  public static Map<Long, HotSpotVm.CodeName> code(long pid) {
+    return CODE_BY_PROCESS.computeIfAbsent(pid, p -> new ConcurrentHashMap<>());
+  }
+
   /** Drops what was met in process {@code pid} (its tracing ended; the pid may be reused). */
   public static void forget(long pid) {
     BY_PROCESS.remove(pid);
+    CODE_BY_PROCESS.remove(pid);
   }
 }

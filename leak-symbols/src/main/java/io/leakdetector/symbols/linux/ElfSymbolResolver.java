@@ -378,12 +378,21 @@ public final class ElfSymbolResolver implements SymbolResolver {
       jitGeneration = jit.generation();
       cache.clear();
     }
+    List<Frame> compiled = mapsLibjvm ? codeCacheFrames(address) : null;
     if (named != null) {
-      return remember(address, named);
+      // the perf map names the compiled method; the code cache adds the methods inlined there
+      Frame physical = compiled == null ? null : compiled.get(compiled.size() - 1);
+      if (physical == null
+          || compiled.size() == 1
+          || !physical.function().equals(named.function())) {
+        return remember(address, named);
+      }
+      List<Frame> frames = new ArrayList<>(compiled.subList(0, compiled.size() - 1));
+      frames.add(named);
+      return List.copyOf(frames);
     }
-    Frame compiled = mapsLibjvm ? codeCacheFrame(address) : null;
     if (compiled != null) {
-      return List.of(compiled); // the code cache reuses space: asked again next time
+      return compiled; // the code cache reuses space: asked again next time
     }
     return jit.mayLearnMore() ? List.of(otherwise) : remember(address, otherwise);
   }
@@ -392,9 +401,11 @@ public final class ElfSymbolResolver implements SymbolResolver {
    * Code in a HotSpot JVM's code cache that the perf map does not name (yet): named from the JVM's
    * own metadata, a compiled method by its method, a stub by its blob's name.
    */
-  private synchronized Frame codeCacheFrame(long address) {
+  private synchronized List<Frame> codeCacheFrames(long address) {
     if (!target.alive()) {
-      return null;
+      // named by the source's reader while the JVM lived
+      HotSpotVm.CodeName met = JavaMethodNames.code(target.pid()).get(address);
+      return met == null ? null : codeFrames(address, met);
     }
     if (jvm == null) {
       jvm = HotSpotVm.attach(target.pid()).orElse(null);
@@ -408,19 +419,21 @@ public final class ElfSymbolResolver implements SymbolResolver {
     } catch (RuntimeException e) {
       return null; // metadata changing under the read: no name rather than no report
     }
-    if (code == null) {
-      return null;
+    return code == null ? null : codeFrames(address, code);
+  }
+
+  /** The methods inlined at the address (innermost first), then the compiled method's frame. */
+  private static List<Frame> codeFrames(long address, HotSpotVm.CodeName code) {
+    List<Frame> frames = new ArrayList<>();
+    long offset = address - code.start();
+    for (String inlined : code.inlined()) {
+      frames.add(
+          new Frame(address, Frame.JIT_MODULE, code.name(), offset, false, inlined, null, 0, true));
     }
-    return new Frame(
-        address,
-        Frame.JIT_MODULE,
-        code.name(),
-        address - code.start(),
-        false,
-        code.name(),
-        null,
-        0,
-        false);
+    frames.add(
+        new Frame(
+            address, Frame.JIT_MODULE, code.name(), offset, false, code.name(), null, 0, false));
+    return List.copyOf(frames);
   }
 
   /** A name as a reader writes it: demangled, without a symbol version. */

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -91,7 +92,8 @@ class HotSpotVmTest {
           assertThat(interpreter[1]).isGreaterThan(interpreter[0]).isPositive();
           List<CodeHeap> heaps = vm.codeHeaps();
           assertThat(heaps).anyMatch(h -> h.contains(interpreter[0]));
-          HotSpotFrames frames = HotSpotFrames.of(vm, new HashMap<>());
+          Map<Long, HotSpotVm.CodeName> codeNames = new HashMap<>();
+          HotSpotFrames frames = HotSpotFrames.of(vm, new HashMap<>(), codeNames);
           assertThat(frames.framePointersKept()).isEqualTo(keepFramePointers);
           assertThat(frames.frameAt(interpreter[0] + 64, false)).isEqualTo(ManagedCode.INTERPRETED);
           assertThat(frames.frameAt(0x1000, false)).isEqualTo(ManagedCode.NOT_MANAGED);
@@ -114,6 +116,8 @@ class HotSpotVmTest {
             if (!m.group(1).equals("0")) {
               // compiled by C1 or C2 (level 0: native wrappers and method handle intrinsics)
               assertThat(frames.frameAt(code + 1, false)).as("compiled frame size").isPositive();
+              // kept for a report after the JVM's exit
+              assertThat(codeNames.get(code + 1)).as(line).isEqualTo(name);
             }
             checked++;
           }
