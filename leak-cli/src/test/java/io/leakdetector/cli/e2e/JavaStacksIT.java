@@ -3,12 +3,10 @@ package io.leakdetector.cli.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.leakdetector.Frame;
 import io.leakdetector.testkit.Commands;
 import io.leakdetector.testkit.Prerequisite;
 import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -32,7 +30,6 @@ import org.junit.jupiter.api.io.TempDir;
  * 2).
  */
 class JavaStacksIT {
-  private static final ObjectMapper MAPPER = new ObjectMapper();
   private static final int DEFLATERS = 8;
   private static final int BUFFERS = 5;
   private static final int JNI_BLOCKS = 7;
@@ -212,20 +209,10 @@ class JavaStacksIT {
 
   private List<Stack> traceFromOutside(String framePointers) throws Exception {
     Path json = dir.resolve("report.json");
+    // every stack, every frame; the one report when the JVM exits
     List<String> args =
-        new ArrayList<>(
-            List.of(
-                "--format",
-                "json",
-                "-o",
-                json.toString(),
-                "-T",
-                "0",
-                "-i",
-                "600",
-                "--skip-frames",
-                "none",
-                "--"));
+        new ArrayList<>(List.of("--format=json", "-o", json.toString(), "-T", "0", "-i", "600"));
+    args.addAll(List.of("--skip-frames", "none", "--"));
     // no perf map: the report after the JVM's exit names compiled code as the reader met it
     args.addAll(java(framePointers));
     try (Tool tool = Tool.start(dir, Map.of(), args.toArray(String[]::new))) {
@@ -237,9 +224,7 @@ class JavaStacksIT {
         Files.deleteIfExists(Path.of("/tmp/perf-" + pid + ".map")); // were one asked for
       }
     }
-    List<String> documents = Files.readAllLines(json, StandardCharsets.UTF_8);
-    JsonNode last = MAPPER.readTree(documents.get(documents.size() - 1));
-    assertThat(last.get("final").asBoolean()).isTrue();
+    JsonNode last = FinalJsonReport.read(json);
     assertThat(last.get("exact").asBoolean()).as(last.toString()).isTrue();
     List<Stack> stacks = new ArrayList<>();
     for (JsonNode stack : last.get("stacks")) {

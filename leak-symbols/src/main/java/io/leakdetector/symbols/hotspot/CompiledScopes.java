@@ -156,7 +156,7 @@ final class CompiledScopes {
     }
     List<String> names = new ArrayList<>();
     for (int i = 0; i < outer; i++) {
-      String name = vm.methodName(vm.readPointer(table + 8L * (indexes.get(i) - 1)));
+      String name = vm.methods().methodName(vm.readPointer(table + 8L * (indexes.get(i) - 1)));
       if (name == null) {
         return null;
       }

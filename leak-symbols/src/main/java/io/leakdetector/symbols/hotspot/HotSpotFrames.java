@@ -3,7 +3,9 @@ package io.leakdetector.symbols.hotspot;
 import io.leakdetector.symbols.unwind.ManagedCode;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Tells the unwinder how to leave a HotSpot JVM's frames, from the JVM's own metadata read from
@@ -49,14 +51,14 @@ public final class HotSpotFrames implements ManagedCode {
   private final long[] methodKeys = new long[CACHE_SIZE];
   private final long[] methodCode = new long[CACHE_SIZE];
 
-  private final java.util.Map<Long, String> names;
-  private final java.util.Map<Long, HotSpotVm.CodeName> codeNames;
+  private final Map<Long, String> names;
+  private final Map<Long, CodeName> codeNames;
 
   private HotSpotFrames(
       HotSpotVm vm,
       boolean framePointersKept,
-      java.util.Map<Long, String> names,
-      java.util.Map<Long, HotSpotVm.CodeName> codeNames) {
+      Map<Long, String> names,
+      Map<Long, CodeName> codeNames) {
     this.vm = vm;
     this.names = names;
     this.codeNames = codeNames;
@@ -74,9 +76,7 @@ public final class HotSpotFrames implements ManagedCode {
    *     JavaMethodNames#code})
    */
   public static HotSpotFrames of(
-      HotSpotVm vm,
-      java.util.Map<Long, String> names,
-      java.util.Map<Long, HotSpotVm.CodeName> codeNames) {
+      HotSpotVm vm, Map<Long, String> names, Map<Long, CodeName> codeNames) {
     HotSpotFrames frames =
         new HotSpotFrames(
             vm, vm.booleanFlag("PreserveFramePointer").orElse(false), names, codeNames);
@@ -97,10 +97,10 @@ public final class HotSpotFrames implements ManagedCode {
 
   private void refreshHeaps(long now) {
     heapsReadAt = now;
-    long[] range = vm.interpreterRange();
+    long[] range = vm.codeCache().interpreterRange();
     interpreterStart = range[0];
     interpreterEnd = range[1];
-    heaps = vm.codeHeaps();
+    heaps = vm.codeCache().codeHeaps();
   }
 
   @Override
@@ -110,8 +110,8 @@ public final class HotSpotFrames implements ManagedCode {
     }
     long now = System.nanoTime();
     if (now - cacheClearedAt > CACHE_NANOS) {
-      java.util.Arrays.fill(cachedPc, 0);
-      java.util.Arrays.fill(methodKeys, 0);
+      Arrays.fill(cachedPc, 0);
+      Arrays.fill(methodKeys, 0);
       cacheClearedAt = now;
     }
     int slot = (int) (mix(pc) & (CACHE_SIZE - 1));
@@ -143,7 +143,7 @@ public final class HotSpotFrames implements ManagedCode {
   }
 
   private long blobFrame(CodeHeap heap, long pc) {
-    long start = vm.codeBlobAt(heap, pc);
+    long start = vm.codeCache().codeBlobAt(heap, pc);
     HotSpotLayout layout = vm.layout();
     blob.clear();
     if (start == 0 || !vm.memory().fill(start, blob)) {
@@ -154,10 +154,10 @@ public final class HotSpotFrames implements ManagedCode {
     if (Long.compareUnsigned(pc - start, size) >= 0) {
       return framePointersKept ? FRAME_POINTER : UNWINDABLE;
     }
-    HotSpotVm.CodeName known = codeNames.get(pc);
+    CodeName known = codeNames.get(pc);
     if (known == null || known.start() != start) {
       // named while the JVM lives: a report after its exit names the frame too
-      HotSpotVm.CodeName name = vm.codeName(pc);
+      CodeName name = vm.codeCache().codeName(pc);
       if (name != null) {
         codeNames.put(pc, name);
       }
@@ -182,10 +182,10 @@ public final class HotSpotFrames implements ManagedCode {
     if (methodKeys[slot] == method) {
       code = methodCode[slot];
     } else {
-      int bci = vm.bytecodeIndex(method, bcp);
+      int bci = vm.methods().bytecodeIndex(method, bcp);
       code = bci < 0 ? 0 : bcp - bci;
       if (!names.containsKey(method)) {
-        String name = vm.methodName(method);
+        String name = vm.methods().methodName(method);
         if (name != null) {
           names.put(method, name); // while the JVM lives: a report after its exit names it too
         }

@@ -1,5 +1,6 @@
 package io.leakdetector.symbols.hotspot;
 
+import java.util.Arrays;
 import java.util.OptionalLong;
 
 /**
@@ -164,10 +165,10 @@ public record HotSpotLayout(
     };
     long[] v = new long[all.length];
     for (int i = 0; i < all.length; i++) {
-      if (all[i].isEmpty()) {
-        return null;
-      }
-      v[i] = all[i].getAsLong();
+      v[i] = all[i].orElse(-1);
+    }
+    if (Arrays.stream(v).anyMatch(value -> value < 0)) {
+      return null;
     }
     return new HotSpotLayout(
         v[0],

@@ -11,8 +11,7 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class JavaMethodNames {
   private static final Map<Long, Map<Long, String>> BY_PROCESS = new ConcurrentHashMap<>();
-  private static final Map<Long, Map<Long, HotSpotVm.CodeName>> CODE_BY_PROCESS =
-      new ConcurrentHashMap<>();
+  private static final Map<Long, Map<Long, CodeName>> CODE_BY_PROCESS = new ConcurrentHashMap<>();
 
   private JavaMethodNames() {}
 
@@ -22,7 +21,7 @@ public final class JavaMethodNames {
   }
 
   /** The code-cache names met in process {@code pid}, by return address. */
-  public static Map<Long, HotSpotVm.CodeName> code(long pid) {
+  public static Map<Long, CodeName> code(long pid) {
     return CODE_BY_PROCESS.computeIfAbsent(pid, p -> new ConcurrentHashMap<>());
   }
 

@@ -5,6 +5,7 @@ import io.leakdetector.spi.ModuleMapping;
 import io.leakdetector.spi.SymbolResolver;
 import io.leakdetector.symbols.demangle.Demangler;
 import io.leakdetector.symbols.dwarf.SourceFrame;
+import io.leakdetector.symbols.hotspot.CodeName;
 import io.leakdetector.symbols.hotspot.HotSpotFrames;
 import io.leakdetector.symbols.hotspot.HotSpotVm;
 import io.leakdetector.symbols.hotspot.JavaMethodNames;
@@ -134,7 +135,7 @@ public final class ElfSymbolResolver implements SymbolResolver {
       if (jvm == null) {
         jvm = HotSpotVm.attach(target.pid()).orElse(null);
       }
-      name = jvm == null ? null : jvm.methodName(method);
+      name = jvm == null ? null : jvm.methods().methodName(method);
     }
     String function =
         name != null
@@ -404,7 +405,7 @@ public final class ElfSymbolResolver implements SymbolResolver {
   private synchronized List<Frame> codeCacheFrames(long address) {
     if (!target.alive()) {
       // named by the source's reader while the JVM lived
-      HotSpotVm.CodeName met = JavaMethodNames.code(target.pid()).get(address);
+      CodeName met = JavaMethodNames.code(target.pid()).get(address);
       return met == null ? null : codeFrames(address, met);
     }
     if (jvm == null) {
@@ -413,9 +414,9 @@ public final class ElfSymbolResolver implements SymbolResolver {
         return null;
       }
     }
-    HotSpotVm.CodeName code;
+    CodeName code;
     try {
-      code = jvm.codeName(address);
+      code = jvm.codeCache().codeName(address);
     } catch (RuntimeException e) {
       return null; // metadata changing under the read: no name rather than no report
     }
@@ -423,7 +424,7 @@ public final class ElfSymbolResolver implements SymbolResolver {
   }
 
   /** The methods inlined at the address (innermost first), then the compiled method's frame. */
-  private static List<Frame> codeFrames(long address, HotSpotVm.CodeName code) {
+  private static List<Frame> codeFrames(long address, CodeName code) {
     List<Frame> frames = new ArrayList<>();
     long offset = address - code.start();
     for (String inlined : code.inlined()) {

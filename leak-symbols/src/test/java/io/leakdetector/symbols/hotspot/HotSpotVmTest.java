@@ -32,15 +32,13 @@ class HotSpotVmTest {
   static final String FIXTURE =
       """
       public class VmFixture {
-        static long spin(long x) {
-          long s = 0;
-          for (int i = 0; i < 100; i++) s += (x ^ i) * 31;
-          return s;
+        static int digits(int n) {
+          return Integer.toString(n).chars().map(c -> c - '0').sum();
         }
         public static void main(String[] args) throws Exception {
-          long s = 0;
-          for (int i = 0; i < 2_000_000; i++) s += spin(i);
-          System.out.println("started " + s);
+          int total = 0;
+          for (int n = 0; n < 3_000_000; n++) total += digits(n);
+          System.out.println("started " + total);
           Thread.sleep(120_000);
         }
       }
@@ -88,11 +86,11 @@ class HotSpotVmTest {
         assertThat(out.readLine()).startsWith("started");
         try (HotSpotVm vm = HotSpotVm.attach(jvm.pid()).orElseThrow()) {
           assertThat(vm.booleanFlag("PreserveFramePointer")).contains(keepFramePointers);
-          long[] interpreter = vm.interpreterRange();
+          long[] interpreter = vm.codeCache().interpreterRange();
           assertThat(interpreter[1]).isGreaterThan(interpreter[0]).isPositive();
-          List<CodeHeap> heaps = vm.codeHeaps();
+          List<CodeHeap> heaps = vm.codeCache().codeHeaps();
           assertThat(heaps).anyMatch(h -> h.contains(interpreter[0]));
-          Map<Long, HotSpotVm.CodeName> codeNames = new HashMap<>();
+          Map<Long, CodeName> codeNames = new HashMap<>();
           HotSpotFrames frames = HotSpotFrames.of(vm, new HashMap<>(), codeNames);
           assertThat(frames.framePointersKept()).isEqualTo(keepFramePointers);
           assertThat(frames.frameAt(interpreter[0] + 64, false)).isEqualTo(ManagedCode.INTERPRETED);
@@ -106,7 +104,7 @@ class HotSpotVmTest {
             }
             long blob = Long.parseUnsignedLong(m.group(3), 16);
             long code = Long.parseUnsignedLong(m.group(4), 16);
-            HotSpotVm.CodeName name = vm.codeName(code);
+            CodeName name = vm.codeCache().codeName(code);
             if (name == null) {
               continue; // flushed since the listing
             }
