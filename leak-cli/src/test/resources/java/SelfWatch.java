@@ -37,7 +37,7 @@ final class SelfWatch implements AutoCloseable {
 
   /**
    * Prints the stacks holding a frame of JavaLeaks once two reports after the leaks agree on them
-   * (the reader may run behind): {@code stack COUNT MODULE|FUNCTION ;; MODULE|FUNCTION …},
+   * (the reader may run behind): {@code stack COUNT MODULE|FUNCTION|FILE|LINE ;; …},
    * innermost first; then the blocks on stacks of threads the detector started ({@code detector N}:
    * they are excluded) and the source's counters.
    */
@@ -65,7 +65,7 @@ final class SelfWatch implements AutoCloseable {
                 + stack.outstandingCount()
                 + " "
                 + stack.frames().stream()
-                    .map(f -> f.module() + "|" + f.function())
+                    .map(f -> f.module() + "|" + f.function() + "|" + f.file() + "|" + f.line())
                     .collect(Collectors.joining(" ;; ")));
       }
       List<String> java =

@@ -6,7 +6,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.leakdetector.Frame;
 import io.leakdetector.testkit.Commands;
 import io.leakdetector.testkit.Prerequisite;
+import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -173,8 +176,8 @@ class JavaStacksIT {
     while (m.find()) {
       List<Frame> frames = new ArrayList<>();
       for (String frame : m.group(2).split(" ;; ")) {
-        int bar = frame.indexOf('|');
-        frames.add(frame(frame.substring(0, bar), frame.substring(bar + 1)));
+        String[] parts = frame.split("\\|", -1);
+        frames.add(frame(parts[0], parts[1], parts[2], Integer.parseInt(parts[3])));
       }
       stacks.add(new Stack(Long.parseLong(m.group(1)), frames));
     }
@@ -230,17 +233,25 @@ class JavaStacksIT {
     for (JsonNode stack : last.get("stacks")) {
       List<Frame> frames = new ArrayList<>();
       for (JsonNode frame : stack.get("frames")) {
-        frames.add(frame(frame.path("module").asText(null), frame.path("function").asText(null)));
+        frames.add(
+            frame(
+                frame.path("module").asText(null),
+                frame.path("function").asText(null),
+                frame.path("file").asText(null),
+                frame.path("line").asInt(0)));
       }
       stacks.add(new Stack(stack.get("outstandingCount").asLong(), frames));
     }
     return stacks;
   }
 
-  private static Frame frame(String module, String function) {
-    String m = module == null || module.equals("null") ? null : module;
-    String f = function == null || function.equals("null") ? null : function;
-    return new Frame(1, m, f, 0, false, f, null, 0, false);
+  private static Frame frame(String module, String function, String file, int line) {
+    return new Frame(
+        1, text(module), text(function), 0, false, text(function), text(file), line, false);
+  }
+
+  private static String text(String value) {
+    return value == null || value.equals("null") ? null : value;
   }
 
   /**
@@ -267,6 +278,7 @@ class JavaStacksIT {
         assertThat(java.stream().filter(f -> f.startsWith("JavaLeaks.")).toList())
             .as("the fixture's methods on a stack of %s", leak)
             .isEqualTo(leak.fixtureFrames());
+        assertFixtureLines(stack, leak);
         assertThat(stack.frames())
             .as("every interpreted frame of %s named", leak)
             .noneMatch(f -> Frame.INTERPRETED_MODULE.equals(f.module()) && !f.javaMethod());
@@ -288,6 +300,45 @@ class JavaStacksIT {
                             f ->
                                 Frame.JIT_MODULE.equals(f.module())
                                     && "JavaLeaks.allocateBlock".equals(f.function())));
+  }
+
+  /**
+   * Each of the fixture's Java frames on a leak's stack (but the native method's) is at the source
+   * line that makes the call: JavaLeaks.java's own text says which.
+   */
+  private static void assertFixtureLines(Stack stack, Leak leak) {
+    for (Frame frame : stack.frames()) {
+      if (!frame.javaMethod()
+          || !frame.function().startsWith("JavaLeaks.")
+          || frame.function().equals("JavaLeaks.nativeAlloc")) {
+        continue;
+      }
+      String call =
+          switch (frame.function()) {
+            case "JavaLeaks.main" -> leak.method().substring("JavaLeaks.".length()) + "(";
+            case "JavaLeaks.allocateBlock" -> "return nativeAlloc(size);";
+            case "JavaLeaks.churnCompiled" -> "long block = allocateBlock(64);";
+            case "JavaLeaks.leakDeflaters" -> "kept.add(new Deflater());";
+            case "JavaLeaks.leakDirectBuffers" -> "kept.add(ByteBuffer.allocateDirect(";
+            case "JavaLeaks.leakThroughJni" -> "keptBlocks.add(nativeAlloc(";
+            default -> throw new AssertionError("unexpected " + frame);
+          };
+      assertThat(frame.file()).as("%s's file", frame).isEqualTo("JavaLeaks.java");
+      assertThat(FIXTURE_SOURCE.get(frame.line() - 1).trim())
+          .as("the line of %s on a stack of %s", frame, leak)
+          .startsWith(frame.function().equals("JavaLeaks.main") ? "" : call)
+          .contains(call);
+    }
+  }
+
+  private static final List<String> FIXTURE_SOURCE = fixtureSource();
+
+  private static List<String> fixtureSource() {
+    try (InputStream in = JavaStacksIT.class.getResourceAsStream("/java/JavaLeaks.java")) {
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8).lines().toList();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   /** The stack's Java frames, innermost first. */

@@ -143,8 +143,12 @@ public final class CodeCache {
         long methodPointer = vm.readPointer(blob + layout.compiledMethodMethod());
         String method = methods.methodName(methodPointer);
         if (method != null) {
+          List<JavaFrame> frames = CompiledScopes.at(vm, blob, pc, methodPointer);
           return new CodeName(
-              method, blob, true, CompiledScopes.inlinedAt(vm, blob, pc, methodPointer));
+              method,
+              blob,
+              true,
+              frames.isEmpty() ? List.of(new JavaFrame(method, null, 0)) : frames);
         }
       }
       return new CodeName(kind, blob, false, List.of());

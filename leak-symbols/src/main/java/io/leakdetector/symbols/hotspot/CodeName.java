@@ -3,11 +3,12 @@ package io.leakdetector.symbols.hotspot;
 import java.util.List;
 
 /**
- * A name for code in the code cache; {@code javaMethod} when it is a compiled Java method, whose
- * {@code inlined} methods at the address are listed innermost first (without the method itself).
+ * A name for code in the code cache: a compiled Java method ({@code javaMethod}) with the Java
+ * frames at the address, innermost first and the compiled method itself last (the methods inlined
+ * there before it), or a stub's blob name with no frames.
  */
-public record CodeName(String name, long start, boolean javaMethod, List<String> inlined) {
+public record CodeName(String name, long start, boolean javaMethod, List<JavaFrame> frames) {
   public CodeName {
-    inlined = List.copyOf(inlined);
+    frames = List.copyOf(frames);
   }
 }

@@ -13,22 +13,22 @@ import java.util.List;
  * is trusted.
  *
  * <p>Two encodings: JDK 17's (a byte below 192 is the value; else up to four more bytes add {@code
- * b << 6}, {@code b << 12}, …) and the {@code UNSIGNED5} of later JDKs, which never writes a zero
- * byte (each byte minus one, 191 as the limit). Both are tried, the JDK's likely one first.
+ * b << 6}, {@code b << 12}, …) and the {@code UNSIGNED5} of JDK 21 on, which never writes a zero
+ * byte (each byte minus one, 191 as the limit). Both are tried, the JDK's own first.
  */
 final class CompiledScopes {
   private static final int MAX_SCOPES = 64;
   private static final int MAX_TABLE_BYTES = 1 << 20;
-  private static final int SCOPE_BYTES = 16; // sender, method: two integers of at most 5 bytes
+  private static final int SCOPE_BYTES = 16; // sender, method, bci: integers of at most 5 bytes
 
   private CompiledScopes() {}
 
   /**
-   * The methods inlined at {@code pc} in the compiled method at {@code blob} whose {@code Method*}
-   * is {@code method}: innermost first, without the compiled method itself; empty when none were,
-   * or what the JVM records cannot be read or trusted.
+   * The Java frames at {@code pc} in the compiled method at {@code blob} whose {@code Method*} is
+   * {@code method}: innermost first, the compiled method itself last, each with its source line;
+   * empty when what the JVM records cannot be read or trusted.
    */
-  static List<String> inlinedAt(HotSpotVm vm, long blob, long pc, long method) {
+  static List<JavaFrame> at(HotSpotVm vm, long blob, long pc, long method) {
     HotSpotLayout.Inlining in = vm.layout().inlining();
     ProcessMemory memory = vm.memory();
     ByteBuffer header = in == null ? null : memory.bytes(blob, in.headerBytes());
@@ -56,23 +56,23 @@ final class CompiledScopes {
     }
     int scope = scopeAt(memory, in, pcsBegin, pcsEnd, pc - codeBegin);
     if (scope <= 0) {
-      return List.of(); // no PcDesc, or serialized_null: nothing inlined recorded
+      return List.of(); // no PcDesc, or serialized_null: nothing recorded
     }
-    for (int x : in.inBlob() ? new int[] {0, 1} : new int[] {1, 0}) {
-      List<Integer> indexes = methodIndexes(memory, scopesData, scope, x);
-      if (indexes.isEmpty()) {
+    int likely = vm.methods().compressedIntExcludedByte();
+    for (int x : new int[] {likely, 1 - likely}) {
+      List<int[]> scopes = scopes(memory, scopesData, scope, x);
+      if (scopes.isEmpty()) {
         continue;
       }
+      int outerIndex = scopes.get(scopes.size() - 1)[0];
       long table =
-          metadata != 0
-              ? metadata
-              : metadataInMutableData(memory, header, in, method, indexes.get(indexes.size() - 1));
+          metadata != 0 ? metadata : metadataInMutableData(memory, header, in, method, outerIndex);
       if (table == 0) {
         continue;
       }
-      List<String> names = names(vm, table, indexes, method);
-      if (names != null) {
-        return names;
+      List<JavaFrame> frames = frames(vm, table, scopes, method);
+      if (frames != null) {
+        return frames;
       }
     }
     return List.of();
@@ -98,10 +98,13 @@ final class CompiledScopes {
     return -1;
   }
 
-  /** The chain's method indexes, innermost first; empty when it does not decode sensibly. */
-  private static List<Integer> methodIndexes(
+  /**
+   * The chain's scopes as {method index, bytecode index}, innermost first; empty when it does not
+   * decode sensibly.
+   */
+  private static List<int[]> scopes(
       ProcessMemory memory, long scopesData, int scope, int excluded) {
-    List<Integer> indexes = new ArrayList<>();
+    List<int[]> scopes = new ArrayList<>();
     for (int depth = 0; scope > 0; depth++) {
       ByteBuffer bytes = memory.bytes(scopesData + scope, SCOPE_BYTES);
       if (bytes == null || depth == MAX_SCOPES) {
@@ -110,13 +113,14 @@ final class CompiledScopes {
       CompressedInts ints = new CompressedInts(bytes, excluded);
       int sender = ints.next();
       int index = ints.next();
+      int bci = ints.next() - 1; // InvocationEntryBci is -1
       if (index <= 0 || index > 65_535 || sender < 0 || sender == scope) {
         return List.of();
       }
-      indexes.add(index);
+      scopes.add(new int[] {index, bci});
       scope = sender;
     }
-    return indexes;
+    return scopes;
   }
 
   /**
@@ -148,21 +152,21 @@ final class CompiledScopes {
     return found >= mutable ? found : 0;
   }
 
-  /** The inlined methods' names, or null when the outermost scope is not the compiled method. */
-  private static List<String> names(HotSpotVm vm, long table, List<Integer> indexes, long method) {
-    int outer = indexes.size() - 1;
-    if (vm.readPointer(table + 8L * (indexes.get(outer) - 1)) != method) {
+  /** The scopes' frames, or null when the outermost scope is not the compiled method. */
+  private static List<JavaFrame> frames(HotSpotVm vm, long table, List<int[]> scopes, long method) {
+    int outer = scopes.size() - 1;
+    if (vm.readPointer(table + 8L * (scopes.get(outer)[0] - 1)) != method) {
       return null;
     }
-    List<String> names = new ArrayList<>();
-    for (int i = 0; i < outer; i++) {
-      String name = vm.methods().methodName(vm.readPointer(table + 8L * (indexes.get(i) - 1)));
-      if (name == null) {
+    List<JavaFrame> frames = new ArrayList<>();
+    for (int[] scope : scopes) {
+      JavaMethod named = vm.methods().method(vm.readPointer(table + 8L * (scope[0] - 1)));
+      if (named == null) {
         return null;
       }
-      names.add(name);
+      frames.add(new JavaFrame(named.name(), named.lines().file(), named.lines().line(scope[1])));
     }
-    return List.copyOf(names);
+    return List.copyOf(frames);
   }
 
   /** HotSpot's compressed stream integers; {@code excluded} 1 for UNSIGNED5 (no zero bytes). */

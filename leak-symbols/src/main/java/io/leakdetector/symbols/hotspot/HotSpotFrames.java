@@ -51,13 +51,13 @@ public final class HotSpotFrames implements ManagedCode {
   private final long[] methodKeys = new long[CACHE_SIZE];
   private final long[] methodCode = new long[CACHE_SIZE];
 
-  private final Map<Long, String> names;
+  private final Map<Long, JavaMethod> names;
   private final Map<Long, CodeName> codeNames;
 
   private HotSpotFrames(
       HotSpotVm vm,
       boolean framePointersKept,
-      Map<Long, String> names,
+      Map<Long, JavaMethod> names,
       Map<Long, CodeName> codeNames) {
     this.vm = vm;
     this.names = names;
@@ -76,7 +76,7 @@ public final class HotSpotFrames implements ManagedCode {
    *     JavaMethodNames#code})
    */
   public static HotSpotFrames of(
-      HotSpotVm vm, Map<Long, String> names, Map<Long, CodeName> codeNames) {
+      HotSpotVm vm, Map<Long, JavaMethod> names, Map<Long, CodeName> codeNames) {
     HotSpotFrames frames =
         new HotSpotFrames(
             vm, vm.booleanFlag("PreserveFramePointer").orElse(false), names, codeNames);
@@ -185,9 +185,9 @@ public final class HotSpotFrames implements ManagedCode {
       int bci = vm.methods().bytecodeIndex(method, bcp);
       code = bci < 0 ? 0 : bcp - bci;
       if (!names.containsKey(method)) {
-        String name = vm.methods().methodName(method);
-        if (name != null) {
-          names.put(method, name); // while the JVM lives: a report after its exit names it too
+        JavaMethod named = vm.methods().method(method);
+        if (named != null) {
+          names.put(method, named); // while the JVM lives: a report after its exit names it too
         }
       }
       methodKeys[slot] = method;

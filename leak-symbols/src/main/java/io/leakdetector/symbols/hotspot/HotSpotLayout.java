@@ -42,7 +42,39 @@ public record HotSpotLayout(
     long flagSize,
     long flagAddress,
     long flagName,
-    Inlining inlining) {
+    long vmMajorVersion,
+    Inlining inlining,
+    LineNumbers lineNumbers) {
+
+  /**
+   * Where a method's line number table lies: after its bytecodes in its {@code ConstMethod}, when
+   * the flag bit says it has one; its class's source file name in the constant pool. Null where the
+   * JVM does not export them.
+   */
+  public record LineNumbers(
+      long constMethodFlags,
+      long hasLineNumberTable,
+      long constMethodCodeSize,
+      long sourceFileIndex) {
+
+    static LineNumbers of(VmStructs s) {
+      OptionalLong flags = s.field("ConstMethod", "_flags");
+      if (flags.isEmpty()) {
+        flags = s.field("ConstMethod", "_flags._flags"); // JDK 21+: ConstMethodFlags
+      }
+      OptionalLong bit = s.intConstant("ConstMethod::_has_linenumber_table");
+      if (bit.isEmpty()) {
+        bit = s.intConstant("ConstMethodFlags::_misc_has_linenumber_table");
+      }
+      OptionalLong codeSize = s.field("ConstMethod", "_code_size");
+      OptionalLong sourceFile = s.field("ConstantPool", "_source_file_name_index");
+      if (flags.isEmpty() || bit.isEmpty() || codeSize.isEmpty() || sourceFile.isEmpty()) {
+        return null;
+      }
+      return new LineNumbers(
+          flags.getAsLong(), bit.getAsLong(), codeSize.getAsLong(), sourceFile.getAsLong());
+    }
+  }
 
   /**
    * Where a compiled method records the methods inlined at each call: its {@code PcDesc} table, the
@@ -162,6 +194,7 @@ public record HotSpotLayout(
       s.size("JVMFlag"),
       s.field("JVMFlag", "_addr"),
       s.field("JVMFlag", "_name"),
+      s.field("Abstract_VM_Version", "_vm_major_version"),
     };
     long[] v = new long[all.length];
     for (int i = 0; i < all.length; i++) {
@@ -204,6 +237,8 @@ public record HotSpotLayout(
         v[30],
         v[31],
         v[32],
-        Inlining.of(s));
+        v[33],
+        Inlining.of(s),
+        LineNumbers.of(s));
   }
 }

@@ -10,13 +10,13 @@ import java.util.concurrent.ConcurrentHashMap;
  * symbol resolver reads.
  */
 public final class JavaMethodNames {
-  private static final Map<Long, Map<Long, String>> BY_PROCESS = new ConcurrentHashMap<>();
+  private static final Map<Long, Map<Long, JavaMethod>> BY_PROCESS = new ConcurrentHashMap<>();
   private static final Map<Long, Map<Long, CodeName>> CODE_BY_PROCESS = new ConcurrentHashMap<>();
 
   private JavaMethodNames() {}
 
   /** The names met in process {@code pid} (a new, empty table after {@link #forget}). */
-  public static Map<Long, String> of(long pid) {
+  public static Map<Long, JavaMethod> of(long pid) {
     return BY_PROCESS.computeIfAbsent(pid, p -> new ConcurrentHashMap<>());
   }
 

@@ -8,10 +8,11 @@ import java.util.function.ToLongFunction;
 
 /**
  * The layout of a running HotSpot JVM as it exports it for debuggers (the serviceability agent):
- * the tables {@code gHotSpotVMStructs} (a field's offset in its type, or a static field's address)
- * and {@code gHotSpotVMTypes} (a type's size), read from the target's memory. Their entry layouts
- * are exported too ({@code gHotSpotVMStructEntryTypeNameOffset}, …), so nothing here depends on a
- * JDK version: a field that a version lacks is simply absent.
+ * the tables {@code gHotSpotVMStructs} (a field's offset in its type, or a static field's address),
+ * {@code gHotSpotVMTypes} (a type's size) and {@code gHotSpotVMIntConstants}, read from the
+ * target's memory. Their entry layouts are exported too ({@code
+ * gHotSpotVMStructEntryTypeNameOffset}, …), so nothing here depends on a JDK version: a field that
+ * a version lacks is simply absent.
  */
 public final class VmStructs {
   private static final int MAX_ENTRIES = 20_000;
@@ -19,10 +20,13 @@ public final class VmStructs {
 
   private final Map<String, Long> fields;
   private final Map<String, Long> types;
+  private final Map<String, Long> intConstants;
 
-  private VmStructs(Map<String, Long> fields, Map<String, Long> types) {
+  private VmStructs(
+      Map<String, Long> fields, Map<String, Long> types, Map<String, Long> intConstants) {
     this.fields = fields;
     this.types = types;
+    this.intConstants = intConstants;
   }
 
   /**
@@ -77,7 +81,22 @@ public final class VmStructs {
       }
       types.put(strings.at(type), entry.getLong((int) typeSize));
     }
-    return fields.isEmpty() ? null : new VmStructs(fields, types);
+    Map<String, Long> intConstants = new HashMap<>();
+    long constants = pointer(memory, exported, "gHotSpotVMIntConstants");
+    long constantStride = pointer(memory, exported, "gHotSpotVMIntConstantEntryArrayStride");
+    long constantName = pointer(memory, exported, "gHotSpotVMIntConstantEntryNameOffset");
+    long constantValue = pointer(memory, exported, "gHotSpotVMIntConstantEntryValueOffset");
+    if (constants > 0 && constantStride > 0 && constantStride <= 256) {
+      for (int i = 0; i < MAX_ENTRIES; i++) {
+        ByteBuffer entry = memory.bytes(constants + i * constantStride, (int) constantStride);
+        long name = entry == null ? 0 : entry.getLong((int) constantName);
+        if (name == 0) {
+          break; // the end, or unreadable: the constants are optional
+        }
+        intConstants.put(strings.at(name), (long) entry.getInt((int) constantValue));
+      }
+    }
+    return fields.isEmpty() ? null : new VmStructs(fields, types, intConstants);
   }
 
   /** The word an exported symbol holds (its address is a variable of libjvm's). */
@@ -99,6 +118,15 @@ public final class VmStructs {
   /** A type's size in bytes. */
   public OptionalLong size(String type) {
     Long value = types.get(type);
+    return value == null ? OptionalLong.empty() : OptionalLong.of(value);
+  }
+
+  /**
+   * An integer constant of {@code gHotSpotVMIntConstants}: {@code
+   * ConstMethod::_has_linenumber_table}.
+   */
+  public OptionalLong intConstant(String name) {
+    Long value = intConstants.get(name);
     return value == null ? OptionalLong.empty() : OptionalLong.of(value);
   }
 

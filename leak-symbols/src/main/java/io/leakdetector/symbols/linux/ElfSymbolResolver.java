@@ -8,6 +8,8 @@ import io.leakdetector.symbols.dwarf.SourceFrame;
 import io.leakdetector.symbols.hotspot.CodeName;
 import io.leakdetector.symbols.hotspot.HotSpotFrames;
 import io.leakdetector.symbols.hotspot.HotSpotVm;
+import io.leakdetector.symbols.hotspot.JavaFrame;
+import io.leakdetector.symbols.hotspot.JavaMethod;
 import io.leakdetector.symbols.hotspot.JavaMethodNames;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -130,13 +132,14 @@ public final class ElfSymbolResolver implements SymbolResolver {
   private synchronized List<Frame> interpretedFrame(long address) {
     long method = HotSpotFrames.method(address);
     int bci = HotSpotFrames.bytecodeIndexOf(address);
-    String name = method == 0 ? null : JavaMethodNames.of(target.pid()).get(method);
-    if (name == null && method != 0 && target.alive()) {
+    JavaMethod met = method == 0 ? null : JavaMethodNames.of(target.pid()).get(method);
+    if (met == null && method != 0 && target.alive()) {
       if (jvm == null) {
         jvm = HotSpotVm.attach(target.pid()).orElse(null);
       }
-      name = jvm == null ? null : jvm.methods().methodName(method);
+      met = jvm == null ? null : jvm.methods().method(method);
     }
+    String name = met == null ? null : met.name();
     String function =
         name != null
             ? name
@@ -149,8 +152,8 @@ public final class ElfSymbolResolver implements SymbolResolver {
             Math.max(bci, 0),
             false,
             function,
-            null,
-            0,
+            met == null ? null : met.lines().file(),
+            met == null || bci < 0 ? 0 : met.lines().line(bci),
             false);
     return name != null || method == 0 ? remember(address, frame) : List.of(frame);
   }
@@ -383,13 +386,12 @@ public final class ElfSymbolResolver implements SymbolResolver {
     if (named != null) {
       // the perf map names the compiled method; the code cache adds the methods inlined there
       Frame physical = compiled == null ? null : compiled.get(compiled.size() - 1);
-      if (physical == null
-          || compiled.size() == 1
-          || !physical.function().equals(named.function())) {
+      if (physical == null || !physical.function().equals(named.function())) {
         return remember(address, named);
       }
+      // the perf map names the compiled method; the code cache adds its inlined methods and lines
       List<Frame> frames = new ArrayList<>(compiled.subList(0, compiled.size() - 1));
-      frames.add(named);
+      frames.add(named.withSource(named.function(), physical.file(), physical.line()));
       return List.copyOf(frames);
     }
     if (compiled != null) {
@@ -423,17 +425,34 @@ public final class ElfSymbolResolver implements SymbolResolver {
     return code == null ? null : codeFrames(address, code);
   }
 
-  /** The methods inlined at the address (innermost first), then the compiled method's frame. */
+  /**
+   * The methods inlined at the address (innermost first), then the compiled method's frame (a
+   * stub's: its blob's name), each with its source line where known.
+   */
   private static List<Frame> codeFrames(long address, CodeName code) {
     List<Frame> frames = new ArrayList<>();
     long offset = address - code.start();
-    for (String inlined : code.inlined()) {
+    List<JavaFrame> java = code.frames();
+    for (int i = 0; i < java.size(); i++) {
+      JavaFrame f = java.get(i);
+      boolean inlined = i < java.size() - 1;
       frames.add(
-          new Frame(address, Frame.JIT_MODULE, code.name(), offset, false, inlined, null, 0, true));
+          new Frame(
+              address,
+              Frame.JIT_MODULE,
+              code.name(),
+              offset,
+              false,
+              f.name(),
+              f.file(),
+              f.line(),
+              inlined));
     }
-    frames.add(
-        new Frame(
-            address, Frame.JIT_MODULE, code.name(), offset, false, code.name(), null, 0, false));
+    if (java.isEmpty()) {
+      frames.add(
+          new Frame(
+              address, Frame.JIT_MODULE, code.name(), offset, false, code.name(), null, 0, false));
+    }
     return List.copyOf(frames);
   }
 
