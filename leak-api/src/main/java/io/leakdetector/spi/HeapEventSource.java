@@ -54,6 +54,13 @@ public interface HeapEventSource extends AutoCloseable {
    */
   default void excludeCurrentThread() {}
 
+  /**
+   * Drops the heap events of thread {@code tid} (a kernel thread id of this process) from now on,
+   * as {@link #excludeCurrentThread()} does for the caller: for the threads a library started for
+   * the detector, on which the session cannot run code first. By default it does nothing.
+   */
+  default void excludeThread(int tid) {}
+
   /** Counters of the source's own (decode failures, unpaired stacks, …), by name. */
   default Map<String, Long> counters() {
     return Map.of();

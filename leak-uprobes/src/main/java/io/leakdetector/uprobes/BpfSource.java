@@ -346,6 +346,15 @@ final class BpfSource implements HeapEventSource, RecordDecoder.Sideband {
   }
 
   @Override
+  public void excludeThread(int tid) {
+    BpfProbes p = probes;
+    if (!self || p == null || closed) {
+      return;
+    }
+    p.exclude(tid);
+  }
+
+  @Override
   public void threadCreated(int tid, long timeNanos) {
     // every thread is traced from its first instruction: nothing to do
   }

@@ -60,6 +60,7 @@ public final class DefaultLeakSession implements LeakSession {
   private volatile boolean targetGone;
   private long periodicReports;
   private boolean resolverClosed;
+  private final DetectorThreads threads;
 
   private DefaultLeakSession(
       SessionConfig config,
@@ -75,25 +76,14 @@ public final class DefaultLeakSession implements LeakSession {
     this.snapshots = new SnapshotAssembler(config, engine, source, sourceName, resolver);
     this.subscribers = new Subscribers(config.exporters());
     // excluded before it runs anything: its snapshots, symbols and exporters allocate
+    this.threads = new DetectorThreads(source);
     this.reporter =
-        Executors.newSingleThreadScheduledExecutor(r -> excludedThread(r, "leakdetector-report"));
-    ThreadFactory exporterThreads = r -> excludedThread(r, "leakdetector-exporter");
+        Executors.newSingleThreadScheduledExecutor(
+            r -> threads.newThread(r, "leakdetector-report"));
+    ThreadFactory exporterThreads = r -> threads.newThread(r, "leakdetector-exporter");
     for (SnapshotExporter exporter : config.exporters()) {
       exporter.threadFactory(exporterThreads);
     }
-  }
-
-  /** A daemon thread whose events the source drops when it traces this JVM. */
-  private Thread excludedThread(Runnable r, String name) {
-    Thread t =
-        new Thread(
-            () -> {
-              source.excludeCurrentThread();
-              r.run();
-            },
-            name);
-    t.setDaemon(true);
-    return t;
   }
 
   /** Finds a source, attaches (or launches) and opens the symbol resolver. */
@@ -238,6 +228,9 @@ public final class DefaultLeakSession implements LeakSession {
       periodicReports++;
       boolean last = config.reportCount() > 0 && periodicReports >= config.reportCount();
       subscribers.deliver(snapshots.take(true, last, last ? "report count reached" : ""));
+      if (config.self()) {
+        threads.excludeStartedThreads(); // what the exporters started while delivering
+      }
       if (last) {
         end("report count reached", false);
       }

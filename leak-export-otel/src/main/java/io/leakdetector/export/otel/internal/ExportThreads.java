@@ -13,7 +13,8 @@ import java.util.concurrent.ThreadFactory;
  * its own JVM drops their allocations: the periodic metric reader's, the OTLP sender's and the
  * Prometheus endpoint's. Each pool keeps its one thread until {@link #close()}, since an excluded
  * thread id stays excluded. The JDK {@code HttpClient} under the OTLP sender and the JDK HTTP
- * server under the Prometheus endpoint start threads of their own that no factory reaches.
+ * server under the Prometheus endpoint start threads of their own that no factory reaches; they
+ * join the session's thread group, from where the session excludes them.
  */
 final class ExportThreads implements AutoCloseable {
   private final ThreadFactory factory;
