@@ -1,6 +1,7 @@
 package io.leakdetector.symbols.hotspot;
 
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.OptionalLong;
@@ -50,54 +51,89 @@ public final class VmStructs {
       return null;
     }
     Strings strings = new Strings(memory);
-    for (int i = 0; i < MAX_ENTRIES; i++) {
-      ByteBuffer entry = memory.bytes(structs + i * stride, (int) stride);
-      if (entry == null) {
-        return null;
-      }
-      long type = entry.getLong((int) typeName);
-      if (type == 0) {
-        break;
-      }
-      String key = strings.at(type) + "::" + strings.at(entry.getLong((int) fieldName));
-      boolean staticField = entry.getInt((int) isStatic) != 0;
-      fields.put(key, staticField ? entry.getLong((int) address) : entry.getLong((int) offset));
-    }
+    boolean complete =
+        entries(
+            memory,
+            structs,
+            stride,
+            typeName,
+            entry -> {
+              String key =
+                  strings.at(entry.getLong((int) typeName))
+                      + "::"
+                      + strings.at(entry.getLong((int) fieldName));
+              boolean staticField = entry.getInt((int) isStatic) != 0;
+              fields.put(
+                  key, staticField ? entry.getLong((int) address) : entry.getLong((int) offset));
+            });
     long typeTable = pointer(memory, exported, "gHotSpotVMTypes");
     long typeStride = pointer(memory, exported, "gHotSpotVMTypeEntryArrayStride");
     long typeTypeName = pointer(memory, exported, "gHotSpotVMTypeEntryTypeNameOffset");
     long typeSize = pointer(memory, exported, "gHotSpotVMTypeEntrySizeOffset");
-    if (typeTable <= 0 || typeStride <= 0 || typeStride > 256) {
+    complete &=
+        entries(
+            memory,
+            typeTable,
+            typeStride,
+            typeTypeName,
+            entry ->
+                types.put(
+                    strings.at(entry.getLong((int) typeTypeName)), entry.getLong((int) typeSize)));
+    if (!complete) {
       return null;
-    }
-    for (int i = 0; i < MAX_ENTRIES; i++) {
-      ByteBuffer entry = memory.bytes(typeTable + i * typeStride, (int) typeStride);
-      if (entry == null) {
-        return null;
-      }
-      long type = entry.getLong((int) typeTypeName);
-      if (type == 0) {
-        break;
-      }
-      types.put(strings.at(type), entry.getLong((int) typeSize));
     }
     Map<String, Long> intConstants = new HashMap<>();
     long constants = pointer(memory, exported, "gHotSpotVMIntConstants");
     long constantStride = pointer(memory, exported, "gHotSpotVMIntConstantEntryArrayStride");
     long constantName = pointer(memory, exported, "gHotSpotVMIntConstantEntryNameOffset");
     long constantValue = pointer(memory, exported, "gHotSpotVMIntConstantEntryValueOffset");
-    if (constants > 0 && constantStride > 0 && constantStride <= 256) {
-      for (int i = 0; i < MAX_ENTRIES; i++) {
-        ByteBuffer entry = memory.bytes(constants + i * constantStride, (int) constantStride);
-        long name = entry == null ? 0 : entry.getLong((int) constantName);
-        if (name == 0) {
-          break; // the end, or unreadable: the constants are optional
-        }
-        intConstants.put(strings.at(name), (long) entry.getInt((int) constantValue));
-      }
-    }
+    // optional: a JVM without them still unwinds and names, without source lines
+    entries(
+        memory,
+        constants,
+        constantStride,
+        constantName,
+        entry ->
+            intConstants.put(
+                strings.at(entry.getLong((int) constantName)),
+                (long) entry.getInt((int) constantValue)));
     return fields.isEmpty() ? null : new VmStructs(fields, types, intConstants);
   }
+
+  /**
+   * Hands each entry of a table that ends with a null name to {@code each}, reading a batch of
+   * entries at a time; false when the table cannot be read to its end.
+   */
+  private static boolean entries(
+      ProcessMemory memory,
+      long table,
+      long stride,
+      long nameOffset,
+      java.util.function.Consumer<ByteBuffer> each) {
+    if (table <= 0 || stride <= 0 || stride > 256) {
+      return false;
+    }
+    for (int first = 0; first < MAX_ENTRIES; first += BATCH) {
+      ByteBuffer batch = memory.bytes(table + first * stride, (int) (BATCH * stride));
+      for (int i = 0; i < BATCH; i++) {
+        // the batch may run past the table's mapping: then entry by entry
+        ByteBuffer entry =
+            batch != null
+                ? batch.slice((int) (i * stride), (int) stride).order(ByteOrder.LITTLE_ENDIAN)
+                : memory.bytes(table + (first + i) * stride, (int) stride);
+        if (entry == null) {
+          return false;
+        }
+        if (entry.getLong((int) nameOffset) == 0) {
+          return true;
+        }
+        each.accept(entry);
+      }
+    }
+    return false;
+  }
+
+  private static final int BATCH = 64;
 
   /** The word an exported symbol holds (its address is a variable of libjvm's). */
   private static long pointer(
