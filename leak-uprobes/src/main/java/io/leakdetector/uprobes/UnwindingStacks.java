@@ -121,13 +121,21 @@ final class UnwindingStacks implements ReturnStacks, AutoCloseable {
     if (newMappings) {
       newMappings = false;
       modules.loadTables();
+      tableBytes = modules.tableMemoryBytes();
     }
   }
 
-  /** Memory the call frame information tables take. */
+  /**
+   * Memory the call frame information tables take, as the reader last counted it (the modules are
+   * the reader's: another thread asking must not walk them).
+   */
   long tableMemoryBytes() {
-    return modules.tableMemoryBytes();
+    return tableBytes;
   }
+
+  private volatile long tableBytes;
+  private long tableBytesCountedAt;
+  private static final long TABLE_BYTES_INTERVAL = 100_000_000L;
 
   @Override
   public int unwind(
@@ -141,8 +149,13 @@ final class UnwindingStacks implements ReturnStacks, AutoCloseable {
       long[] chain,
       int chainLength,
       long[] out) {
-    if (mapsLibjvm && jvm == null && System.nanoTime() - lastJvmAttach > JVM_ATTACH_INTERVAL) {
+    long now = System.nanoTime();
+    if (mapsLibjvm && jvm == null && now - lastJvmAttach > JVM_ATTACH_INTERVAL) {
       attachJvm();
+    }
+    if (now - tableBytesCountedAt > TABLE_BYTES_INTERVAL) {
+      tableBytesCountedAt = now; // tables are also compiled on their first lookup
+      tableBytes = modules.tableMemoryBytes();
     }
     int n =
         unwinder.unwind(
