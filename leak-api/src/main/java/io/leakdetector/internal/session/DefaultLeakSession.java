@@ -149,6 +149,16 @@ public final class DefaultLeakSession implements LeakSession {
     } finally {
       reportLock.unlock();
     }
+    if (config.self()) {
+      // on a thread of the session's, excluded before tracing is armed: what starting allocates
+      // (the reader's and the reporting thread's creation) is the detector's, not the caller's
+      startOnSessionThread();
+    } else {
+      startTracing();
+    }
+  }
+
+  private void startTracing() throws LeakDetectorException {
     try {
       source.start(engine, new SourceEvents());
     } catch (LeakDetectorException | RuntimeException e) {
@@ -158,6 +168,40 @@ public final class DefaultLeakSession implements LeakSession {
     long periodNanos = config.interval().toNanos();
     if (periodNanos > 0) {
       reporter.scheduleAtFixedRate(this::periodic, periodNanos, periodNanos, TimeUnit.NANOSECONDS);
+    }
+  }
+
+  private void startOnSessionThread() throws LeakDetectorException {
+    java.util.concurrent.atomic.AtomicReference<Exception> failed =
+        new java.util.concurrent.atomic.AtomicReference<>();
+    Thread starter =
+        threads.newThread(
+            () -> {
+              try {
+                startTracing();
+              } catch (LeakDetectorException | RuntimeException e) {
+                failed.set(e);
+              }
+            },
+            "leakdetector-start");
+    starter.start();
+    boolean interrupted = false;
+    while (true) {
+      try {
+        starter.join();
+        break;
+      } catch (InterruptedException e) {
+        interrupted = true; // starting is short: finish it, then keep the interrupt
+      }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+    Exception e = failed.get();
+    if (e instanceof LeakDetectorException lde) {
+      throw lde;
+    } else if (e != null) {
+      throw (RuntimeException) e;
     }
   }
 

@@ -68,7 +68,8 @@ class DefaultLeakSessionTest {
   }
 
   @Test
-  void selfTracesThisProcessAndExcludesTheReportingThreadBeforeItExports() throws Exception {
+  void selfTracesThisProcessAndExcludesTheStartingAndReportingThreadsBeforeTheyWork()
+      throws Exception {
     ScriptedSource source = threeStacks();
     List<String> exportedOn = new CopyOnWriteArrayList<>();
     List<Integer> excludedBeforeExport = new CopyOnWriteArrayList<>();
@@ -85,12 +86,14 @@ class DefaultLeakSessionTest {
                     }),
             source);
     session.start();
+    // the source was started on a thread of the session's, excluded first, not the caller's
+    assertThat(source.startedOn).isEqualTo("leakdetector-start");
     assertThat(session.awaitTermination(Duration.ofSeconds(10))).isTrue();
 
     assertThat(source.requested).isEqualTo(new TargetSpec.Self(SELF));
     assertThat(exportedOn).containsExactly("leakdetector-report", "leakdetector-report");
-    assertThat(source.excludedThreads).containsExactly("leakdetector-report");
-    assertThat(excludedBeforeExport).containsOnly(1);
+    assertThat(source.excludedThreads).containsExactly("leakdetector-start", "leakdetector-report");
+    assertThat(excludedBeforeExport).containsOnly(2);
   }
 
   @Test

@@ -58,8 +58,12 @@ final class ScriptedSource implements HeapEventSource {
     return target;
   }
 
+  /** The name of the thread that started the source. */
+  volatile String startedOn;
+
   @Override
   public void start(HeapEventSink sink, StreamListener listener) {
+    this.startedOn = Thread.currentThread().getName();
     this.sink = sink;
     listener.onModuleMapped(new ModuleMapping(0x1000, 0x2000, 0, "/opt/app/leaky"));
     thread =
