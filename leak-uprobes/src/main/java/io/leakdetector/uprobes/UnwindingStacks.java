@@ -157,28 +157,8 @@ final class UnwindingStacks implements ReturnStacks, AutoCloseable {
       tableBytesCountedAt = now; // tables are also compiled on their first lookup
       tableBytes = modules.tableMemoryBytes();
     }
-    int n =
-        unwinder.unwind(
-            ip,
-            sp,
-            bp,
-            stack,
-            stackOffset,
-            stackLength,
-            stackAddress,
-            chain,
-            0,
-            chainLength,
-            out,
-            0,
-            out.length);
-    if (n > 0 && out[n - 1] == UNKNOWN_CODE && System.nanoTime() - lastMapsRead > MAPS_INTERVAL) {
-      // Code mapped just before this allocation whose mapping record is not read yet (the
-      // records come from other rings): the process's own map says where it lies.
-      lastMapsRead = System.nanoTime();
-      readMaps();
-      mapsReadOnMiss++;
-      n =
+    for (boolean mapsRead = false; ; mapsRead = true) {
+      int n =
           unwinder.unwind(
               ip,
               sp,
@@ -193,8 +173,18 @@ final class UnwindingStacks implements ReturnStacks, AutoCloseable {
               out,
               0,
               out.length);
+      if (mapsRead
+          || n == 0
+          || out[n - 1] != UNKNOWN_CODE
+          || System.nanoTime() - lastMapsRead <= MAPS_INTERVAL) {
+        return n;
+      }
+      // Code mapped just before this allocation whose mapping record is not read yet (the
+      // records come from other rings): the process's own map says where it lies.
+      lastMapsRead = System.nanoTime();
+      readMaps();
+      mapsReadOnMiss++;
     }
-    return n;
   }
 
   /**

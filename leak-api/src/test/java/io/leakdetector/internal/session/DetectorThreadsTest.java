@@ -1,12 +1,12 @@
 package io.leakdetector.internal.session;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.leakdetector.TargetProcess;
 import io.leakdetector.spi.HeapEventSink;
 import io.leakdetector.spi.HeapEventSource;
 import io.leakdetector.spi.StreamListener;
+import io.leakdetector.testkit.Prerequisite;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -57,7 +57,7 @@ class DetectorThreadsTest {
 
   @Test
   void threadsStartedBySessionThreadsAreExcludedByTheirKernelId() throws Exception {
-    assumeTrue(Files.isDirectory(Path.of("/proc/self/task")), "Linux /proc");
+    Prerequisite.require(Files.isDirectory(Path.of("/proc/self/task")), "Linux /proc");
     ExcludingSource source = new ExcludingSource();
     DetectorThreads threads = new DetectorThreads(source);
     AtomicInteger libraryTid = new AtomicInteger();
@@ -99,7 +99,7 @@ class DetectorThreadsTest {
   @Test
   void threadsSharingANameAreExcludedTogetherUnlessTheApplicationHasOneOfThatName()
       throws Exception {
-    assumeTrue(Files.isDirectory(Path.of("/proc/self/task")), "Linux /proc");
+    Prerequisite.require(Files.isDirectory(Path.of("/proc/self/task")), "Linux /proc");
     ExcludingSource source = new ExcludingSource();
     DetectorThreads threads = new DetectorThreads(source);
     List<Integer> workerTids = new CopyOnWriteArrayList<>();

@@ -104,7 +104,7 @@ public final class HotSpotFrames implements ManagedCode {
   }
 
   @Override
-  public long frameAt(long pc, boolean first) {
+  public long frameAt(long pc) {
     if (Long.compareUnsigned(pc - interpreterStart, interpreterEnd - interpreterStart) < 0) {
       return INTERPRETED;
     }

@@ -23,11 +23,8 @@ public interface ManagedCode {
    * {@link #FRAME_POINTER}, {@link #UNWINDABLE}, or (0 or more) a compiled frame's size in bytes
    * from its stack pointer to its caller's (the return address is the word below that, the caller's
    * rbp the word below that).
-   *
-   * @param first whether pc is the stack's first frame (exact registers) rather than a return
-   *     address
    */
-  long frameAt(long pc, boolean first);
+  long frameAt(long pc);
 
   /**
    * Whether the runtime's compiled code keeps rbp as a frame pointer, so that the kernel's

@@ -186,7 +186,7 @@ public final class StackUnwinder {
       if (count == maxFrames) {
         return end(DEPTH_LIMIT);
       }
-      long frame = managed == null ? ManagedCode.NOT_MANAGED : managed.frameAt(address, false);
+      long frame = managed == null ? ManagedCode.NOT_MANAGED : managed.frameAt(address);
       if (frame == ManagedCode.INTERPRETED) {
         push(managed.interpretedFrame(0, 0)); // its method lies beyond the copy
       } else {
@@ -216,7 +216,7 @@ public final class StackUnwinder {
       int cfaKind = CfiRule.cfaKind(rule);
       long frame =
           cfaKind == CfiRule.CFA_NONE && managed != null
-              ? managed.frameAt(pc, first)
+              ? managed.frameAt(pc)
               : ManagedCode.NOT_MANAGED;
       long cfa;
       long ra;

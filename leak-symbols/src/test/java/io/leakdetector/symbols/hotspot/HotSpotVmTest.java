@@ -93,8 +93,8 @@ class HotSpotVmTest {
           Map<Long, CodeName> codeNames = new HashMap<>();
           HotSpotFrames frames = HotSpotFrames.of(vm, new HashMap<>(), codeNames);
           assertThat(frames.framePointersKept()).isEqualTo(keepFramePointers);
-          assertThat(frames.frameAt(interpreter[0] + 64, false)).isEqualTo(ManagedCode.INTERPRETED);
-          assertThat(frames.frameAt(0x1000, false)).isEqualTo(ManagedCode.NOT_MANAGED);
+          assertThat(frames.frameAt(interpreter[0] + 64)).isEqualTo(ManagedCode.INTERPRETED);
+          assertThat(frames.frameAt(0x1000)).isEqualTo(ManagedCode.NOT_MANAGED);
 
           int checked = 0;
           for (String line : jcmd(javaHome, jvm.pid())) {
@@ -113,7 +113,7 @@ class HotSpotVmTest {
             assertThat(name.javaMethod()).isTrue();
             if (!m.group(1).equals("0")) {
               // compiled by C1 or C2 (level 0: native wrappers and method handle intrinsics)
-              assertThat(frames.frameAt(code + 1, false)).as("compiled frame size").isPositive();
+              assertThat(frames.frameAt(code + 1)).as("compiled frame size").isPositive();
               // kept for a report after the JVM's exit
               assertThat(codeNames.get(code + 1)).as(line).isEqualTo(name);
             }

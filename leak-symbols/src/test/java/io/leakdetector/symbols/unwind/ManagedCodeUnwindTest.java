@@ -45,7 +45,7 @@ class ManagedCodeUnwindTest {
     }
 
     @Override
-    public long frameAt(long pc, boolean first) {
+    public long frameAt(long pc) {
       if (pc >= INTERPRETER && pc < COMPILED) {
         return INTERPRETED;
       } else if (pc >= COMPILED && pc < STUB) {
